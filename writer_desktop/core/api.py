@@ -1,0 +1,402 @@
+"""The Writer API client: model list and streamed chat completions over an injected httpx client.
+
+``WriterClient.stream_chat`` is an async generator of :mod:`~writer_desktop.core.stream` events.
+Failures before any reply byte (connection errors, timeouts, 408/409/429/5xx) are retried at most
+``RetryPolicy.max_attempts`` times; each wait is announced as a ``RetryScheduled`` event so the UI
+can show a countdown, and cancelling the consumer cancels the wait. Once reply bytes have arrived
+nothing is retried: a broken stream raises ``StreamInterrupted`` carrying the partial text.
+
+Close the generator when leaving early (``contextlib.aclosing``): that closes the connection, so
+the server sees the disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .. import __version__
+from .errors import (
+    ApiError,
+    AuthError,
+    BadRequest,
+    ConfigError,
+    Forbidden,
+    ModelNotFound,
+    NetworkError,
+    RateLimited,
+    RetryableStatus,
+    ServerError,
+    StreamInterrupted,
+    WriterError,
+)
+from .sse import SSEDecoder
+from .stream import ChunkParser, RetryScheduled, StreamEvent, TextDelta, error_description
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.writer.com"
+USER_AGENT = f"writer-desktop/{__version__}"
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+_MAX_ERROR_BODY = 64 * 1024
+
+
+def check_base_url(url: str) -> str:
+    """Return ``url`` normalised (no trailing slash) or raise :class:`ConfigError`.
+
+    ``https`` is always accepted; plain ``http`` only for loopback hosts, so a key is never sent
+    in clear text over a network.
+    """
+    raw = url.strip()
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"The API address {raw!r} is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"The API address {raw!r} must start with https://.")
+    if parts.username or parts.password:
+        raise ConfigError("The API address must not contain a user name or password.")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"Refusing plain http:// for {host}: the API key would travel unencrypted. "
+            "Use https://, or http:// only for this computer (127.0.0.1, ::1, localhost)."
+        )
+    return raw.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """What one reply is asked for. ``messages`` are ``{"role", "content"}`` dicts."""
+
+    model: str
+    messages: list[dict[str, Any]]
+    max_tokens: int
+    temperature: float = 0.7
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": self.messages,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """At most ``max_attempts`` tries; waits ``base · 2ⁿ`` (× 0.75–1.0 jitter) or Retry-After."""
+
+    max_attempts: int = 3
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def delay(self, failed_attempts: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before the next try, or None when the server asks for too long."""
+        if retry_after is not None:
+            return float(retry_after) if 0 <= retry_after <= self.max_delay else None
+        backoff = min(self.base_delay * 2.0 ** (failed_attempts - 1), self.max_delay)
+        return backoff * self.rng.uniform(0.75, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 5.0
+    idle: float = 90.0
+    """Longest silence allowed between reply bytes (and before the first)."""
+    write: float = 30.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.idle, write=self.write, pool=5.0)
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+_STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: AuthError,
+    403: Forbidden,
+    404: ModelNotFound,
+    408: RetryableStatus,
+    409: RetryableStatus,
+    422: BadRequest,
+    429: RateLimited,
+}
+
+_FALLBACK_MESSAGES = {
+    400: "Writer refused the request as invalid.",
+    401: "Writer rejected the API key.",
+    403: "This API key is not allowed to do that.",
+    404: "Writer does not know this model. Choose another model.",
+    408: "Writer timed out waiting for the request.",
+    409: "Writer reported a conflict; try again.",
+    413: "The conversation is too large for one request.",
+    422: "Writer could not process the request.",
+    429: "Rate limit reached.",
+}
+
+
+def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) -> ApiError:
+    """Map an error response to the error tree, with Writer's description as the message."""
+    try:
+        parsed: Any = json.loads(body.decode("utf-8", "replace")) if body else None
+    except (ValueError, RecursionError):
+        parsed = None
+    fallback = _FALLBACK_MESSAGES.get(status) or (
+        "Writer's servers had a problem." if status >= 500 else f"Writer answered HTTP {status}."
+    )
+    description, tpe, key = error_description(parsed, fallback)
+    cls = _STATUS_ERRORS.get(status) or (ServerError if status >= 500 else ApiError)
+    return cls(status, description, tpe=tpe, key=key, retry_after=parse_retry_after(headers))
+
+
+def _network_message(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "Could not reach Writer: the connection timed out."
+    if isinstance(exc, httpx.TimeoutException):
+        return "Writer did not answer in time."
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "CERTIFICATE" in text.upper():
+            return "Could not connect securely: the server's certificate is not trusted."
+        return "Could not reach Writer. Check your internet connection."
+    return "The connection to Writer was lost."
+
+
+class WriterClient:
+    """Talks to Writer's API. The key is held privately and never appears in a repr or log."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._key = api_key
+        self.base_url = check_base_url(base_url)
+        self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"WriterClient(base_url={self.base_url!r})"
+
+    def set_api_key(self, api_key: str) -> None:
+        self._key = api_key
+
+    def set_base_url(self, base_url: str) -> None:
+        self.base_url = check_base_url(base_url)
+
+    def _request(self, method: str, path: str, body: Any = None) -> httpx.Request:
+        headers = {
+            "Authorization": f"Bearer {self._key}",
+            "User-Agent": USER_AGENT,
+            "Accept": "text/event-stream" if body is not None else "application/json",
+        }
+        return self._http.build_request(
+            method,
+            self.base_url + path,
+            json=body,
+            headers=headers,
+            timeout=self.timeouts.httpx(),
+        )
+
+    async def list_models(self) -> list[ModelInfo]:
+        """``GET /v1/models``. Also the cheapest way to validate a key (401 → AuthError)."""
+        for attempt in range(1, self.retry.max_attempts + 1):
+            outcome = await self._try_once("GET", "/v1/models", None, attempt)
+            if isinstance(outcome, RetryScheduled):
+                await self._sleep(outcome.delay)
+                continue
+            try:
+                await outcome.aread()
+            except httpx.HTTPError as exc:
+                raise NetworkError(_network_message(exc)) from None
+            finally:
+                await outcome.aclose()
+            try:
+                data = json.loads(outcome.content)
+            except (ValueError, RecursionError):
+                data = None
+            return _parse_models(data)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        """Stream one reply: ``TextDelta``…, then ``Finished``; ``RetryScheduled`` before retries.
+
+        Raises an :class:`ApiError`/:class:`NetworkError` when no reply could be started, and a
+        :class:`StreamError` (with ``partial_text``) when one broke off.
+        """
+        payload = request.payload()
+        for attempt in range(1, self.retry.max_attempts + 1):
+            outcome = await self._try_once("POST", "/v1/chat", payload, attempt)
+            if isinstance(outcome, RetryScheduled):
+                yield outcome
+                await self._sleep(outcome.delay)
+                continue
+            async with aclosing(self._read_stream(outcome)) as events:
+                async for event in events:
+                    yield event
+            return
+
+    async def _try_once(
+        self, method: str, path: str, body: Any, attempt: int
+    ) -> httpx.Response | RetryScheduled:
+        """One attempt: a 2xx response (unread), a scheduled retry, or the final error raised."""
+        error: WriterError
+        try:
+            response = await self._http.send(self._request(method, path, body), stream=True)
+        except httpx.HTTPError as exc:
+            log.info("%s %s attempt %d failed: %s", method, path, attempt, type(exc).__name__)
+            error = NetworkError(_network_message(exc))
+        else:
+            if response.is_success:
+                return response
+            try:
+                raw = await _read_limited(response)
+            except httpx.HTTPError:
+                raw = b""
+            finally:
+                await response.aclose()
+            error = error_from_response(response.status_code, raw, response.headers)
+            log.info("%s %s attempt %d: HTTP %d %s", method, path, attempt,
+                     response.status_code, getattr(error, "key", None))  # fmt: skip
+        retry_after = error.retry_after if isinstance(error, ApiError) else None
+        retryable = bool(getattr(error, "retryable", False))
+        delay = self.retry.delay(attempt, retry_after) if retryable else None
+        if delay is None or attempt >= self.retry.max_attempts:
+            raise error
+        return RetryScheduled(attempt, self.retry.max_attempts, delay, error.user_message)
+
+    async def _read_stream(self, response: httpx.Response) -> AsyncGenerator[StreamEvent, None]:
+        decoder = SSEDecoder()
+        parser = ChunkParser()
+        try:
+            async for raw in response.aiter_raw():
+                for sse in decoder.decode(raw):
+                    for delta in parser.feed(sse):
+                        yield delta
+                    if parser.done:
+                        break
+                if parser.done:
+                    break
+            else:
+                for sse in decoder.flush():
+                    for delta in parser.feed(sse):
+                        yield delta
+        except httpx.HTTPError as exc:
+            if parser.finish_reason is None:
+                message = (
+                    f"No data from Writer for {self.timeouts.idle:g} s; the reply was cut off."
+                    if isinstance(exc, httpx.TimeoutException)
+                    else "The connection was lost before the reply finished."
+                )
+                raise StreamInterrupted(message, parser.text) from None
+            log.info("connection closed uncleanly after finish_reason; reply is complete")
+        finally:
+            await response.aclose()
+        finished = parser.finished()
+        if finished is None:
+            raise StreamInterrupted(
+                "The reply ended before Writer said it was finished.", parser.text
+            )
+        yield finished
+
+
+async def _read_limited(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > _MAX_ERROR_BODY:
+            break
+    return b"".join(chunks)[:_MAX_ERROR_BODY]
+
+
+def _parse_models(data: Any) -> list[ModelInfo]:
+    items = data.get("models") if isinstance(data, dict) else None
+    if items is None and isinstance(data, dict):
+        items = data.get("data")  # the OpenAI shape, should Writer ever adopt it
+    if not isinstance(items, list):
+        raise ServerError(200, "Writer sent an unreadable model list.")
+    models: list[ModelInfo] = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+            name = item.get("name")
+            models.append(
+                ModelInfo(item["id"], name if isinstance(name, str) and name else item["id"])
+            )
+    return models
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ChatRequest",
+    "ModelInfo",
+    "RetryPolicy",
+    "TextDelta",
+    "Timeouts",
+    "WriterClient",
+    "check_base_url",
+    "error_from_response",
+    "parse_retry_after",
+]

@@ -1,0 +1,125 @@
+"""Bytes ↔ ``Conversation`` for the files of the store: pure functions, no I/O.
+
+Files are UTF-8 JSON, indented by 2, keys in ``Conversation.to_dict`` order, ending in a newline.
+A leading UTF-8 BOM is accepted. Text that UTF-8 cannot hold (lone surrogates, which can only come
+from a ``\\udXXX`` escape in a hand-written file) is written back as the same JSON escape, so it
+round-trips exactly. ``NaN``/``Infinity`` are not JSON and are refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+from writer_desktop.core.errors import StorageError
+from writer_desktop.core.models import SCHEMA_VERSION, Conversation, Message
+
+MAX_FILE_SIZE = 64 * 2**20
+_EPOCH = "1970-01-01T00:00:00.000Z"
+
+
+class Unreadable(Exception):
+    """The bytes are not a conversation we can use; ``reason`` says why, for the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def encode(conv: Conversation) -> bytes:
+    """The file contents for ``conv``; ``StorageError`` if it holds something JSON cannot."""
+    try:
+        text = json.dumps(conv.to_dict(), ensure_ascii=False, indent=2, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        raise StorageError(
+            f"Could not save “{conv.title or conv.id}”: it holds data that cannot be written."
+        ) from None
+    # Lone surrogates only occur inside JSON strings; "\udXXX" there is the same character again.
+    return (text + "\n").encode("utf-8", "backslashreplace")
+
+
+def decode(raw: bytes, conv_id: str) -> Conversation:
+    """Parse a file named ``<conv_id>.json``; raise ``Unreadable`` if it must be set aside.
+
+    A file whose ``schema_version`` is newer than ours is never unreadable: if it does not parse
+    as the current shape, what can be read (title, times, messages we understand) comes back.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    if not raw or raw.isspace():
+        raise Unreadable("the file is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unreadable("it is not UTF-8 text") from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise Unreadable("it is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise Unreadable(f"it is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except ValueError as exc:
+        raise Unreadable(f"it is not valid JSON ({exc})") from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    newer = version if type(version) is int and version > SCHEMA_VERSION else None
+    try:
+        conv = Conversation.from_dict(data)
+    # Whatever from_dict trips over in a hand-edited file must not stop the other files loading.
+    except Exception as exc:
+        if newer is None:
+            raise Unreadable(f"it is not a valid conversation: {exc}") from None
+        return _salvage(data, conv_id, newer)
+    if conv.id != conv_id:
+        if newer is None:
+            raise Unreadable("its id does not match the file name")
+        conv.id = conv_id
+    return conv
+
+
+def _salvage(data: dict[str, Any], conv_id: str, version: int) -> Conversation:
+    """What can be read of a newer-version file, read-only (``schema_version`` stays newer)."""
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        return value if isinstance(value, str) else ""
+
+    def time(key: str) -> str:
+        value = data.get(key)
+        try:
+            datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return _EPOCH
+        return str(value)
+
+    messages = []
+    raw_messages = data.get("messages")
+    for item in raw_messages if isinstance(raw_messages, list) else []:
+        try:
+            messages.append(Message.from_dict(item))
+        except Exception:
+            continue  # a message shape we do not know: leave it out
+    return Conversation(
+        id=conv_id,
+        title=text("title"),
+        created_at=time("created_at"),
+        updated_at=time("updated_at"),
+        model=text("model"),
+        system_prompt=text("system_prompt"),
+        pinned=data.get("pinned") is True,
+        messages=messages,
+        schema_version=version,
+    )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value

@@ -1,0 +1,160 @@
+"""One error tree for everything the core can report.
+
+::
+
+    WriterError                      anything Writer Desktop reports to the user
+    ├── ConfigError                  bad settings or environment (e.g. an insecure base URL)
+    ├── ApiError                     the API answered with a non-2xx status
+    │   ├── BadRequest               400, 422 (``guardrail`` set for ``fail.guardrail.blocked``)
+    │   ├── AuthError                401: the key was rejected
+    │   ├── Forbidden                403
+    │   ├── ModelNotFound            404
+    │   ├── RateLimited              429 (``retry_after`` in seconds when the server said)
+    │   └── ServerError              5xx
+    ├── NetworkError                 no answer: connection refused/reset, DNS, TLS, timeout
+    ├── StreamError                  a reply stream that started but did not finish cleanly
+    │   ├── StreamInterrupted        connection lost, idle too long, or EOF with no finish_reason
+    │   └── StreamFailed             the server sent an error inside the stream
+    ├── StorageError                 reading or writing user data failed
+    │   ├── DiskFull                 ENOSPC / EDQUOT
+    │   └── ReadOnlyConversation     written by a newer version; opened read-only
+    └── SecretsError                 the OS keyring is missing, locked, failing or hanging
+
+Third-party exceptions (httpx, OSError, keyring) are translated where they are caught; the UI shows
+``user_message`` and never a Python repr. No error ever carries the API key.
+"""
+
+from __future__ import annotations
+
+
+class WriterError(Exception):
+    """Base of every error Writer Desktop reports."""
+
+    @property
+    def user_message(self) -> str:
+        """A sentence fit to show the user."""
+        return str(self) or type(self).__name__
+
+
+class ConfigError(WriterError):
+    """A setting or environment variable cannot be used as given."""
+
+
+class ApiError(WriterError):
+    """The API answered with an error status.
+
+    ``description`` is Writer's human text (``errors[*].description``); ``tpe`` and ``key`` are
+    Writer's machine-readable type and key, kept for logic and logs.
+    """
+
+    retryable = False
+
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        tpe: str | None = None,
+        key: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.tpe = tpe
+        self.key = key
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, description={self.description!r}, "
+            f"tpe={self.tpe!r}, key={self.key!r})"
+        )
+
+
+class BadRequest(ApiError):
+    """400 or 422: the request was refused as malformed, too large, or blocked by a guardrail."""
+
+    @property
+    def guardrail(self) -> bool:
+        return self.key is not None and "guardrail" in self.key
+
+
+class AuthError(ApiError):
+    """401: the API key was rejected."""
+
+
+class Forbidden(ApiError):
+    """403: the key is valid but may not do this."""
+
+
+class ModelNotFound(ApiError):
+    """404: usually an unknown or retired model id."""
+
+
+class RateLimited(ApiError):
+    """429: too many requests or tokens; ``retry_after`` says how long to wait when known."""
+
+    retryable = True
+
+
+class ServerError(ApiError):
+    """5xx: Writer's side failed."""
+
+    retryable = True
+
+
+class RetryableStatus(ApiError):
+    """408 or 409: transient, worth another attempt."""
+
+    retryable = True
+
+
+class NetworkError(WriterError):
+    """The request got no answer: refused, reset, DNS, TLS or a timeout before any reply."""
+
+    retryable = True
+
+
+class StreamError(WriterError):
+    """A reply stream started but did not finish; ``partial_text`` is what arrived."""
+
+    def __init__(self, message: str, partial_text: str = "") -> None:
+        super().__init__(message)
+        self.partial_text = partial_text
+
+
+class StreamInterrupted(StreamError):
+    """The connection was lost, went idle, or ended without a ``finish_reason``."""
+
+
+class StreamFailed(StreamError):
+    """The server reported an error inside the stream (``event: error`` or an error object)."""
+
+    def __init__(
+        self,
+        message: str,
+        partial_text: str = "",
+        *,
+        tpe: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        super().__init__(message, partial_text)
+        self.tpe = tpe
+        self.key = key
+
+
+class StorageError(WriterError):
+    """Reading or writing user data failed; nothing on disk was damaged."""
+
+
+class DiskFull(StorageError):
+    """The disk (or quota) is full."""
+
+
+class ReadOnlyConversation(StorageError):
+    """The conversation was written by a newer version of Writer Desktop and is read-only here."""
+
+
+class SecretsError(WriterError):
+    """The OS keyring could not be used (absent, locked, failing or hanging)."""

@@ -1,0 +1,80 @@
+"""Logging: rotating files in the log folder, with secrets scrubbed from every line.
+
+``WRITER_DESKTOP_LOG_LEVEL`` (default ``INFO``) sets the level. :class:`Redactor` replaces every
+registered secret, and anything shaped like ``Bearer <token>``, before a line is written, including
+in tracebacks, so an API key cannot reach a log even through a third-party library's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+LEVEL_ENV = "WRITER_DESKTOP_LOG_LEVEL"
+LOG_FILE = "writer-desktop.log"
+_BEARER = re.compile(r"(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+class Redactor:
+    """The set of strings that must never be written; shared by every handler's formatter."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def scrub(self, text: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return _BEARER.sub(r"\1" + REDACTED, text)
+
+
+class RedactingFormatter(logging.Formatter):
+    def __init__(self, redactor: Redactor, fmt: str) -> None:
+        super().__init__(fmt)
+        self._redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redactor.scrub(super().format(record))
+
+
+def parse_level(environ: Mapping[str, str]) -> int:
+    name = environ.get(LEVEL_ENV, "INFO").strip().upper() or "INFO"
+    level = logging.getLevelName(name)
+    return level if isinstance(level, int) else logging.INFO
+
+
+def configure(
+    log_dir: Path | None, environ: Mapping[str, str], redactor: Redactor, *, stderr: bool = False
+) -> list[logging.Handler]:
+    """Attach redacting handlers to the root logger; return them (so tests can remove them)."""
+    fmt = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    handlers: list[logging.Handler] = []
+    if log_dir is not None:
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_dir / LOG_FILE, maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
+        )
+        handlers.append(file_handler)
+    if stderr:
+        handlers.append(logging.StreamHandler())
+    root = logging.getLogger()
+    root.setLevel(parse_level(environ))
+    for handler in handlers:
+        handler.setFormatter(RedactingFormatter(redactor, fmt))
+        root.addHandler(handler)
+    # httpx logs every request at INFO; keep that for DEBUG runs only.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
+    logging.getLogger("httpcore").setLevel(max(root.level, logging.INFO))
+    return handlers

@@ -1,0 +1,195 @@
+"""Streaming one assistant reply into a conversation, saving as it goes. No Qt.
+
+:func:`stream_reply` drives :meth:`WriterClient.stream_chat` and keeps the reply message honest:
+``streaming`` while text arrives, then ``complete`` (with ``finish_reason`` and usage), ``stopped``
+(cancelled by the user), ``interrupted`` (the connection broke; the partial text is kept) or
+``error`` (nothing could be started; ``error`` says why). The conversation is saved when the reply
+starts, at most once per ``save_interval`` while it streams (also when the stream stalls), and when
+it ends, so a crash loses at most about a second of text. A failed save (disk full) never loses the
+reply: it stays in memory, the observer is told, and the save is retried.
+
+The observer receives :data:`ReplyEvent` values: ``TextDelta`` (append to the view),
+``RetryScheduled`` (show a countdown), ``SaveFailed`` / ``Saved`` (disk state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .api import ChatRequest, WriterClient
+from .errors import StorageError, StreamError, StreamInterrupted, WriterError
+from .models import Conversation, Message, Role, Status
+from .stream import Finished, RetryScheduled, TextDelta
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveFailed:
+    """Saving failed; the reply is kept in memory and saving is retried."""
+
+    error: StorageError
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The conversation reached the disk (after an earlier failure, the UI can clear its notice)."""
+
+
+ReplyEvent = TextDelta | RetryScheduled | SaveFailed | Saved
+
+
+class ConversationSaver(Protocol):
+    def save(self, conv: Conversation) -> None: ...
+    def mark_streaming(self, conv_id: str) -> None: ...
+    def unmark_streaming(self, conv_id: str) -> None: ...
+
+
+def request_messages(conv: Conversation, reply: Message) -> list[dict[str, Any]]:
+    """What the model is sent: the system prompt, then the messages before ``reply``.
+
+    Error notices (replies that never produced text) are left out; partial replies are sent as
+    they stand, since the user saw them.
+    """
+    out: list[dict[str, Any]] = []
+    if conv.system_prompt.strip():
+        out.append({"role": "system", "content": conv.system_prompt})
+    for message in conv.messages:
+        if message is reply:
+            break
+        if message.role is Role.ASSISTANT and not message.content:
+            continue
+        if message.role in (Role.USER, Role.ASSISTANT):
+            out.append({"role": message.role.value, "content": message.content})
+    return out
+
+
+class _Autosave:
+    """Saves ``conv`` at most once per interval; keeps retrying after a failure."""
+
+    def __init__(
+        self,
+        store: ConversationSaver,
+        conv: Conversation,
+        sync: Callable[[], None],
+        notify: Callable[[ReplyEvent], None],
+        interval: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store, self._conv, self._sync, self._notify = store, conv, sync, notify
+        self.interval = interval
+        self._clock = clock
+        self._last = -float("inf")
+        self.dirty = False
+        self._failing = False
+
+    def changed(self) -> None:
+        self.dirty = True
+        if self._clock() - self._last >= self.interval:
+            self.save()
+
+    def save(self) -> bool:
+        self._sync()
+        self._last = self._clock()
+        try:
+            self._store.save(self._conv)
+        except StorageError as exc:
+            log.warning("saving conversation %s failed: %s", self._conv.id, exc)
+            self.dirty = True
+            self._failing = True
+            self._notify(SaveFailed(exc))
+            return False
+        self.dirty = False
+        if self._failing:
+            self._failing = False
+            self._notify(Saved())
+        return True
+
+    async def run(self) -> None:
+        """Background saver for stalls: saves pending text once it is ``interval`` old."""
+        while True:
+            await asyncio.sleep(self.interval / 2)
+            if self.dirty and self._clock() - self._last >= self.interval:
+                self.save()
+
+
+async def stream_reply(
+    client: WriterClient,
+    store: ConversationSaver,
+    conv: Conversation,
+    reply: Message,
+    notify: Callable[[ReplyEvent], None],
+    *,
+    save_interval: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> Message:
+    """Stream ``reply`` (already in ``conv.messages``) to its end; return it.
+
+    Cancelling the task marks the reply ``stopped`` and saves it before re-raising.
+    """
+    parts: list[str] = [reply.content] if reply.content else []
+
+    def sync() -> None:
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        reply.content = parts[0] if parts else ""
+
+    saver = _Autosave(store, conv, sync, notify, save_interval, clock)
+    request = ChatRequest(
+        model=reply.model or conv.model,
+        messages=request_messages(conv, reply),
+        max_tokens=conv.params.max_tokens,
+        temperature=conv.params.temperature,
+    )
+    reply.status = Status.STREAMING
+    reply.error = None
+    reply.finish_reason = None
+    store.mark_streaming(conv.id)
+    conv.touch()
+    saver.save()
+    autosave = asyncio.create_task(saver.run(), name=f"autosave-{conv.id}")
+    try:
+        async with aclosing(client.stream_chat(request)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    notify(event)
+                    saver.changed()
+                elif isinstance(event, RetryScheduled):
+                    notify(event)
+                elif isinstance(event, Finished):
+                    reply.finish_reason = event.finish_reason
+                    reply.usage = event.usage
+                    reply.status = Status.COMPLETE
+    except asyncio.CancelledError:
+        reply.status = Status.STOPPED
+        raise
+    except StreamError as exc:
+        # The parser's partial text equals what was forwarded; keep ours, which the user saw.
+        reply.status = Status.INTERRUPTED if isinstance(exc, StreamInterrupted) else Status.ERROR
+        reply.error = exc.user_message
+    except WriterError as exc:
+        reply.status = Status.ERROR
+        reply.error = exc.user_message
+    except Exception as exc:  # a bug must not lose the reply either
+        log.exception("unexpected error while streaming")
+        reply.status = Status.ERROR
+        reply.error = f"Something went wrong ({type(exc).__name__})."
+    finally:
+        autosave.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await autosave
+        if reply.status is Status.STREAMING:  # ended without a finish: never shown as complete
+            reply.status = Status.INTERRUPTED
+            reply.error = reply.error or "The reply ended before Writer said it was finished."
+        store.unmark_streaming(conv.id)
+        conv.touch()
+        saver.save()
+    return reply

@@ -1,0 +1,229 @@
+"""The API key: in the OS keyring (service ``writer-desktop``, user ``api-key``), never in a file.
+
+``WRITER_API_KEY`` wins when set: it is used, never stored, and reported as "from environment".
+Every keyring call runs on a daemon thread with a timeout, so a missing, locked, failing or hanging
+keyring (a Secret Service prompt nobody answers) never freezes the window: the caller gets a
+:class:`KeyLookup` that says why, and can keep a key for this session only, in memory.
+
+Plain-text keyring backends (``keyrings.alt`` files, the null backend) are refused: a key written
+there would be a plain-text file in disguise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from .errors import SecretsError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "writer-desktop"
+USERNAME = "api-key"
+ENV_VAR = "WRITER_API_KEY"
+_T = TypeVar("_T")
+
+
+class KeySource(StrEnum):
+    ENVIRONMENT = "environment"
+    KEYRING = "keyring"
+    SESSION = "session"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLookup:
+    """The key if one was found, where from, and (when the keyring failed) why."""
+
+    key: str | None
+    source: KeySource
+    problem: str | None = None
+
+    def __repr__(self) -> str:  # the key never appears in a repr
+        shown = "set" if self.key else "none"
+        return f"KeyLookup(key={shown}, source={self.source.value}, problem={self.problem!r})"
+
+    @property
+    def description(self) -> str:
+        return {
+            KeySource.ENVIRONMENT: f"from environment ({ENV_VAR})",
+            KeySource.KEYRING: "stored in the system keyring",
+            KeySource.SESSION: "for this session only (not saved)",
+            KeySource.NONE: "not set",
+        }[self.source]
+
+
+def _insecure(backend: Any) -> bool:
+    module = type(backend).__module__
+    name = type(backend).__name__
+    return (
+        module.startswith("keyrings.alt")
+        or module in ("keyring.backends.null", "keyring.backends.fail")
+        or "Plaintext" in name
+    )
+
+
+def _explain(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name == "NoKeyringError" or isinstance(exc, SecretsError):
+        return str(exc) or "No system keyring is available."
+    if name == "KeyringLocked":
+        return "The system keyring is locked."
+    if isinstance(exc, TimeoutError):
+        return "The system keyring did not answer."
+    return f"The system keyring failed ({name})."
+
+
+class KeyStore:
+    """Finds, stores and forgets the key.
+
+    ``backend`` is a keyring backend object; None means keyring's own choice for this desktop,
+    resolved lazily on the worker thread (discovery itself may touch D-Bus).
+    """
+
+    def __init__(
+        self,
+        backend: Any = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self._backend = backend
+        self._environ = os.environ if environ is None else environ
+        self.timeout = timeout
+        self._session_key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"KeyStore(backend={type(self._backend).__name__})"
+
+    # -- the keyring, always behind a timeout ------------------------------------------------
+
+    def _resolve_backend(self) -> Any:
+        if self._backend is None:
+            import keyring  # imported lazily: discovery is slow and may touch D-Bus
+
+            self._backend = keyring.get_keyring()
+        if _insecure(self._backend):
+            raise SecretsError("No secure system keyring is available.")
+        return self._backend
+
+    def _submit(self, fn: Callable[[], _T]) -> concurrent.futures.Future[_T]:
+        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        # A daemon thread, not an executor: a hung keyring must not block the app's exit.
+        threading.Thread(target=work, name="keyring", daemon=True).start()
+        return future
+
+    def _call(self, fn: Callable[[], _T]) -> _T:
+        try:
+            return self._submit(fn).result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            raise SecretsError(_explain(TimeoutError())) from None
+        except SecretsError:
+            raise
+        except Exception as exc:
+            log.warning("keyring call failed: %s", type(exc).__name__)
+            raise SecretsError(_explain(exc)) from None
+
+    async def _call_async(self, fn: Callable[[], _T]) -> _T:
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(self._submit(fn)), self.timeout)
+        except TimeoutError:
+            raise SecretsError(_explain(TimeoutError())) from None
+        except SecretsError:
+            raise
+        except Exception as exc:
+            log.warning("keyring call failed: %s", type(exc).__name__)
+            raise SecretsError(_explain(exc)) from None
+
+    def _read(self) -> str | None:
+        value = self._resolve_backend().get_password(SERVICE, USERNAME)
+        return value if isinstance(value, str) and value.strip() else None
+
+    # -- public API -------------------------------------------------------------------------
+
+    def _from_env_or_session(self) -> KeyLookup | None:
+        env = self._environ.get(ENV_VAR, "").strip()
+        if env:
+            return KeyLookup(env, KeySource.ENVIRONMENT)
+        if self._session_key:
+            return KeyLookup(self._session_key, KeySource.SESSION)
+        return None
+
+    def lookup(self) -> KeyLookup:
+        """Find the key (environment, session, keyring), blocking at most ``timeout`` seconds."""
+        found = self._from_env_or_session()
+        if found:
+            return found
+        try:
+            key = self._call(self._read)
+        except SecretsError as exc:
+            return KeyLookup(None, KeySource.NONE, exc.user_message)
+        return KeyLookup(key, KeySource.KEYRING) if key else KeyLookup(None, KeySource.NONE)
+
+    async def lookup_async(self) -> KeyLookup:
+        """As :meth:`lookup`, without blocking the event loop."""
+        found = self._from_env_or_session()
+        if found:
+            return found
+        try:
+            key = await self._call_async(self._read)
+        except SecretsError as exc:
+            return KeyLookup(None, KeySource.NONE, exc.user_message)
+        return KeyLookup(key, KeySource.KEYRING) if key else KeyLookup(None, KeySource.NONE)
+
+    async def store_async(self, key: str) -> None:
+        """Save ``key`` in the keyring; raise SecretsError (then offer :meth:`use_for_session`)."""
+        key = _clean(key)
+        await self._call_async(lambda: self._resolve_backend().set_password(SERVICE, USERNAME, key))
+        self._session_key = None
+
+    def store(self, key: str) -> None:
+        key = _clean(key)
+        self._call(lambda: self._resolve_backend().set_password(SERVICE, USERNAME, key))
+        self._session_key = None
+
+    def use_for_session(self, key: str) -> None:
+        """Keep ``key`` in memory only, for when no keyring works."""
+        self._session_key = _clean(key)
+
+    async def forget_async(self) -> None:
+        """Remove the key from the keyring and from memory. A missing entry is not an error."""
+        self._session_key = None
+        await self._call_async(self._delete)
+
+    def forget(self) -> None:
+        self._session_key = None
+        self._call(self._delete)
+
+    def _delete(self) -> None:
+        backend = self._resolve_backend()
+        try:
+            backend.delete_password(SERVICE, USERNAME)
+        except Exception as exc:
+            if type(exc).__name__ != "PasswordDeleteError":
+                raise
+
+
+def _clean(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise SecretsError("The API key is empty.")
+    if any(ch.isspace() or not ch.isprintable() for ch in key):
+        raise SecretsError("The API key contains spaces or invisible characters.")
+    return key

@@ -1,0 +1,371 @@
+"""The conversation store: one JSON file per conversation, saved crash-safely, listed from a cache.
+
+::
+
+    <root>/writer-desktop.lock                  advisory lock, held while a store is open
+    <root>/conversations/<id>.json              one conversation each: the truth
+    <root>/conversations/<id>.json.corrupt-<t>  a file that could not be read, set aside unchanged
+    <root>/trash/<id>.deleted-<t>.json          deleted, purged after 30 days
+    <cache_dir>/index.sqlite3                   listing cache, rebuilt from the files when needed
+
+Nothing happens until ``open()``. A second store on the same root (in this or another process)
+gets ``AlreadyLocked``, a ``StorageError``. Files that cannot be read are never changed or deleted:
+they are renamed aside and reported in ``problems``. Files written by a newer version load
+read-only and are never rewritten. Not thread-safe: use one store from one thread. The format is
+described in ``docs/data-format.md``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from writer_desktop.core import trash
+from writer_desktop.core.atomic import (
+    AlreadyLocked,
+    FileLock,
+    atomic_write,
+    clean_temp_files,
+    move_no_replace,
+    storage_error,
+)
+from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, decode, encode
+from writer_desktop.core.errors import ReadOnlyConversation, StorageError
+from writer_desktop.core.index import ConversationSummary, Index
+from writer_desktop.core.models import Conversation, Status
+
+__all__ = [
+    "INDEX_NAME",
+    "AlreadyLocked",
+    "ConversationNotFound",
+    "ConversationStore",
+    "ConversationSummary",
+    "CorruptConversation",
+    "StoreProblem",
+]
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "writer-desktop.lock"
+INDEX_NAME = "index.sqlite3"
+TRASH_DAYS = 30
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # fullmatch
+
+
+class ConversationNotFound(StorageError):
+    """No conversation with that id (it may have been deleted)."""
+
+
+class CorruptConversation(StorageError):
+    """The file could not be read; it was set aside and reported in ``problems``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreProblem:
+    """A file the store could not use, to tell the user once; ``moved_to``: where it was put."""
+
+    path: Path
+    reason: str
+    moved_to: Path | None = None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationStore:
+    """Conversations under ``root``, their listing cache in ``cache_dir``; ``clock`` is UTC."""
+
+    def __init__(
+        self,
+        root: Path,
+        cache_dir: Path,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        max_file_size: int = MAX_FILE_SIZE,
+    ) -> None:
+        self.root = root
+        self.cache_dir = cache_dir
+        self.conversations_dir = root / "conversations"
+        self.trash_dir = root / "trash"
+        self.problems: list[StoreProblem] = []
+        self._clock = clock
+        self._max_size = max_file_size
+        self._lock = FileLock(root / LOCK_NAME)
+        self._index: Index | None = None
+        self._streaming: set[str] = set()
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    def open(self) -> ConversationStore:
+        """Create the folders (0700), lock, clean temp files, purge old trash, sync the index."""
+        if self._index is not None:
+            return self
+        for folder in (self.root, self.conversations_dir, self.trash_dir, self.cache_dir):
+            _make_private_dir(folder)
+        self._lock.acquire()
+        try:
+            clean_temp_files(self.conversations_dir)
+            self._index = Index(self.cache_dir / INDEX_NAME, owner=str(self.root.resolve()))
+            try:
+                self.purge_trash()
+            except StorageError as exc:
+                log.warning("could not purge the trash: %s", exc)
+            self.refresh()
+            self.recover()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self._lock.release()
+
+    def __enter__(self) -> ConversationStore:
+        return self.open()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        self.close()
+
+    def take_problems(self) -> builtins.list[StoreProblem]:
+        """The problems found so far, forgetting them (so the UI tells the user once)."""
+        found, self.problems = self.problems, []
+        return found
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def list(self) -> builtins.list[ConversationSummary]:
+        """Every conversation: pinned first, then the most recently updated."""
+        return self._idx.summaries()
+
+    def load(self, conv_id: str) -> Conversation:
+        """Read one conversation; a ``streaming`` message nobody streams becomes ``interrupted``.
+
+        Raises ``ConversationNotFound``, ``CorruptConversation`` (file set aside) or
+        ``StorageError``. A newer-version file comes back with ``read_only`` true.
+        """
+        conv, size, mtime_ns = self._read(conv_id)
+        if not conv.read_only and conv.id not in self._streaming:
+            interrupted = [m for m in conv.messages if m.status is Status.STREAMING]
+            for message in interrupted:
+                message.status = Status.INTERRUPTED
+                message.error = message.error or "Writer Desktop closed before this reply finished."
+            if interrupted:
+                try:
+                    self.save(conv)
+                except StorageError as exc:
+                    log.warning("could not save recovered conversation %s: %s", conv.id, exc)
+                return conv
+        row = self._idx.get(conv.id)
+        if row is None or (row.size, row.mtime_ns) != (size, mtime_ns):
+            self._update(upsert=[ConversationSummary.of(conv, size, mtime_ns)])
+        return conv
+
+    def refresh(self) -> None:
+        """Sync the index with the folder: re-read new and changed files, drop gone ones."""
+        index = self._idx
+        known = index.stats()
+        index.take_reset()  # if the index just failed, ``known`` is empty: all is re-read anyway
+        seen: set[str] = set()
+        stale: builtins.list[str] = []
+        try:
+            with os.scandir(self.conversations_dir) as it:
+                for entry in it:
+                    conv_id = entry.name[:-5]
+                    if not entry.name.endswith(".json") or not _ID.fullmatch(conv_id):
+                        continue
+                    if not entry.is_file():
+                        continue
+                    st = entry.stat()
+                    seen.add(conv_id)
+                    if known.get(conv_id) != (st.st_size, st.st_mtime_ns):
+                        stale.append(conv_id)
+        except OSError as exc:
+            raise storage_error(exc, "list the conversations") from exc
+        upsert = []
+        for conv_id in stale:
+            try:
+                conv, size, mtime_ns = self._read(conv_id)
+            except StorageError:
+                continue  # recorded in problems
+            upsert.append(ConversationSummary.of(conv, size, mtime_ns))
+        index.update(upsert=upsert, remove=known.keys() - seen)
+        if index.take_reset():
+            self.refresh()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def save(self, conv: Conversation) -> None:
+        """Write ``conv`` atomically and index it; ``DiskFull`` or ``StorageError`` on failure."""
+        if conv.read_only:
+            raise ReadOnlyConversation(
+                f"“{conv.title or 'This conversation'}” was saved by a newer version of "
+                "Writer Desktop and is read-only here."
+            )
+        path = self._path(conv.id)
+        data = encode(conv)
+        if len(data) > self._max_size:
+            raise StorageError(
+                f"Could not save “{conv.title or conv.id}”: it is larger than "
+                f"{self._max_size // 2**20} MiB."
+            )
+        self._require_open()
+        atomic_write(path, data)
+        try:
+            st = path.stat()
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        except OSError:
+            size, mtime_ns = len(data), 0  # the next refresh re-reads it
+        self._update(upsert=[ConversationSummary.of(conv, size, mtime_ns)])
+
+    def delete(self, conv_id: str) -> None:
+        """Move the conversation into the trash (unchanged)."""
+        path = self._path(conv_id)
+        self._require_open()
+        if not path.is_file():
+            raise ConversationNotFound("This conversation no longer exists.")
+        self._streaming.discard(conv_id)
+        trash.move_to_trash(path, conv_id, self.trash_dir, self._clock())
+        self._update(remove=[conv_id])
+
+    def restore(self, conv_id: str) -> None:
+        """Bring the most recently deleted copy of ``conv_id`` back from the trash."""
+        path = self._path(conv_id)
+        self._require_open()
+        found = [e for e in self.trashed() if e.id == conv_id]
+        if not found:
+            raise ConversationNotFound("This conversation is not in the trash.")
+        if path.exists():
+            raise StorageError("A conversation with the same id already exists.")
+        move_no_replace(found[0].path, path)
+        conv, size, mtime_ns = self._read(conv_id)
+        self._update(upsert=[ConversationSummary.of(conv, size, mtime_ns)])
+
+    def trashed(self) -> builtins.list[trash.TrashEntry]:
+        """The trash, most recently deleted first."""
+        try:
+            return trash.entries(self.trash_dir)
+        except OSError as exc:
+            raise storage_error(exc, "list the trash") from exc
+
+    def purge_trash(self, older_than: timedelta = timedelta(days=TRASH_DAYS)) -> int:
+        """Delete for good what was trashed more than ``older_than`` ago; return how many."""
+        try:
+            return trash.purge(self.trash_dir, self._clock() - older_than)
+        except OSError as exc:
+            raise storage_error(exc, "empty the trash") from exc
+
+    # -- interrupted replies -----------------------------------------------------------------
+
+    def mark_streaming(self, conv_id: str) -> None:
+        """This process is streaming into ``conv_id``: leave its ``streaming`` messages alone."""
+        self._streaming.add(conv_id)
+
+    def unmark_streaming(self, conv_id: str) -> None:
+        self._streaming.discard(conv_id)
+
+    def recover(self) -> builtins.list[str]:
+        """Mark ``streaming`` messages nobody streams as ``interrupted``; return the ids fixed."""
+        fixed = []
+        for conv_id in self._idx.streaming_ids():
+            if conv_id in self._streaming:
+                continue
+            try:
+                self.load(conv_id)
+            except StorageError:
+                continue
+            fixed.append(conv_id)
+        return fixed
+
+    # -- internals ---------------------------------------------------------------------------
+
+    @property
+    def _idx(self) -> Index:
+        if self._index is None:
+            raise StorageError("The conversation store is not open.")
+        return self._index
+
+    def _require_open(self) -> None:
+        self._idx  # noqa: B018 (raises when closed)
+
+    def _path(self, conv_id: str) -> Path:
+        if not _ID.fullmatch(conv_id):
+            raise ValueError(f"not a conversation id: {conv_id[:40]!r}")
+        return self.conversations_dir / f"{conv_id}.json"
+
+    def _update(
+        self, upsert: Iterable[ConversationSummary] = (), remove: Iterable[str] = ()
+    ) -> None:
+        index = self._idx
+        index.update(upsert=upsert, remove=remove)
+        if index.take_reset():
+            self.refresh()
+
+    def _read(self, conv_id: str) -> tuple[Conversation, int, int]:
+        """Read and decode one file; on failure record a problem, drop its index row and raise."""
+        path = self._path(conv_id)
+        try:
+            with path.open("rb") as f:
+                st = os.fstat(f.fileno())
+                raw = b"" if st.st_size > self._max_size else f.read(self._max_size + 1)
+        except FileNotFoundError:
+            self._update(remove=[conv_id])
+            raise ConversationNotFound("This conversation no longer exists.") from None
+        except OSError as exc:
+            error = storage_error(exc, f"read {path.name}")
+            self.problems.append(StoreProblem(path, error.user_message))
+            self._update(remove=[conv_id])
+            raise error from exc
+        try:
+            if st.st_size > self._max_size or len(raw) > self._max_size:
+                raise Unreadable(f"it is larger than {self._max_size // 2**20} MiB")
+            conv = decode(raw, conv_id)
+        except Unreadable as exc:
+            moved = self._set_aside(path)
+            self.problems.append(StoreProblem(path, exc.reason, moved))
+            self._update(remove=[conv_id])
+            raise CorruptConversation(
+                f"A conversation file could not be read ({exc.reason}); it was set aside."
+            ) from None
+        return conv, st.st_size, st.st_mtime_ns
+
+    def _set_aside(self, path: Path) -> Path | None:
+        base = f"{path.name}.corrupt-{trash.stamp(self._clock())}"
+        target, n = path.with_name(base), 1
+        while target.exists():
+            target, n = path.with_name(f"{base}-{n}"), n + 1
+        try:
+            move_no_replace(path, target)
+        except StorageError as exc:
+            log.warning("could not set aside unreadable %s: %s", path.name, exc)
+            return None
+        log.warning("set aside unreadable conversation file as %s", target.name)
+        return target
+
+
+def _make_private_dir(folder: Path) -> None:
+    """Create ``folder`` (and parents) if missing; the folder itself gets mode 0700 on POSIX."""
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, mode=0o700)
+        if sys.platform != "win32":
+            folder.chmod(0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise storage_error(exc, f"create the folder {folder}") from exc

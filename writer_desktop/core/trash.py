@@ -1,0 +1,76 @@
+"""The trash folder: deleted conversations kept for a while, the deletion time in the file name.
+
+A trashed file is the conversation file, unchanged, renamed to
+``<id>.deleted-<YYYYMMDDTHHMMSSZ>.json``. Names this module does not recognise are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from writer_desktop.core.atomic import fsync_dir, move_no_replace
+
+log = logging.getLogger(__name__)
+
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.deleted-(?P<stamp>\d{8}T\d{6}Z)(?:-\d+)?\.json$")
+
+
+def stamp(when: datetime) -> str:
+    """``when`` as a compact UTC time for file names, e.g. ``20260712T101530Z``."""
+    return when.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+@dataclass(frozen=True, slots=True)
+class TrashEntry:
+    """One conversation in the trash."""
+
+    id: str
+    deleted_at: datetime
+    path: Path
+
+
+def entries(trash_dir: Path) -> list[TrashEntry]:
+    """Everything in the trash, most recently deleted first."""
+    found = []
+    with os.scandir(trash_dir) as it:
+        for entry in it:
+            match = _NAME.match(entry.name)
+            if match and entry.is_file():
+                deleted = datetime.strptime(match["stamp"], STAMP_FORMAT).replace(tzinfo=UTC)
+                found.append(TrashEntry(match["id"], deleted, Path(entry.path)))
+    found.sort(key=lambda e: (e.deleted_at, e.path.name), reverse=True)
+    return found
+
+
+def move_to_trash(path: Path, conv_id: str, trash_dir: Path, when: datetime) -> Path:
+    """Move the conversation file ``path`` into the trash, unchanged; return its new path."""
+    base = f"{conv_id}.deleted-{stamp(when)}"
+    target = trash_dir / f"{base}.json"
+    n = 1
+    while target.exists():
+        target = trash_dir / f"{base}-{n}.json"
+        n += 1
+    move_no_replace(path, target)
+    return target
+
+
+def purge(trash_dir: Path, cutoff: datetime) -> int:
+    """Delete trashed conversations deleted before ``cutoff``; return how many went."""
+    removed = 0
+    for entry in entries(trash_dir):
+        if entry.deleted_at < cutoff:
+            try:
+                entry.path.unlink()
+            except OSError as exc:
+                log.warning("cannot purge %s from the trash: %s", entry.path.name, exc)
+            else:
+                removed += 1
+    if removed:
+        fsync_dir(trash_dir)
+    return removed
