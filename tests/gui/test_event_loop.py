@@ -1,0 +1,54 @@
+"""The qasync event loop installs asyncio's async-generator hooks (qasync 0.28 on Unix doesn't)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, gc, sys
+    from PySide6.QtWidgets import QApplication
+    from writer_desktop.ui.event_loop import EventLoop, run
+
+    app = QApplication([])
+
+    async def agen():
+        try:
+            for i in range(10):
+                yield i
+                await asyncio.sleep(0)
+        finally:
+            await asyncio.sleep(0)  # cleanup that needs the loop, like closing a connection
+
+    async def main():
+        hooks = sys.get_asyncgen_hooks()
+        assert hooks.finalizer is not None, "no asyncgen finalizer installed"
+        gens = [agen() for _ in range(20)]
+        for g in gens:
+            async for item in g:
+                break  # leave early, as Stop or [DONE] does
+        del g, gens
+        gc.collect()
+        await asyncio.sleep(0.05)
+        return "ok"
+
+    print(run(main()))
+    """
+)
+
+
+def test_leaving_async_generators_early_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+    for bad in ("ignored GeneratorExit", "no running event loop", "was never awaited", "Traceback"):
+        assert bad not in result.stderr, result.stderr

@@ -1,0 +1,430 @@
+"""The Writer client against the fake server on loopback: quirks, errors, retries, cut streams."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fake_writer.behaviours import (
+    CutAfter,
+    DataErrorObject,
+    Error,
+    Guardrail,
+    KeepAliveOnly,
+    MalformedChunk,
+    RateLimit,
+    Reply,
+    Stall,
+    StreamErrorEvent,
+    Tokens,
+    WholeBody,
+    http_date,
+)
+from tests.fake_writer.server import FakeWriter
+from writer_desktop.core.api import (
+    ChatRequest,
+    RetryPolicy,
+    Timeouts,
+    WriterClient,
+    check_base_url,
+    parse_retry_after,
+)
+from writer_desktop.core.errors import (
+    ApiError,
+    AuthError,
+    BadRequest,
+    ConfigError,
+    Forbidden,
+    ModelNotFound,
+    NetworkError,
+    RateLimited,
+    ServerError,
+    StreamFailed,
+    StreamInterrupted,
+    WriterError,
+)
+from writer_desktop.core.stream import Finished, RetryScheduled, TextDelta
+
+TEXT = "Hello **world** — café 日本語 🎉\n\n```python\nprint('hi')\n```\n"
+KEY = "test-key"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeWriter]:
+    with FakeWriter(api_key=KEY) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fake(server: FakeWriter) -> FakeWriter:
+    server.reset()
+    return server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+class Sleeps:
+    """Records retry waits instead of sleeping through them."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def client(fake: FakeWriter, http: httpx.AsyncClient, sleeps: Sleeps) -> WriterClient:
+    return WriterClient(
+        http, api_key=KEY, base_url=fake.base_url, sleep=sleeps, timeouts=Timeouts(idle=5.0)
+    )
+
+
+def request(text: str = "Hi", **kw: Any) -> ChatRequest:
+    return ChatRequest(model="palmyra-x5", messages=[{"role": "user", "content": text}],
+                       max_tokens=kw.pop("max_tokens", 1024), **kw)  # fmt: skip
+
+
+async def collect(client: WriterClient, req: ChatRequest | None = None) -> list[Any]:
+    events: list[Any] = []
+    async with aclosing(client.stream_chat(req or request())) as stream:
+        async for event in stream:
+            events.append(event)
+    return events
+
+
+def text_of(events: list[Any]) -> str:
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
+async def test_list_models(client: WriterClient) -> None:
+    models = await client.list_models()
+    assert [m.id for m in models][:2] == ["palmyra-x5", "palmyra-x4"]
+    assert all(m.name for m in models)
+
+
+async def test_bad_key_on_models_is_auth_error(fake: FakeWriter, http: httpx.AsyncClient) -> None:
+    bad = WriterClient(http, api_key="wrong-key-123", base_url=fake.base_url)
+    with pytest.raises(AuthError) as info:
+        await bad.list_models()
+    assert info.value.user_message == "Invalid token"
+    assert info.value.key == "fail.unauthorized.badToken"
+    assert "wrong-key-123" not in repr(info.value) + str(info.value) + repr(bad)
+
+
+@pytest.mark.parametrize("line_ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("done", [True, False])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_stream_with_every_quirk(
+    client: WriterClient, fake: FakeWriter, line_ending: Any, done: bool, seed: int
+) -> None:
+    fake.enqueue(Reply(text=TEXT, line_ending=line_ending, done_marker=done, split_seed=seed))
+    events = await collect(client)
+    assert text_of(events) == TEXT
+    assert isinstance(events[-1], Finished)
+    assert events[-1].finish_reason == "stop"
+    assert events[-1].usage is not None
+    assert events[-1].usage.completion_tokens > 0
+
+
+async def test_usage_on_last_content_chunk_and_whole_body(
+    client: WriterClient, fake: FakeWriter
+) -> None:
+    fake.enqueue(Reply(text=TEXT, usage_on_last=True), WholeBody(text=TEXT))
+    for _ in range(2):
+        events = await collect(client)
+        assert text_of(events) == TEXT
+        assert isinstance(events[-1], Finished)
+        assert events[-1].usage is not None
+
+
+@pytest.mark.parametrize("reason", ["length", "content_filter"])
+async def test_finish_reasons_are_reported(
+    client: WriterClient, fake: FakeWriter, reason: Any
+) -> None:
+    fake.enqueue(Reply(text="cut here", finish_reason=reason))
+    events = await collect(client)
+    assert events[-1] == Finished(reason, events[-1].usage)
+
+
+async def test_request_shape(client: WriterClient, fake: FakeWriter) -> None:
+    fake.enqueue(Reply(text="ok"))
+    await collect(client, request("Hello", max_tokens=321, temperature=0.2))
+    sent = fake.chat_requests[-1]
+    assert sent.json["max_tokens"] == 321
+    assert sent.json["stream"] is True
+    assert sent.json["stream_options"] == {"include_usage": True}
+    assert sent.json["temperature"] == 0.2
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+    assert sent.headers["user-agent"].startswith("writer-desktop/")
+
+
+async def test_twenty_thousand_tokens(client: WriterClient, fake: FakeWriter) -> None:
+    fake.enqueue(Tokens(20_000))
+    events = await collect(client, request(max_tokens=30_000))
+    assert sum(isinstance(e, TextDelta) for e in events) >= 19_000
+    assert isinstance(events[-1], Finished)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "error_type", "message"),
+    [
+        (Guardrail("Blocked by policy"), BadRequest, "Blocked by policy"),
+        (Error(401), AuthError, None),
+        (Error(403, "Not allowed"), Forbidden, "Not allowed"),
+        (Error(404, "Model not found"), ModelNotFound, "Model not found"),
+        (Error(413, "Too large"), ApiError, "Too large"),
+        (Error(422, "Unprocessable"), BadRequest, "Unprocessable"),
+    ],
+)
+async def test_client_errors_are_typed_and_never_retried(
+    client: WriterClient,
+    fake: FakeWriter,
+    sleeps: Sleeps,
+    behaviour: Any,
+    error_type: type[WriterError],
+    message: str | None,
+) -> None:
+    fake.enqueue(behaviour)
+    with pytest.raises(error_type) as info:
+        await collect(client)
+    assert type(info.value) is error_type
+    if message:
+        assert info.value.user_message == message
+    assert len(fake.chat_requests) == 1
+    assert sleeps.delays == []
+
+
+async def test_guardrail_flag(client: WriterClient, fake: FakeWriter) -> None:
+    fake.enqueue(Guardrail())
+    with pytest.raises(BadRequest) as info:
+        await collect(client)
+    assert info.value.guardrail
+
+
+async def test_html_error_page_gets_a_readable_message(
+    client: WriterClient, fake: FakeWriter
+) -> None:
+    fake.enqueue(*[Error(502, body="<html>Bad gateway</html>", content_type="text/html")] * 3)
+    with pytest.raises(ServerError) as info:
+        await collect(client)
+    assert info.value.user_message == "Writer's servers had a problem."
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 503, 504])
+async def test_transient_errors_retried_then_succeed(
+    client: WriterClient, fake: FakeWriter, sleeps: Sleeps, status: int
+) -> None:
+    fake.enqueue(Error(status), Error(status), Reply(text="finally"))
+    events = await collect(client)
+    retries = [e for e in events if isinstance(e, RetryScheduled)]
+    assert [r.attempt for r in retries] == [1, 2]
+    assert all(r.max_attempts == 3 for r in retries)
+    assert 0.75 <= sleeps.delays[0] <= 1.0
+    assert 1.5 <= sleeps.delays[1] <= 2.0
+    assert text_of(events) == "finally"
+    assert len(fake.chat_requests) == 3
+
+
+async def test_gives_up_after_three_attempts(
+    client: WriterClient, fake: FakeWriter, sleeps: Sleeps
+) -> None:
+    fake.enqueue(Error(503), Error(503), Error(503), Reply(text="never"))
+    with pytest.raises(ServerError):
+        await collect(client)
+    assert len(fake.chat_requests) == 3
+    assert len(sleeps.delays) == 2
+    fake.reset()
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "expected"),
+    [
+        (RateLimit(retry_after="2"), 2.0),
+        (RateLimit(retry_after_ms="1500"), 1.5),
+        (RateLimit(retry_after="0"), 0.0),
+    ],
+)
+async def test_retry_after_is_honoured(
+    client: WriterClient, fake: FakeWriter, sleeps: Sleeps, behaviour: Any, expected: float
+) -> None:
+    fake.enqueue(behaviour, Reply(text="ok"))
+    events = await collect(client)
+    assert sleeps.delays == [pytest.approx(expected)]
+    assert isinstance(events[0], RetryScheduled)
+    assert events[0].delay == pytest.approx(expected)
+
+
+async def test_retry_after_http_date(
+    client: WriterClient, fake: FakeWriter, sleeps: Sleeps
+) -> None:
+    fake.enqueue(RateLimit(retry_after=http_date(time.time() + 5)), Reply(text="ok"))
+    await collect(client)
+    assert 3.0 <= sleeps.delays[0] <= 6.0
+
+
+async def test_absurd_retry_after_is_not_waited_but_reported(
+    client: WriterClient, fake: FakeWriter, sleeps: Sleeps
+) -> None:
+    fake.enqueue(RateLimit(retry_after="86400"))
+    with pytest.raises(RateLimited) as info:
+        await collect(client)
+    assert info.value.retry_after == 86400
+    assert sleeps.delays == []
+    assert len(fake.chat_requests) == 1
+
+
+async def test_connection_refused_is_network_error_after_retries(
+    http: httpx.AsyncClient, sleeps: Sleeps
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = WriterClient(http, api_key=KEY, base_url=f"http://127.0.0.1:{port}", sleep=sleeps)
+    with pytest.raises(NetworkError) as info:
+        await collect(client)
+    assert "Could not reach Writer" in info.value.user_message
+    assert len(sleeps.delays) == 2
+
+
+@pytest.mark.parametrize("mode", ["reset", "close", "end"])
+@pytest.mark.parametrize("n_bytes", [1, 200, 700, 1500])
+async def test_cut_stream_keeps_partial_and_is_not_retried(
+    client: WriterClient, fake: FakeWriter, sleeps: Sleeps, mode: Any, n_bytes: int
+) -> None:
+    fake.enqueue(CutAfter(n_bytes, mode=mode, text=TEXT * 3))
+    events: list[Any] = []
+
+    async def consume() -> None:
+        async with aclosing(client.stream_chat(request())) as stream:
+            async for event in stream:
+                events.append(event)
+
+    with pytest.raises(StreamInterrupted) as info:
+        await consume()
+    partial = text_of(events)
+    assert info.value.partial_text == partial
+    assert (TEXT * 3).startswith(partial)
+    assert len(fake.chat_requests) == 1
+    assert sleeps.delays == []
+
+
+async def test_stall_trips_the_idle_watchdog(fake: FakeWriter, http: httpx.AsyncClient) -> None:
+    client = WriterClient(http, api_key=KEY, base_url=fake.base_url, timeouts=Timeouts(idle=0.3))
+    fake.enqueue(Stall(after_bytes=400, seconds=3, text=TEXT))
+    start = time.monotonic()
+    with pytest.raises(StreamInterrupted, match="No data from Writer") as info:
+        await collect(client)
+    assert time.monotonic() - start < 2.5
+    assert TEXT.startswith(info.value.partial_text)
+
+
+async def test_keepalives_only_then_end_is_interrupted(
+    client: WriterClient, fake: FakeWriter
+) -> None:
+    fake.enqueue(KeepAliveOnly(seconds=0.3, interval=0.05))
+    with pytest.raises(StreamInterrupted, match="before Writer said it was finished"):
+        await collect(client)
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        StreamErrorEvent(description="Model overloaded"),
+        DataErrorObject(description="Model overloaded"),
+    ],
+)
+async def test_errors_inside_the_stream(
+    client: WriterClient, fake: FakeWriter, behaviour: Any
+) -> None:
+    fake.enqueue(behaviour)
+    with pytest.raises(StreamFailed) as info:
+        await collect(client)
+    assert info.value.user_message == "Model overloaded"
+    assert info.value.partial_text  # the tokens before the error are kept
+
+
+async def test_malformed_chunk_fails_with_partial(client: WriterClient, fake: FakeWriter) -> None:
+    fake.enqueue(MalformedChunk(after_tokens=2))
+    with pytest.raises(StreamFailed, match="not valid JSON") as info:
+        await collect(client)
+    assert info.value.partial_text
+
+
+async def test_cancelling_closes_the_connection(client: WriterClient, fake: FakeWriter) -> None:
+    from tests.fake_writer.behaviours import Trickle
+
+    fake.enqueue(Trickle(n=2000, delay_per_token=0.005))
+    got_text = asyncio.Event()
+
+    async def consume() -> None:
+        async for event in client.stream_chat(request()):
+            if isinstance(event, TextDelta):
+                got_text.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(got_text.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects >= 1, 5)
+
+
+def test_base_url_rules() -> None:
+    assert check_base_url("https://api.writer.com/") == "https://api.writer.com"
+    for ok in (
+        "http://127.0.0.1:8765",
+        "http://localhost:1",
+        "http://[::1]:80",
+        "http://127.8.9.1",
+    ):
+        assert check_base_url(ok)
+    for bad in (
+        "http://api.writer.com",
+        "http://10.0.0.1",
+        "ftp://x",
+        "api.writer.com",
+        "https://user:pw@api.writer.com",
+        "http://localhost.evil.com",
+        "https://x:99999",
+    ):
+        with pytest.raises(ConfigError):
+            check_base_url(bad)
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after({"retry-after": "3"}) == 3
+    assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert parse_retry_after({"retry-after": "-4"}) == 0
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after({"retry-after": http_date(1000.0)}, now=990.0) == pytest.approx(10)
+    assert parse_retry_after({}) is None
+
+
+def test_retry_policy_backoff_is_bounded() -> None:
+    import random
+
+    policy = RetryPolicy(rng=random.Random(1))
+    for n in range(1, 12):
+        delay = policy.delay(n, None)
+        assert delay is not None
+        assert delay <= 60
+    assert policy.delay(1, 61) is None
+    assert policy.delay(1, 60) == 60

@@ -1,0 +1,38 @@
+"""Logs: level from the environment, and secrets scrubbed from every line and traceback."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from writer_desktop.core.logs import LOG_FILE, Redactor, configure, parse_level
+
+
+def test_level_from_environment() -> None:
+    assert parse_level({}) == logging.INFO
+    assert parse_level({"WRITER_DESKTOP_LOG_LEVEL": "debug"}) == logging.DEBUG
+    assert parse_level({"WRITER_DESKTOP_LOG_LEVEL": "nonsense"}) == logging.INFO
+
+
+def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:
+    redactor = Redactor()
+    redactor.add("sk-canary-1234567890")
+    handlers = configure(tmp_path, {"WRITER_DESKTOP_LOG_LEVEL": "DEBUG"}, redactor)
+    log = logging.getLogger("test.secrets")
+    try:
+        log.debug("header Authorization: Bearer sk-canary-1234567890")
+        log.info("args %s", {"key": "sk-canary-1234567890"})
+        log.warning("other bearer Bearer abc.def-ghi here")
+        try:
+            raise ValueError("failed with sk-canary-1234567890")
+        except ValueError:
+            log.exception("boom")
+    finally:
+        for handler in handlers:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+        logging.getLogger().setLevel(logging.WARNING)
+    text = (tmp_path / LOG_FILE).read_text()
+    assert "sk-canary" not in text
+    assert "abc.def-ghi" not in text
+    assert text.count("[redacted]") >= 5

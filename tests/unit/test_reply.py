@@ -1,0 +1,214 @@
+"""Streaming a reply into a stored conversation: statuses, partial text, throttled saves."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fake_writer.behaviours import CutAfter, Error, Reply, Stall, Trickle
+from tests.fake_writer.server import FakeWriter
+from writer_desktop.core.api import Timeouts, WriterClient
+from writer_desktop.core.errors import DiskFull
+from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, request_messages, stream_reply
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.stream import TextDelta
+
+KEY = "test-key"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeWriter]:
+    with FakeWriter(api_key=KEY) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fake(server: FakeWriter) -> FakeWriter:
+    server.reset()
+    return server
+
+
+@pytest.fixture
+async def client(fake: FakeWriter) -> AsyncIterator[WriterClient]:
+    async def no_sleep(_: float) -> None:
+        pass
+
+    async with httpx.AsyncClient() as http:
+        yield WriterClient(http, api_key=KEY, base_url=fake.base_url, sleep=no_sleep,
+                           timeouts=Timeouts(idle=5))  # fmt: skip
+
+
+class CountingStore(ConversationStore):
+    def __init__(self, *args: Any, fail: int = 0, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.saves: list[str] = []
+        self.fail = fail
+
+    def save(self, conv: Conversation) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise DiskFull("Could not save: the disk is full.")
+        self.saves.append(conv.messages[-1].content)
+        super().save(conv)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CountingStore]:
+    store = CountingStore(tmp_path / "data", tmp_path / "cache")
+    with store:
+        yield store
+
+
+def new_conversation(prompt: str = "Hi") -> tuple[Conversation, Message]:
+    conv = Conversation(title=prompt, model="palmyra-x5", system_prompt="Be brief.")
+    conv.messages.append(Message(Role.USER, prompt))
+    reply = Message(Role.ASSISTANT, "", model="palmyra-x5")
+    conv.messages.append(reply)
+    return conv, reply
+
+
+def on_disk(store: ConversationStore, conv: Conversation) -> dict[str, Any]:
+    data = json.loads((store.conversations_dir / f"{conv.id}.json").read_text())
+    last: dict[str, Any] = data["messages"][-1]
+    return last
+
+
+async def test_complete_reply_is_saved(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    fake.enqueue(Reply(text="All good."))
+    conv, reply = new_conversation()
+    events: list[ReplyEvent] = []
+    await stream_reply(client, store, conv, reply, events.append)
+    assert reply.status is Status.COMPLETE
+    assert reply.content == "All good."
+    assert reply.finish_reason == "stop"
+    assert reply.usage is not None
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "All good."
+    saved = on_disk(store, conv)
+    assert saved["status"] == "complete"
+    assert saved["content"] == "All good."
+    sent = fake.chat_requests[-1].json["messages"]
+    assert sent == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+
+
+async def test_stop_keeps_partial_marked_stopped(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002))
+    conv, reply = new_conversation()
+    got = asyncio.Event()
+    task = asyncio.create_task(stream_reply(client, store, conv, reply, lambda e: got.set()))
+    await asyncio.wait_for(got.wait(), 5)
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert reply.status is Status.STOPPED
+    assert reply.content
+    saved = on_disk(store, conv)
+    assert saved["status"] == "stopped"
+    assert saved["content"] == reply.content
+
+
+async def test_cut_connection_marks_interrupted(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    fake.enqueue(CutAfter(900, mode="reset", text="word " * 500))
+    conv, reply = new_conversation()
+    await stream_reply(client, store, conv, reply, lambda e: None)
+    assert reply.status is Status.INTERRUPTED
+    assert reply.content
+    assert ("word " * 500).startswith(reply.content)
+    assert reply.error == "The connection was lost before the reply finished."
+    assert on_disk(store, conv)["status"] == "interrupted"
+
+
+async def test_error_before_any_text(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    fake.enqueue(Error(404, "Model palmyra-x0 not found"))
+    conv, reply = new_conversation()
+    await stream_reply(client, store, conv, reply, lambda e: None)
+    assert reply.status is Status.ERROR
+    assert reply.error == "Model palmyra-x0 not found"
+    assert reply.content == ""
+    # an error notice is never sent back to the model as if it had said it
+    conv.messages.append(Message(Role.USER, "again"))
+    assert [m["content"] for m in request_messages(conv, Message(Role.ASSISTANT, ""))][-2:] == [
+        "Hi",
+        "again",
+    ]
+
+
+async def test_saves_are_throttled_while_streaming(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    fake.enqueue(Trickle(n=600, delay_per_token=0.002))  # about 1.2 s of tokens
+    conv, reply = new_conversation()
+    await stream_reply(client, store, conv, reply, lambda e: None, save_interval=0.25)
+    # start + at most one per interval + end; never one per token
+    assert 3 <= len(store.saves) <= 2 + 1.3 / 0.25 + 2
+    assert store.saves[-1] == reply.content
+
+
+async def test_stall_still_saves_pending_text(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    fake.enqueue(Stall(after_bytes=600, seconds=1.0, then="resume", text="abc " * 100))
+    conv, reply = new_conversation()
+    seen_on_disk: list[str] = []
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            with contextlib.suppress(OSError, ValueError):
+                seen_on_disk.append(on_disk(store, conv)["content"])
+
+    watcher = asyncio.create_task(watch())
+    await stream_reply(client, store, conv, reply, lambda e: None, save_interval=0.2)
+    watcher.cancel()
+    assert reply.status is Status.COMPLETE
+    assert any(0 < len(s) < len(reply.content) for s in seen_on_disk), (
+        "nothing saved during the stall"
+    )
+
+
+async def test_disk_full_keeps_reply_and_retries(
+    client: WriterClient, tmp_path: Path, fake: FakeWriter
+) -> None:
+    fake.enqueue(Trickle(n=300, delay_per_token=0.003))
+    with CountingStore(tmp_path / "d", tmp_path / "c", fail=3) as store:
+        conv, reply = new_conversation()
+        events: list[ReplyEvent] = []
+        await stream_reply(client, store, conv, reply, events.append, save_interval=0.1)
+        failures = [e for e in events if isinstance(e, SaveFailed)]
+        assert len(failures) == 3
+        assert "disk is full" in failures[0].error.user_message
+        assert any(isinstance(e, Saved) for e in events)
+        assert reply.status is Status.COMPLETE
+        assert on_disk(store, conv)["content"] == reply.content
+
+
+def test_enospc_from_the_os_is_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    with ConversationStore(tmp_path / "d", tmp_path / "c") as store:
+        conv, _ = new_conversation()
+        store.save(conv)
+
+        def full(*a: Any, **k: Any) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", full)
+        with pytest.raises(DiskFull):
+            store.save(conv)
