@@ -1,0 +1,33 @@
+"""Command line entry point: ``writer-desktop`` and ``python -m writer_desktop``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="writer-desktop",
+        description="A desktop assistant for Writer's Palmyra models.",
+        epilog=(
+            "Environment: WRITER_API_KEY (key, never stored), WRITER_BASE_URL (API address), "
+            "WRITER_DESKTOP_HOME (keep all state in one folder), WRITER_DESKTOP_LOG_LEVEL."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    build_parser().parse_args(argv)
+    from .app import run_gui  # Qt is imported only once a window is really wanted
+
+    return run_gui()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
