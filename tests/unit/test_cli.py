@@ -15,9 +15,7 @@ def run(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WRITER_DESKTOP_HOME": str(tmp / "home")}
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
-    return subprocess.run(
-        [*args], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+    return subprocess.run([*args], capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
 def test_version_via_module(tmp_path: Path) -> None:
@@ -38,4 +36,5 @@ def test_version_via_installed_command(tmp_path: Path) -> None:
 def test_help_mentions_environment(tmp_path: Path) -> None:
     result = run(sys.executable, "-m", "writer_desktop", "--help", tmp=tmp_path)
     assert result.returncode == 0
-    assert "WRITER_API_KEY" in result.stdout and "WRITER_DESKTOP_HOME" in result.stdout
+    assert "WRITER_API_KEY" in result.stdout
+    assert "WRITER_DESKTOP_HOME" in result.stdout
