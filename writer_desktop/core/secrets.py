@@ -81,6 +81,15 @@ def _explain(exc: BaseException) -> str:
     return f"The system keyring failed ({name})."
 
 
+def _translate(exc: Exception) -> SecretsError:
+    """Any failure of a keyring call (a timeout included) as a SecretsError saying why."""
+    if isinstance(exc, SecretsError):
+        return exc
+    if not isinstance(exc, TimeoutError):  # concurrent.futures.TimeoutError is TimeoutError
+        log.warning("keyring call failed: %s", type(exc).__name__)
+    return SecretsError(_explain(exc))
+
+
 class KeyStore:
     """Finds, stores and forgets the key.
 
@@ -132,24 +141,14 @@ class KeyStore:
     def _call(self, fn: Callable[[], _T]) -> _T:
         try:
             return self._submit(fn).result(timeout=self.timeout)
-        except concurrent.futures.TimeoutError:
-            raise SecretsError(_explain(TimeoutError())) from None
-        except SecretsError:
-            raise
         except Exception as exc:
-            log.warning("keyring call failed: %s", type(exc).__name__)
-            raise SecretsError(_explain(exc)) from None
+            raise _translate(exc) from None
 
     async def _call_async(self, fn: Callable[[], _T]) -> _T:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(self._submit(fn)), self.timeout)
-        except TimeoutError:
-            raise SecretsError(_explain(TimeoutError())) from None
-        except SecretsError:
-            raise
         except Exception as exc:
-            log.warning("keyring call failed: %s", type(exc).__name__)
-            raise SecretsError(_explain(exc)) from None
+            raise _translate(exc) from None
 
     def _read(self) -> str | None:
         value = self._resolve_backend().get_password(SERVICE, USERNAME)
