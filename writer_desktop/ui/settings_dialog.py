@@ -1,0 +1,190 @@
+"""Settings (Ctrl+,): the API key, defaults for new conversations, appearance, the API address.
+
+The dialog only edits a copy of :class:`~writer_desktop.core.settings.Settings` and reports:
+``settings_accepted(Settings)`` when the user presses OK with valid values, and
+``replace_key_requested()`` / ``remove_key_requested()`` for the key, which never passes through
+here. The base URL is checked with the same rule the client applies (https, or http only for
+loopback) before the dialog accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_desktop.core.api import check_base_url
+from writer_desktop.core.errors import ConfigError
+from writer_desktop.core.secrets import KeyLookup, KeySource
+from writer_desktop.core.settings import Settings
+
+THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+
+
+class SettingsDialog(QDialog):
+    settings_accepted = Signal(object)  # Settings
+    replace_key_requested = Signal()
+    remove_key_requested = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        key: KeyLookup,
+        models: Sequence[str],
+        *,
+        base_url_from_env: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._settings = settings
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._key_group(key))
+        layout.addWidget(self._defaults_group(settings, models))
+        layout.addWidget(self._appearance_group(settings))
+        layout.addWidget(self._advanced_group(settings, base_url_from_env))
+        self.error_label = QLabel("", self)
+        self.error_label.setObjectName("settingsError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828; font-weight: 600;")
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    # -- sections ----------------------------------------------------------------------------
+
+    def _key_group(self, key: KeyLookup) -> QGroupBox:
+        group = QGroupBox("Writer API key", self)
+        self.key_label = QLabel(f"Key: {key.description}", group)
+        self.key_label.setObjectName("keySource")
+        if key.problem:
+            self.key_label.setText(f"Key: {key.description} — {key.problem}")
+        self.key_label.setWordWrap(True)
+        self.replace_key_button = QPushButton("&Replace key…", group)
+        self.remove_key_button = QPushButton("Re&move key", group)
+        from_env = key.source is KeySource.ENVIRONMENT
+        self.remove_key_button.setEnabled(key.source in (KeySource.KEYRING, KeySource.SESSION))
+        self.replace_key_button.setEnabled(not from_env)
+        if from_env:
+            self.key_label.setToolTip("Unset WRITER_API_KEY to manage the key here.")
+        self.replace_key_button.clicked.connect(self.replace_key_requested)
+        self.remove_key_button.clicked.connect(self.remove_key_requested)
+        row = QHBoxLayout()
+        row.addWidget(self.replace_key_button)
+        row.addWidget(self.remove_key_button)
+        row.addStretch(1)
+        box = QVBoxLayout(group)
+        box.addWidget(self.key_label)
+        box.addLayout(row)
+        return group
+
+    def _defaults_group(self, settings: Settings, models: Sequence[str]) -> QGroupBox:
+        group = QGroupBox("New conversations", self)
+        form = QFormLayout(group)
+        self.model_combo = QComboBox(group)
+        self.model_combo.setAccessibleName("Default model")
+        self.model_combo.setEditable(True)
+        choices = list(dict.fromkeys([*models, settings.default_model]))
+        self.model_combo.addItems(choices)
+        self.model_combo.setCurrentText(settings.default_model)
+        form.addRow("&Model:", self.model_combo)
+        self.temperature_spin = QDoubleSpinBox(group)
+        self.temperature_spin.setAccessibleName("Default temperature")
+        self.temperature_spin.setRange(0.0, 2.0)
+        self.temperature_spin.setSingleStep(0.1)
+        self.temperature_spin.setDecimals(2)
+        self.temperature_spin.setValue(settings.temperature)
+        form.addRow("&Temperature:", self.temperature_spin)
+        self.max_tokens_spin = QSpinBox(group)
+        self.max_tokens_spin.setAccessibleName("Default maximum reply length in tokens")
+        self.max_tokens_spin.setRange(1, 8192)
+        self.max_tokens_spin.setSingleStep(256)
+        self.max_tokens_spin.setValue(settings.max_tokens)
+        form.addRow("Max &tokens per reply:", self.max_tokens_spin)
+        return group
+
+    def _appearance_group(self, settings: Settings) -> QGroupBox:
+        group = QGroupBox("Appearance", self)
+        form = QFormLayout(group)
+        self.theme_combo = QComboBox(group)
+        self.theme_combo.setAccessibleName("Theme")
+        for value, label in THEMES:
+            self.theme_combo.addItem(label, value)
+        self.theme_combo.setCurrentIndex(self.theme_combo.findData(settings.theme))
+        form.addRow("T&heme:", self.theme_combo)
+        self.text_scale_spin = QSpinBox(group)
+        self.text_scale_spin.setAccessibleName("Text size in percent")
+        self.text_scale_spin.setRange(50, 300)
+        self.text_scale_spin.setSingleStep(10)
+        self.text_scale_spin.setSuffix(" %")
+        self.text_scale_spin.setValue(settings.text_scale)
+        form.addRow("Text &size:", self.text_scale_spin)
+        return group
+
+    def _advanced_group(self, settings: Settings, from_env: bool) -> QGroupBox:
+        group = QGroupBox("Advanced", self)
+        form = QFormLayout(group)
+        self.base_url_edit = QLineEdit(settings.base_url, group)
+        self.base_url_edit.setAccessibleName("API address")
+        self.base_url_edit.setPlaceholderText("https://api.writer.com")
+        if from_env:
+            self.base_url_edit.setToolTip("WRITER_BASE_URL is set and takes precedence.")
+        form.addRow("API &address:", self.base_url_edit)
+        self.idle_spin = QSpinBox(group)
+        self.idle_spin.setAccessibleName("Seconds of silence before a reply counts as cut off")
+        self.idle_spin.setRange(5, 600)
+        self.idle_spin.setSuffix(" s")
+        self.idle_spin.setValue(round(settings.idle_timeout))
+        form.addRow("Give up on a silent reply after:", self.idle_spin)
+        return group
+
+    # -- result ------------------------------------------------------------------------------
+
+    def values(self) -> Settings:
+        """The edited settings (raises ConfigError for an unusable API address)."""
+        base_url = self.base_url_edit.text().strip()
+        if base_url:
+            base_url = check_base_url(base_url)
+        model = self.model_combo.currentText().strip() or self._settings.default_model
+        return dataclasses.replace(
+            self._settings,
+            default_model=model,
+            temperature=round(self.temperature_spin.value(), 2),
+            max_tokens=self.max_tokens_spin.value(),
+            theme=self.theme_combo.currentData(),
+            text_scale=self.text_scale_spin.value(),
+            base_url=base_url,
+            idle_timeout=float(self.idle_spin.value()),
+        )
+
+    def _accept(self) -> None:
+        try:
+            values = self.values()
+        except ConfigError as exc:
+            self.error_label.setText(exc.user_message)
+            self.error_label.show()
+            self.base_url_edit.setFocus()
+            return
+        self.settings_accepted.emit(values)
+        self.accept()
