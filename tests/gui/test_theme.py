@@ -1,0 +1,41 @@
+"""Themes: dark is dark and light is light even where the platform ignores colour schemes."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from writer_desktop.ui.theme import ThemeSwitcher, dark_palette, is_dark
+
+
+def test_switching_themes_changes_the_palette(qapp: QApplication, qtbot: QtBot) -> None:
+    switcher = ThemeSwitcher(qapp)
+    original = qapp.palette()
+    try:
+        switcher.apply("dark")
+        widget = QWidget()
+        qtbot.addWidget(widget)
+        assert is_dark(qapp.palette())
+        assert is_dark(widget.palette())
+        switcher.apply("light")
+        assert not is_dark(qapp.palette())
+        switcher.apply("system")
+        assert qapp.palette() == original
+        assert switcher.current == "system"
+    finally:
+        switcher.apply("system")
+
+
+def test_dark_palette_text_contrast() -> None:
+    palette = dark_palette()
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    from PySide6.QtGui import QPalette
+
+    text = luminance(palette.color(QPalette.ColorRole.Text).name())
+    base = luminance(palette.color(QPalette.ColorRole.Base).name())
+    assert (text + 0.05) / (base + 0.05) >= 7
