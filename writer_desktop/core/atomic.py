@@ -17,13 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from writer_desktop.core.errors import DiskFull, StorageError
+from writer_desktop.core.errors import AlreadyLocked, DiskFull, StorageError
 
 log = logging.getLogger(__name__)
 
-
-class AlreadyLocked(StorageError):
-    """Someone else holds the ``FileLock``: usually another running Writer Desktop."""
+__all__ = ["AlreadyLocked", "FileLock", "atomic_write", "clean_temp_files", "move_no_replace"]
 
 
 TEMP_SUFFIX = ".tmp"

@@ -17,7 +17,10 @@
     │   └── StreamFailed             the server sent an error inside the stream
     ├── StorageError                 reading or writing user data failed
     │   ├── DiskFull                 ENOSPC / EDQUOT
-    │   └── ReadOnlyConversation     written by a newer version; opened read-only
+    │   ├── ReadOnlyConversation     written by a newer version; opened read-only
+    │   ├── AlreadyLocked            another Writer Desktop has this data folder open
+    │   ├── ConversationNotFound     (store.py) deleted meanwhile
+    │   └── CorruptConversation      (store.py) unreadable; the file was set aside unchanged
     └── SecretsError                 the OS keyring is missing, locked, failing or hanging
 
 Third-party exceptions (httpx, OSError, keyring) are translated where they are caught; the UI shows
@@ -154,6 +157,10 @@ class DiskFull(StorageError):
 
 class ReadOnlyConversation(StorageError):
     """The conversation was written by a newer version of Writer Desktop and is read-only here."""
+
+
+class AlreadyLocked(StorageError):
+    """Someone else holds the data folder's lock: usually another running Writer Desktop."""
 
 
 class SecretsError(WriterError):
