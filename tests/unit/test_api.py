@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import FAKE_KEY
 from tests.fake_writer.behaviours import (
     CutAfter,
     DataErrorObject,
@@ -52,19 +53,7 @@ from writer_desktop.core.errors import (
 from writer_desktop.core.stream import Finished, RetryScheduled, TextDelta
 
 TEXT = "Hello **world** — café 日本語 🎉\n\n```python\nprint('hi')\n```\n"
-KEY = "test-key"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWriter]:
-    with FakeWriter(api_key=KEY) as srv:
-        yield srv
-
-
-@pytest.fixture
-def fake(server: FakeWriter) -> FakeWriter:
-    server.reset()
-    return server
+KEY = FAKE_KEY
 
 
 @pytest.fixture

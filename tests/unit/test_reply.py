@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import FAKE_KEY
 from tests.fake_writer.behaviours import CutAfter, Error, Reply, Stall, Trickle
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.api import Timeouts, WriterClient
@@ -22,19 +23,7 @@ from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, request_mes
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.stream import TextDelta
 
-KEY = "test-key"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWriter]:
-    with FakeWriter(api_key=KEY) as srv:
-        yield srv
-
-
-@pytest.fixture
-def fake(server: FakeWriter) -> FakeWriter:
-    server.reset()
-    return server
+KEY = FAKE_KEY
 
 
 @pytest.fixture
