@@ -1,0 +1,136 @@
+"""End to end: the real app against the fake Writer server.
+
+The session tests run the app's own :func:`writer_desktop.app.session` in process and drive the
+real widgets (typing from outside into an offscreen app is not possible);
+``test_real_process_starts_and_talks_to_writer`` starts ``python -m writer_desktop`` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.fake_writer.behaviours import Reply, Trickle
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import KEY, run_scenario, until
+from writer_desktop.app import session
+from writer_desktop.core.logs import Redactor
+from writer_desktop.core.secrets import KeyStore
+from writer_desktop.core.settings import Settings
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def visible_main_window() -> MainWindow | None:
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    return next((w for w in windows if w.isVisible()), None)
+
+
+def test_app_session_round_trip(
+    app: QApplication, fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="The answer is **42**."))
+    keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+    state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+    async def scenario() -> int:
+        running = asyncio.ensure_future(
+            session(app, store, Settings(), fake.base_url, keys, Redactor(), state, [])
+        )
+        await until(visible_main_window, what="the main window")
+        window = visible_main_window()
+        assert window is not None
+        assert window.windowTitle() == "Writer Desktop"
+        QTest.keyClicks(window.composer.editor, "What is the answer?")
+        QTest.keyClick(window.composer.editor, Qt.Key.Key_Return)
+        await until(lambda: "The answer is 42." in window.chat.toPlainText(), what="reply")
+        await until(lambda: window.composer.button.text() == "Send", what="end of reply")
+        files = list(store.conversations_dir.glob("*.json"))
+        assert len(files) == 1
+        data = json.loads(files[0].read_text())
+        assert [(m["role"], m["content"], m["status"]) for m in data["messages"]] == [
+            ("user", "What is the answer?", "complete"),
+            ("assistant", "The answer is **42**.", "complete"),
+        ]
+        window.close()
+        code = await running
+        window.deleteLater()
+        return code
+
+    assert run_scenario(scenario()) == 0
+    assert (tmp_path / "window.ini").read_text().count("geometry") == 1
+
+
+def test_real_process_starts_and_talks_to_writer(fake: FakeWriter, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "WRITER_DESKTOP_HOME": str(tmp_path / "home"),
+        "WRITER_BASE_URL": fake.base_url,
+        "WRITER_API_KEY": KEY,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "dev", "-m", "writer_desktop"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The controller asks for the model list once the window is up.
+        assert fake.wait_for(lambda: any(r.path == "/v1/models" for r in fake.requests), 20)
+        time.sleep(0.3)
+        assert proc.poll() is None, proc.communicate()[1]
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=10)
+    [models] = [r for r in fake.requests if r.path == "/v1/models"]
+    assert models.headers["authorization"] == f"Bearer {KEY}"
+    assert (tmp_path / "home" / "conversations").is_dir()
+    assert "Traceback" not in stderr
+
+
+def test_startup_problems_are_told_and_quitting_mid_reply_saves_it(
+    app: QApplication, fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002))
+    keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+    state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    problems = ["Settings: temperature: expected float, found 'hot'; using the default"]
+
+    async def scenario() -> int:
+        running = asyncio.ensure_future(
+            session(app, store, Settings(), fake.base_url, keys, Redactor(), state, problems)
+        )
+        await until(visible_main_window, what="the main window")
+        window = visible_main_window()
+        assert window is not None
+        [box] = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+        assert problems[0] in box.informativeText()
+        box.close()
+        QTest.keyClicks(window.composer.editor, "Go on and on")
+        QTest.keyClick(window.composer.editor, Qt.Key.Key_Return)
+        await until(lambda: window.composer.button.text() == "Stop", what="streaming")
+        await asyncio.sleep(0.2)
+        window.quit_action.trigger()  # Ctrl+Q while the reply streams
+        code = await running
+        window.deleteLater()
+        return code
+
+    assert run_scenario(scenario()) == 0
+    [path] = store.conversations_dir.glob("*.json")
+    reply = json.loads(path.read_text())["messages"][-1]
+    assert reply["status"] == "stopped"
+    assert reply["content"]

@@ -1,0 +1,289 @@
+"""Send, stream, stop, retry and errors, through the real window and the fake Writer server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from tests.fake_writer.behaviours import CutAfter, Error, RateLimit, Reply, Trickle
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import (
+    last_message,
+    main_window,
+    reply_done,
+    run_scenario,
+    saved,
+    send,
+    until,
+)
+from writer_desktop.core.errors import DiskFull
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.controller import FALLBACK_MODELS
+from writer_desktop.ui.render import ERROR_BG
+
+
+def test_send_streams_reply_and_saves_it(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="Hello from **Writer**."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Say hello")
+            await until(lambda: "Hello from Writer." in window.chat.toPlainText(), what="reply")
+            await reply_done(window)
+            assert window.composer.editor.toPlainText() == ""  # cleared once accepted
+            conv_id = window.controller.current_id
+            assert conv_id is not None
+            data = saved(store, conv_id)
+            assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+            assert data["messages"][1]["content"] == "Hello from **Writer**."
+            assert data["messages"][1]["status"] == "complete"
+            assert data["title"] == "Say hello"
+            assert window.sidebar.model.rowCount() == 1
+            assert "tokens" in window.chat.toPlainText()  # usage shown
+            assert fake.chat_requests[-1].json["messages"][-1]["content"] == "Say hello"
+
+    run_scenario(scenario())
+
+
+def test_stop_keeps_partial_reply_marked_stopped(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Tell me a long story")
+            await until(lambda: window.composer.button.text() == "Stop")
+            await until(lambda: len(last_message(window).content) > 20, what="some text")
+            QTest.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
+            await reply_done(window)
+            message = saved(store, window.controller.current_id or "")["messages"][-1]
+            assert message["status"] == "stopped"
+            assert message["content"]
+            assert message["content"] == window.chat.message_text(message["id"])
+            assert "Stopped" in window.chat.toPlainText()
+            assert window.composer.button.text() == "Send"
+
+    run_scenario(scenario())
+
+
+def test_cut_shows_interrupted_and_retry_does_not_duplicate(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(CutAfter(2000, mode="reset", text="partial " * 400), Reply(text="Fresh answer."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Explain")
+            await reply_done(window)
+            await until(lambda: "Interrupted — connection lost" in window.chat.toPlainText())
+            reply = last_message(window)
+            assert reply.status == "interrupted"
+            assert reply.content.startswith("partial")
+            assert window.chat.message_text(reply.id) == reply.content
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
+            await until(lambda: "Fresh answer." in window.chat.toPlainText(), what="retried reply")
+            await reply_done(window)
+            text = window.chat.toPlainText()
+            assert "part" not in text
+            assert text.count("Fresh answer.") == 1
+            data = saved(store, window.controller.current_id or "")
+            assert [m["content"] for m in data["messages"]] == ["Explain", "Fresh answer."]
+            assert data["messages"][1]["status"] == "complete"
+            assert len(fake.chat_requests) == 2
+
+    run_scenario(scenario())
+
+
+def test_auth_error_is_a_notice_not_model_text(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Error(401))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Hi")
+            await reply_done(window)
+            reply = last_message(window)
+            assert reply.status == "error"
+            assert reply.content == ""  # the error never becomes the model's words
+            assert reply.error
+            await until(lambda: "Couldn't get a reply" in window.chat.toPlainText())
+            html = window.chat.toHtml()
+            assert ERROR_BG in html
+            assert "Writer Desktop:" in window.chat.toPlainText()
+            data = saved(store, window.controller.current_id or "")["messages"][-1]
+            assert (data["status"], data["content"]) == ("error", "")
+
+    run_scenario(scenario())
+
+
+def test_rate_limit_shows_countdown_then_reply(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(RateLimit(retry_after="2"), Reply(text="Made it."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path, real_sleep=True) as window:
+            await send(window, "Hi")
+            await until(lambda: "Retrying in 2 s" in window.chat.toPlainText(), what="countdown")
+            await until(lambda: "Retrying in 1 s" in window.chat.toPlainText(), 2.5, "tick")
+            await until(lambda: "Made it." in window.chat.toPlainText(), 4.0, "reply")
+            assert "Retrying" not in window.chat.toPlainText()
+
+    run_scenario(scenario())
+
+
+def test_new_send_in_same_conversation_stops_the_running_reply(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002), Reply(text="Second."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "First")
+            await until(lambda: len(last_message(window).content) > 10, what="first reply text")
+            await send(window, "Second")
+            await until(lambda: "Second." in window.chat.toPlainText(), what="second reply")
+            await reply_done(window)
+            data = saved(store, window.controller.current_id or "")
+            statuses = [(m["role"], m["status"]) for m in data["messages"]]
+            assert statuses == [
+                ("user", "complete"),
+                ("assistant", "stopped"),
+                ("user", "complete"),
+                ("assistant", "complete"),
+            ]
+
+    run_scenario(scenario())
+
+
+def test_model_picker_lists_server_models_and_sets_the_model(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="ok"))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            picker = window.composer.models
+            await until(lambda: picker.findText("palmyra-med") >= 0, what="model list")
+            picker.setCurrentIndex(picker.findText("palmyra-fin"))
+            picker.activated.emit(picker.currentIndex())
+            await send(window, "Hi")
+            await reply_done(window)
+            assert fake.chat_requests[-1].json["model"] == "palmyra-fin"
+            assert saved(store, window.controller.current_id or "")["model"] == "palmyra-fin"
+
+    run_scenario(scenario())
+
+
+def test_escape_stops_and_switching_back_mid_stream_loses_no_text(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Long one")
+            streaming_id = window.controller.current_id or ""
+            await until(lambda: len(last_message(window).content) > 20, what="some text")
+            window.new_action.trigger()  # look elsewhere while it streams
+            await asyncio.sleep(0.1)
+            window.controller.open_conversation(streaming_id)
+            assert window.composer.button.text() == "Stop"
+            await asyncio.sleep(0.1)
+            QTest.keyClick(window.composer.editor, Qt.Key.Key_Escape)
+            await reply_done(window)
+            message = saved(store, streaming_id)["messages"][-1]
+            assert message["status"] == "stopped"
+            assert window.chat.message_text(message["id"]) == message["content"]
+
+    run_scenario(scenario())
+
+
+def test_deleting_a_streaming_conversation_stops_it_first(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Doomed")
+            conv_id = window.controller.current_id or ""
+            await until(lambda: len(last_message(window).content) > 5, what="some text")
+            window.sidebar.delete_requested.emit(conv_id)
+            await until(lambda: store.list() == [], what="deletion")
+            await asyncio.sleep(0.2)  # nothing writes the file back
+            assert not (store.conversations_dir / f"{conv_id}.json").exists()
+            assert [e.id for e in store.trashed()] == [conv_id]
+
+    run_scenario(scenario())
+
+
+def test_length_cut_offers_continue_which_keeps_the_draft(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="Half an ans", finish_reason="length"), Reply(text="wer."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Answer")
+            await reply_done(window)
+            await until(lambda: "Cut off at the length limit." in window.chat.toPlainText())
+            QTest.keyClicks(window.composer.editor, "my draft")
+            cut = last_message(window)
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:continue/{cut.id}"))
+            await until(lambda: "wer." in window.chat.toPlainText(), what="continuation")
+            await reply_done(window)
+            assert window.composer.editor.toPlainText() == "my draft"
+            sent = fake.chat_requests[-1].json["messages"]
+            assert sent[-2] == {"role": "assistant", "content": "Half an ans"}
+            assert sent[-1]["role"] == "user"
+            assert "continue" in sent[-1]["content"].lower()
+
+    run_scenario(scenario())
+
+
+def test_refused_send_keeps_the_text_and_says_why(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(conv: object) -> None:
+        raise DiskFull("Could not save: the disk is full.")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            monkeypatch.setattr(store, "save", disk_full)
+            await send(window, "Keep me")
+            assert window.composer.editor.toPlainText() == "Keep me"
+            assert not window.composer.busy
+            boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+            assert [b.text() for b in boxes] == ["Could not save: the disk is full."]
+            assert fake.chat_requests == []
+            assert window.chat.toPlainText() == ""
+
+    run_scenario(scenario())
+
+
+def test_offline_model_list_falls_back_to_built_in(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path, base_url=f"http://127.0.0.1:{port}") as w:
+            await until(lambda: "Offline" in w.statusBar().currentMessage(), what="notice")
+            picker = w.composer.models
+            assert [picker.itemText(i) for i in range(picker.count())] == list(FALLBACK_MODELS)
+
+    run_scenario(scenario())

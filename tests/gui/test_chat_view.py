@@ -1,0 +1,67 @@
+"""The chat view on its own: coalesced tail-only re-rendering and following the tail."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.ui.chat_view import FLUSH_MS, ChatView
+
+
+def conversation(n: int) -> tuple[Conversation, Message]:
+    messages = [
+        Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"line {i}\n" * 5) for i in range(n)
+    ]
+    tail = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    return Conversation(messages=[*messages, tail]), tail
+
+
+@pytest.fixture
+def view(qtbot: QtBot) -> ChatView:
+    v = ChatView()
+    v.resize(500, 300)
+    qtbot.addWidget(v)
+    v.show()
+    return v
+
+
+def test_bursts_of_deltas_render_only_the_tail_once(
+    view: ChatView, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conv, tail = conversation(40)
+    view.show_conversation(conv)
+    rendered: Counter[str] = Counter()
+    original = view._html
+
+    def counting(message: Message) -> str:
+        rendered[message.id] += 1
+        return original(message)
+
+    monkeypatch.setattr(view, "_html", counting)
+    for i in range(500):
+        view.append_delta(conv.id, tail.id, f"w{i} ")
+    qtbot.wait(FLUSH_MS * 3)
+    assert rendered == Counter({tail.id: 1})
+    assert view.message_text(tail.id).startswith("w0 w1 ")
+    assert "w499" in view.toPlainText()
+    view.append_delta("another conversation", tail.id, "ignored")
+    qtbot.wait(FLUSH_MS * 3)
+    assert "ignored" not in view.toPlainText()
+
+
+def test_follows_the_tail_unless_scrolled_up(view: ChatView, qtbot: QtBot) -> None:
+    conv, tail = conversation(30)
+    view.show_conversation(conv)
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 0
+    assert bar.value() == bar.maximum()
+    view.append_delta(conv.id, tail.id, "more\n\n" * 20)
+    qtbot.waitUntil(lambda: "more" in view.toPlainText())
+    assert bar.value() == bar.maximum()
+    bar.setValue(0)  # the user scrolls up to read
+    view.append_delta(conv.id, tail.id, "even more\n\n" * 20)
+    qtbot.waitUntil(lambda: "even more" in view.toPlainText())
+    assert bar.value() == 0

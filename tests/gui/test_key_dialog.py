@@ -1,0 +1,136 @@
+"""First run: the key dialog checks the key with Writer and keeps it in a (test) keyring."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import KEY, make_client, run_scenario, until
+from tests.unit.test_secrets import FailingBackend, MemoryBackend, NoKeyringError
+from writer_desktop.app import open_main_window
+from writer_desktop.core.logs import Redactor
+from writer_desktop.core.secrets import SERVICE, USERNAME, KeySource, KeyStore
+from writer_desktop.core.settings import Settings
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.key_dialog import KeyDialog, ask_for_key
+
+
+def enter_key(dialog: KeyDialog, key: str) -> None:
+    dialog.key_edit.clear()
+    QTest.keyClicks(dialog.key_edit, key)
+    QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+
+
+def test_rejected_key_keeps_dialog_open_then_good_key_is_stored(
+    fake: FakeWriter, qtbot: QtBot
+) -> None:
+    backend = MemoryBackend()
+    keys = KeyStore(backend, environ={})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.key_edit.echoMode() == dialog.key_edit.EchoMode.Password
+    assert "API keys" in dialog.findChildren(type(dialog.status))[0].text()
+    assert dialog.focusWidget() is dialog.key_edit
+
+    async def scenario() -> str | None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+
+            async def user() -> None:
+                await until(dialog.isVisible, what="dialog")
+                QTest.keyClicks(dialog.key_edit, "wrong-key")
+                QTest.keyClick(dialog.key_edit, Qt.Key.Key_Return)  # Enter presses Continue
+                await until(lambda: "rejected" in dialog.status.text(), what="rejection")
+                assert len([r for r in fake.requests if r.path == "/v1/models"]) == 1
+                assert dialog.isVisible()
+                assert backend.items == {}
+                enter_key(dialog, KEY)
+
+            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
+            return result
+
+    assert run_scenario(scenario()) == KEY
+    assert backend.items == {(SERVICE, USERNAME): KEY}
+    assert not dialog.isVisible()
+
+
+def test_keyring_failure_offers_session_only(fake: FakeWriter, qtbot: QtBot) -> None:
+    keys = KeyStore(FailingBackend(NoKeyringError("No keyring here.")), environ={})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def scenario() -> str | None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+
+            async def user() -> None:
+                await until(dialog.isVisible, what="dialog")
+                assert not dialog.session_button.isVisible()
+                enter_key(dialog, KEY)
+                await until(dialog.session_button.isVisible, what="session-only offer")
+                assert "No keyring here." in dialog.status.text()
+                QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
+
+            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
+            return result
+
+    assert run_scenario(scenario()) == KEY
+    assert keys.lookup().source is KeySource.SESSION
+
+
+def test_quitting_the_dialog_opens_no_window(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, qtbot: QtBot
+) -> None:
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def scenario() -> object:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            opening = asyncio.ensure_future(
+                open_main_window(
+                    store, client, KeyStore(MemoryBackend(), environ={}), Settings(), Redactor(),
+                    state, key_dialog=dialog,
+                )
+            )  # fmt: skip
+            await until(dialog.isVisible, what="dialog")
+            dialog.reject()
+            return await opening
+
+    assert run_scenario(scenario()) is None
+
+
+def test_key_present_skips_dialog_and_focuses_composer(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    backend = MemoryBackend()
+    backend.set_password(SERVICE, USERNAME, KEY)
+    redactor = Redactor()
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            client.set_api_key("")
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            window = await open_main_window(
+                store, client, KeyStore(backend, environ={}), Settings(), redactor, state
+            )
+            assert window is not None
+            try:
+                assert window.isVisible()
+                assert window.focusWidget() is window.composer.editor
+                assert redactor.scrub(f"key={KEY}") == "key=[redacted]"
+                await until(lambda: window.composer.models.count() == 5, what="models")
+            finally:
+                window.close()
+                await window.controller.shutdown()
+                window.deleteLater()
+
+    run_scenario(scenario())

@@ -1,0 +1,60 @@
+"""Each message status is told honestly, and app notices never look like model text."""
+
+from __future__ import annotations
+
+import pytest
+
+from writer_desktop.core.models import Message, Role, Status, Usage
+from writer_desktop.ui.render import ERROR_BG, NOTICE_BG, make_markdown, message_html
+
+
+@pytest.mark.parametrize(
+    ("message", "shown", "bg"),
+    [
+        (Message(Role.ASSISTANT, "Hi", status=Status.STREAMING), "Writing…", None),
+        (Message(Role.ASSISTANT, "Hi", status=Status.STOPPED), "Stopped", None),
+        (
+            Message(Role.ASSISTANT, "Hi", status=Status.INTERRUPTED, error="Lost."),
+            "Interrupted — connection lost.",
+            NOTICE_BG,
+        ),
+        (
+            Message(Role.ASSISTANT, "", status=Status.ERROR, error="Invalid token"),
+            "Couldn&#x27;t get a reply: Invalid token",
+            ERROR_BG,
+        ),
+        (Message(Role.ASSISTANT, "Hi", finish_reason="length"), "length limit", NOTICE_BG),
+        (
+            Message(Role.ASSISTANT, "Hi", finish_reason="content_filter"),
+            "content filter",
+            NOTICE_BG,
+        ),
+        (
+            Message(Role.ASSISTANT, "Hi", finish_reason="stop", usage=Usage(3, 4, 7)),
+            "7 tokens",
+            None,
+        ),
+    ],
+)
+def test_status_is_shown(message: Message, shown: str, bg: str | None) -> None:
+    html = message_html(make_markdown(), message)
+    assert shown in html
+    if bg is not None:
+        assert f'bgcolor="{bg}"' in html
+        assert "Writer Desktop:" in html  # labelled as the app's words, not the model's
+
+
+def test_user_text_is_plain_and_actions_cannot_be_forged() -> None:
+    md = make_markdown()
+    user = message_html(md, Message(Role.USER, "**not bold** <b>x</b>"))
+    assert "<strong>" not in user
+    assert "&lt;b&gt;" in user
+    forged = message_html(md, Message(Role.ASSISTANT, "[Retry](wd-action:retry/x) <wd-action:x>"))
+    assert "href=" not in forged
+
+
+def test_retry_countdown_is_shown_while_waiting() -> None:
+    message = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    html = message_html(make_markdown(), message, "Retrying in 3 s — Quota exceeded")
+    assert "Retrying in 3 s — Quota exceeded" in html
+    assert "Writing…" in html

@@ -1,0 +1,125 @@
+"""The conversation list: open, filter, rename in place, delete with Undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import main_window, run_scenario, until
+from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.main_window import MainWindow
+from writer_desktop.ui.sidebar import ID_ROLE
+
+
+def seed(store: ConversationStore, *titles: str) -> list[str]:
+    ids = []
+    for day, title in enumerate(titles, start=1):  # distinct times: a stable newest-first order
+        conv = Conversation(
+            title=title, model="palmyra-x5", created_at=f"2026-01-{day:02}T00:00:00Z"
+        )
+        conv.messages.append(Message(Role.USER, f"about {title}"))
+        store.save(conv)
+        ids.append(conv.id)
+    return ids
+
+
+def titles(window: MainWindow) -> list[str]:
+    proxy = window.sidebar.proxy
+    return [str(proxy.index(r, 0).data()) for r in range(proxy.rowCount())]
+
+
+def test_list_opens_newest_and_selection_opens_others(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    older, newer = seed(store, "Older", "Newer")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            assert titles(window) == ["Newer", "Older"]
+            assert window.controller.current_id == newer
+            assert "about Newer" in window.chat.toPlainText()
+            view = window.sidebar.view
+            view.setCurrentIndex(window.sidebar.proxy.index(1, 0))
+            assert window.controller.current_id == older
+            assert "about Older" in window.chat.toPlainText()
+            QTest.keyClicks(window.sidebar.filter, "new")
+            assert titles(window) == ["Newer"]
+
+    run_scenario(scenario())
+
+
+def test_rename_with_f2_saves_the_title(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    [conv_id] = seed(store, "Draft")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            view = window.sidebar.view
+            view.setFocus()
+            view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
+            QTest.keyClick(view, Qt.Key.Key_F2)
+            assert view.state() == QAbstractItemView.State.EditingState
+            editor = view.viewport().findChild(QLineEdit)
+            assert editor is not None
+            assert editor.text() == "Draft"
+            QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+            QTest.keyClicks(editor, "Quarterly plan")
+            QTest.keyClick(editor, Qt.Key.Key_Return)
+            await until(lambda: titles(window) == ["Quarterly plan"], what="renamed row")
+            assert store.load(conv_id).title == "Quarterly plan"
+
+    run_scenario(scenario())
+
+
+def test_delete_key_trashes_and_undo_restores(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    keep, doomed = seed(store, "Keep", "Doomed")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            view = window.sidebar.view
+            view.setFocus()
+            view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
+            assert view.currentIndex().data(ID_ROLE) == doomed
+            QTest.keyClick(view, Qt.Key.Key_Delete)
+            assert titles(window) == ["Keep"]
+            assert not (store.conversations_dir / f"{doomed}.json").exists()
+            assert [e.id for e in store.trashed()] == [doomed]
+            assert window.undo_button.isVisible()
+            assert window.statusBar().currentMessage() == "Deleted"
+            assert window.controller.current_id not in (doomed, None)
+            QTest.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+            assert sorted(titles(window)) == ["Doomed", "Keep"]
+            assert (store.conversations_dir / f"{doomed}.json").exists()
+            assert window.controller.current_id == doomed
+            assert not window.undo_button.isVisible()
+            assert keep in {s.id for s in store.list()}
+
+    run_scenario(scenario())
+
+
+def test_new_conversation_and_sidebar_toggle(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    seed(store, "Existing")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            first = window.controller.current_id
+            window.new_action.trigger()
+            assert window.controller.current_id != first
+            assert window.chat.toPlainText() == ""
+            assert window.sidebar.view.currentIndex().isValid() is False
+            window.toggle_sidebar_action.trigger()  # View ▸ Show sidebar
+            assert not window.sidebar.isVisible()
+            window.toggle_sidebar_action.trigger()
+            assert window.sidebar.isVisible()
+
+    run_scenario(scenario())

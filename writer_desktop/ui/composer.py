@@ -1,0 +1,136 @@
+"""Where the user writes: a multi-line editor, Send/Stop, and the model picker.
+
+Enter sends, Shift+Enter adds a line, Esc stops a streaming reply. The text stays until the
+controller accepts the send (:meth:`Composer.clear_text`), so a refused send loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class PromptEdit(QPlainTextEdit):
+    """The text box; reports Enter and Esc instead of handling them."""
+
+    enter_pressed = Signal()
+    escape_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        plain_enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
+        if plain_enter:
+            self.enter_pressed.emit()
+            return
+        if key == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class Composer(QWidget):
+    """Emits ``submitted(text)``, ``stop_requested()`` and ``model_chosen(model id)``."""
+
+    submitted = Signal(str)
+    stop_requested = Signal()
+    model_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._busy = False
+        self.editor = PromptEdit(self)
+        self.editor.setObjectName("promptEdit")
+        self.editor.setAccessibleName("Message")
+        self.editor.setPlaceholderText("Message Writer…")
+        self.editor.setTabChangesFocus(True)
+        self.editor.setMaximumHeight(96)
+        self.button = QPushButton("Send", self)
+        self.button.setObjectName("sendButton")
+        self.button.setAccessibleName("Send")
+        self.button.setToolTip("Send (Enter)")
+        self.models = QComboBox(self)
+        self.models.setObjectName("modelPicker")
+        self.models.setAccessibleName("Model")
+        self.models.setToolTip("Model for this conversation")
+        label = QLabel("&Model:", self)
+        label.setBuddy(self.models)
+
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.models)
+        row.addStretch(1)
+        row.addWidget(self.button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 6)
+        layout.addWidget(self.editor)
+        layout.addLayout(row)
+
+        self.editor.enter_pressed.connect(self._on_enter)
+        self.editor.escape_pressed.connect(self._on_escape)
+        self.button.clicked.connect(self._on_button)
+        self.models.activated.connect(self._on_model)
+
+    # -- controller → composer ----------------------------------------------------------------
+
+    def set_busy(self, busy: bool) -> None:
+        """While a reply streams the button is Stop (Esc also stops)."""
+        self._busy = busy
+        self.button.setText("Stop" if busy else "Send")
+        self.button.setAccessibleName(self.button.text())
+        self.button.setToolTip("Stop the reply (Esc)" if busy else "Send (Enter)")
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def clear_text(self) -> None:
+        self.editor.clear()
+
+    def set_models(self, models: Sequence[str], current: str) -> None:
+        self.models.blockSignals(True)
+        try:
+            self.models.clear()
+            self.models.addItems(list(models))
+            index = self.models.findText(current)
+            if index >= 0:
+                self.models.setCurrentIndex(index)
+        finally:
+            self.models.blockSignals(False)
+
+    def focus_editor(self) -> None:
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- user actions -------------------------------------------------------------------------
+
+    def _on_enter(self) -> None:
+        text = self.editor.toPlainText()
+        if text.strip():
+            self.submitted.emit(text)
+
+    def _on_escape(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+
+    def _on_button(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+        else:
+            self._on_enter()
+
+    def _on_model(self, index: int) -> None:
+        model = self.models.itemText(index)
+        if model:
+            self.model_chosen.emit(model)

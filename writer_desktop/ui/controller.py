@@ -1,0 +1,314 @@
+"""The one bridge between asyncio and Qt: conversations, reply tasks and model list.
+
+Widgets call the controller's slots and listen to its signals, which carry plain data (ids, text,
+copies of core dataclasses); they never touch the store or the client. Each conversation has at
+most one running reply task (:class:`~.reply_tasks.ReplyTasks`); Stop or a new send cancels it,
+and the cancelled reply is saved as ``stopped``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from writer_desktop.core.api import WriterClient
+from writer_desktop.core.errors import StorageError, WriterError
+from writer_desktop.core.models import Conversation, Message, Params, Role, Status
+from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed
+from writer_desktop.core.settings import Settings
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.stream import RetryScheduled, TextDelta
+
+from .reply_tasks import ReplyTasks
+
+log = logging.getLogger(__name__)
+
+FALLBACK_MODELS = ("palmyra-x5", "palmyra-x4", "palmyra-fin", "palmyra-med", "palmyra-creative")
+TITLE_LENGTH = 60
+CONTINUE_PROMPT = "Please continue exactly where you stopped."
+
+
+def title_from(text: str) -> str:
+    """A conversation title from its first prompt: the first line, shortened."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+class Controller(QObject):
+    """Owns the open conversation and the reply tasks; reports through signals."""
+
+    conversations_changed = Signal(list)  # list[ConversationSummary]
+    conversation_opened = Signal(object)  # Conversation (a copy)
+    message_added = Signal(str, object)  # conversation id, Message (a copy)
+    message_changed = Signal(str, object)  # conversation id, Message (a copy) in its new state
+    reply_delta = Signal(str, str, str)  # conversation id, message id, text
+    retry_scheduled = Signal(str, float, str)  # conversation id, seconds, reason
+    busy_changed = Signal(str, bool)  # conversation id, a reply is streaming
+    deleted = Signal(str)  # conversation id, now in the trash (restore() undoes it)
+    send_accepted = Signal()
+    models_loaded = Signal(list, str)  # model ids, the open conversation's model
+    notice = Signal(str)  # something the user should know (status bar)
+    problem = Signal(str)  # an error the user must see (message box)
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        client: WriterClient,
+        settings: Settings,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._client = client
+        self._settings = settings
+        self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
+        self._current: Conversation | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self.models: list[str] = list(FALLBACK_MODELS)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def current_id(self) -> str | None:
+        return self._current.id if self._current else None
+
+    def current_conversation(self) -> Conversation | None:
+        """A copy of the open conversation, as it stands."""
+        return self._snapshot(self._current) if self._current else None
+
+    def is_busy(self, conv_id: str) -> bool:
+        return self._replies.is_busy(conv_id)
+
+    # -- start and stop -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Publish the list, open the newest conversation (or a new one), fetch the models."""
+        summaries = self._store.list()
+        self.conversations_changed.emit(summaries)
+        if summaries:
+            self.open_conversation(summaries[0].id)
+        else:
+            self.new_conversation()
+        self._spawn(self._load_models())
+
+    async def shutdown(self) -> None:
+        """Stop every reply (each is saved as stopped) and background job; wait for them."""
+        await self._replies.shutdown()
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    # -- conversations ------------------------------------------------------------------------
+
+    def new_conversation(self) -> None:
+        s = self._settings
+        conv = Conversation(
+            model=s.default_model, params=Params(temperature=s.temperature, max_tokens=s.max_tokens)
+        )
+        self._show(conv)
+
+    def open_conversation(self, conv_id: str) -> None:
+        if self._current is not None and self._current.id == conv_id:
+            return
+        conv = self._replies.live(conv_id)
+        if conv is None:
+            try:
+                conv = self._store.load(conv_id)
+            except StorageError as exc:
+                self.problem.emit(exc.user_message)
+                self._publish_list()
+                return
+        self._show(conv)
+
+    def rename(self, conv_id: str, title: str) -> None:
+        conv = self._conversation(conv_id)
+        if conv is None:
+            return
+        conv.title = title.strip()
+        self._save(conv)
+        self._publish_list()
+
+    def delete(self, conv_id: str) -> None:
+        """Move to the trash; a running reply is stopped (and saved) first."""
+        if self.is_busy(conv_id):
+            self._spawn(self._delete_after_stop(conv_id))
+        else:
+            self._delete_now(conv_id)
+
+    async def _delete_after_stop(self, conv_id: str) -> None:
+        await self._replies.stop_and_wait(conv_id)
+        self._delete_now(conv_id)
+
+    def _delete_now(self, conv_id: str) -> None:
+        try:
+            self._store.delete(conv_id)
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+            return
+        self._publish_list()
+        self.deleted.emit(conv_id)
+        if self.current_id == conv_id:
+            self._current = None
+            self.new_conversation()
+
+    def restore(self, conv_id: str) -> None:
+        try:
+            self._store.restore(conv_id)
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+            return
+        self._publish_list()
+        self.open_conversation(conv_id)
+
+    def set_model(self, model: str) -> None:
+        conv = self._current
+        if conv is None or not model or conv.model == model:
+            return
+        conv.model = model
+        if conv.messages:
+            self._save(conv)
+
+    # -- replies ------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Add ``text`` as a user message and stream a reply; the composer clears on acceptance."""
+        if self._current is not None and text.strip() and self._send(self._current, text):
+            self.send_accepted.emit()
+
+    def continue_reply(self, message_id: str) -> None:
+        """Ask for the rest of a reply cut off at the length limit (a visible user message)."""
+        conv = self._current
+        if conv is None or not conv.messages or conv.messages[-1].id != message_id:
+            self.notice.emit("Only the latest reply can be continued.")
+        elif not self.is_busy(conv.id):
+            self._send(conv, CONTINUE_PROMPT)
+
+    def _send(self, conv: Conversation, text: str) -> bool:
+        if conv.read_only:
+            self.problem.emit("This conversation was saved by a newer version and is read-only.")
+            return False
+        self._replies.cancel(conv.id)
+        user = Message(Role.USER, text)
+        conv.messages.append(user)
+        if not conv.title:
+            conv.title = title_from(text)
+        if not self._save(conv):
+            conv.messages.remove(user)
+            return False
+        self.message_added.emit(conv.id, copy.deepcopy(user))
+        reply = Message(Role.ASSISTANT, "", model=conv.model, status=Status.STREAMING)
+        conv.messages.append(reply)
+        self.message_added.emit(conv.id, copy.deepcopy(reply))
+        self._start_reply(conv, reply)
+        return True
+
+    def retry(self, message_id: str) -> None:
+        """Stream a failed or interrupted reply again, replacing its partial text."""
+        conv = self._current
+        if conv is None or self.is_busy(conv.id):
+            return
+        reply = next((m for m in conv.messages if m.id == message_id), None)
+        if reply is None or reply.role is not Role.ASSISTANT:
+            return
+        reply.content = ""
+        reply.usage = None
+        reply.status = Status.STREAMING
+        reply.error = None
+        reply.model = conv.model
+        self.message_changed.emit(conv.id, copy.deepcopy(reply))
+        self._start_reply(conv, reply)
+
+    def stop(self) -> None:
+        if self._current is not None:
+            self._replies.cancel(self._current.id)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _snapshot(self, conv: Conversation) -> Conversation:
+        """A copy with streaming replies' text up to the last delta (the core syncs on save)."""
+        snapshot = copy.deepcopy(conv)
+        for message in snapshot.messages:
+            text = self._replies.text_so_far(message.id)
+            if text is not None:
+                message.content = text
+        return snapshot
+
+    def _show(self, conv: Conversation) -> None:
+        self._current = conv
+        self.conversation_opened.emit(self._snapshot(conv))
+        self.busy_changed.emit(conv.id, self.is_busy(conv.id))
+        self.models_loaded.emit(self.models, conv.model)
+
+    def _conversation(self, conv_id: str) -> Conversation | None:
+        if self._current is not None and self._current.id == conv_id:
+            return self._current
+        live = self._replies.live(conv_id)
+        if live is not None:
+            return live
+        try:
+            return self._store.load(conv_id)
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+            return None
+
+    def _save(self, conv: Conversation) -> bool:
+        try:
+            self._store.save(conv)
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+            return False
+        return True
+
+    def _publish_list(self) -> None:
+        try:
+            self.conversations_changed.emit(self._store.list())
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+
+    def _start_reply(self, conv: Conversation, reply: Message) -> None:
+        self._replies.start(conv, reply)
+        self.busy_changed.emit(conv.id, True)
+        self._publish_list()
+
+    def _on_reply_event(self, conv: Conversation, reply: Message, event: ReplyEvent) -> None:
+        if isinstance(event, TextDelta):
+            self.reply_delta.emit(conv.id, reply.id, event.text)
+        elif isinstance(event, RetryScheduled):
+            self.retry_scheduled.emit(conv.id, event.delay, event.reason)
+        elif isinstance(event, SaveFailed):
+            self.notice.emit(f"{event.error.user_message} Your reply is kept; retrying.")
+        elif isinstance(event, Saved):
+            self.notice.emit("Saved.")
+
+    def _on_reply_end(self, conv: Conversation, reply: Message, idle: bool) -> None:
+        if idle:
+            self.busy_changed.emit(conv.id, False)
+        self.message_changed.emit(conv.id, copy.deepcopy(reply))
+        self._publish_list()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _load_models(self) -> None:
+        try:
+            models = [m.id for m in await self._client.list_models()]
+        except WriterError as exc:
+            log.info("model list unavailable: %s", exc.user_message)
+            self.notice.emit("Offline: using the built-in model list.")
+            return
+        if models:
+            self.models = models
+        current = self._current.model if self._current else self._settings.default_model
+        self.models_loaded.emit(self.models, current)
+
+
+def model_choices(models: Sequence[str], current: str) -> list[str]:
+    """The picker's entries: the known models, plus the conversation's own if it is missing."""
+    return [*models, current] if current and current not in models else list(models)

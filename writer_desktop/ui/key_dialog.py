@@ -1,0 +1,167 @@
+"""First run without a key: ask for one, check it with Writer, keep it in the keyring.
+
+:class:`KeyDialog` only shows and reports; :func:`ask_for_key` runs the checks (``list_models``,
+``KeyStore.store_async``) and tells the dialog what happened. When the keyring fails the dialog
+offers "Use for this session only".
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_desktop.core.api import WriterClient
+from writer_desktop.core.errors import AuthError, SecretsError, WriterError
+from writer_desktop.core.secrets import KeyStore
+
+INTRO = (
+    "<p>Writer Desktop needs a Writer API key.</p>"
+    "<p>Create one in <b>Writer AI Studio</b>, on the <b>API keys</b> page, and paste it here. "
+    "It is kept in your system keyring, never in a file.</p>"
+)
+
+
+class KeyDialog(QDialog):
+    """Emits ``key_submitted(key)`` and ``session_only_requested(key)``; shows what it is told."""
+
+    key_submitted = Signal(str)
+    session_only_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Writer API key")
+        self.setModal(True)
+        intro = QLabel(INTRO, self)
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        self.key_edit = QLineEdit(self)
+        self.key_edit.setObjectName("keyEdit")
+        self.key_edit.setAccessibleName("API key")
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("Paste your API key")
+        self.status = QLabel("", self)
+        self.status.setObjectName("keyStatus")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Key status")
+        self.buttons = QDialogButtonBox(self)
+        self.continue_button = self.buttons.addButton(
+            "&Continue", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.session_button: QPushButton = self.buttons.addButton(
+            "Use for this &session only", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.continue_button.setDefault(True)  # Enter in the key field presses it
+        self.session_button.hide()
+        self.buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.key_edit)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+        self.continue_button.clicked.connect(self._on_continue)
+        self.session_button.clicked.connect(self._on_session_only)
+        self.buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(460)
+        self.key_edit.setFocus()
+
+    def accept(self) -> None:
+        """Closing happens through :meth:`done_with`, once the key was checked."""
+
+    def done_with(self) -> None:
+        super().accept()
+
+    def set_checking(self, checking: bool) -> None:
+        self.continue_button.setEnabled(not checking)
+        self.key_edit.setEnabled(not checking)
+        if checking:
+            self.show_status("Checking the key with Writer…")
+
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def offer_session_only(self, reason: str) -> None:
+        self.show_status(
+            f"{reason} The key works, but it could not be saved. "
+            "You can use it for this session only."
+        )
+        self.session_button.show()
+        self.session_button.setFocus()
+
+    def _on_continue(self) -> None:
+        key = self.key_edit.text().strip()
+        if key and self.continue_button.isEnabled():
+            self.key_submitted.emit(key)
+
+    def _on_session_only(self) -> None:
+        key = self.key_edit.text().strip()
+        if key:
+            self.session_only_requested.emit(key)
+
+
+async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -> str | None:
+    """Show ``dialog`` until a key is checked and kept; the key, or None if the user quit."""
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Future[str | None] = loop.create_future()
+    checking: set[asyncio.Task[None]] = set()
+
+    def finish(result: str | None) -> None:
+        if not finished.done():
+            finished.set_result(result)
+
+    async def check(key: str) -> None:
+        client.set_api_key(key)
+        try:
+            await client.list_models()
+        except AuthError:
+            dialog.show_status("Writer rejected this key. Check it and try again.")
+            return
+        except WriterError as exc:
+            dialog.show_status(f"Could not check the key: {exc.user_message}")
+            return
+        finally:
+            dialog.set_checking(False)
+        try:
+            await keys.store_async(key)
+        except SecretsError as exc:
+            dialog.offer_session_only(exc.user_message)
+            return
+        finish(key)
+
+    def on_submitted(key: str) -> None:
+        dialog.set_checking(True)  # at once: a second Enter must not start a second check
+        task = loop.create_task(check(key))
+        checking.add(task)
+        task.add_done_callback(checking.discard)
+
+    def on_session_only(key: str) -> None:
+        try:
+            keys.use_for_session(key)
+        except SecretsError as exc:
+            dialog.show_status(exc.user_message)
+            return
+        finish(key)
+
+    dialog.key_submitted.connect(on_submitted)
+    dialog.session_only_requested.connect(on_session_only)
+    dialog.rejected.connect(lambda: finish(None))
+    dialog.show()
+    try:
+        result = await finished
+    finally:
+        for task in checking:
+            task.cancel()
+        await asyncio.gather(*checking, return_exceptions=True)
+    if result is not None:
+        dialog.done_with()
+    return result

@@ -1,0 +1,176 @@
+"""The main window: sidebar | chat view over composer, menus, and the status bar.
+
+All wiring between the children and the controller happens in :meth:`MainWindow._connect_signals`.
+Geometry and the splitter are kept in a QSettings INI file chosen by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_desktop.core.index import ConversationSummary
+from writer_desktop.core.models import Conversation
+
+from .chat_view import ChatView
+from .composer import Composer
+from .controller import Controller, model_choices
+from .sidebar import Sidebar
+
+UNDO_MS = 10_000
+
+
+class MainWindow(QMainWindow):
+    """Shows the controller's state and forwards what the user asks for."""
+
+    def __init__(
+        self, controller: Controller, state: QSettings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Writer Desktop")
+        self.controller = controller
+        self._state = state
+        self.sidebar = Sidebar(self)
+        self.chat = ChatView(self)
+        self.composer = Composer(self)
+        chat_area = QWidget(self)
+        chat_layout = QVBoxLayout(chat_area)
+        chat_layout.setContentsMargins(0, 6, 0, 0)
+        chat_layout.addWidget(self.chat, 1)
+        chat_layout.addWidget(self.composer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(chat_area)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 740])
+        self.setCentralWidget(self.splitter)
+        self.undo_button = QPushButton("Undo", self)
+        self.undo_button.setObjectName("undoButton")
+        self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button.hide()
+        self.statusBar().addPermanentWidget(self.undo_button)
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        self._undo_timer.timeout.connect(self._hide_undo)
+        self._deleted: str | None = None
+        self._build_menus()
+        self._connect_signals()
+        self.resize(1000, 700)
+        self._restore_state()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = QAction(
+            "&New conversation", self, shortcut=QKeySequence(QKeySequence.StandardKey.New)
+        )
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        self.toggle_sidebar_action = QAction("Show &sidebar", self, checkable=True, checked=True)
+        self.toggle_sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        view_menu.addAction(self.toggle_sidebar_action)
+
+    def _connect_signals(self) -> None:
+        c = self.controller
+        # user → controller
+        self.sidebar.conversation_selected.connect(c.open_conversation)
+        self.sidebar.new_requested.connect(self._new_conversation)
+        self.sidebar.delete_requested.connect(c.delete)
+        self.sidebar.rename_requested.connect(c.rename)
+        self.composer.submitted.connect(c.send)
+        self.composer.stop_requested.connect(c.stop)
+        self.composer.model_chosen.connect(c.set_model)
+        self.chat.retry_requested.connect(c.retry)
+        self.chat.continue_requested.connect(c.continue_reply)
+        self.new_action.triggered.connect(self._new_conversation)
+        self.quit_action.triggered.connect(self.close)
+        self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
+        self.undo_button.clicked.connect(self._undo_delete)
+        # controller → widgets
+        c.conversations_changed.connect(self._on_list)
+        c.conversation_opened.connect(self._on_opened)
+        c.message_added.connect(self.chat.add_message)
+        c.message_changed.connect(self.chat.update_message)
+        c.reply_delta.connect(self.chat.append_delta)
+        c.retry_scheduled.connect(self.chat.show_retry)
+        c.busy_changed.connect(self._on_busy)
+        c.deleted.connect(self._offer_undo)
+        c.send_accepted.connect(self.composer.clear_text)
+        c.models_loaded.connect(self._on_models)
+        c.notice.connect(self.show_notice)
+        c.problem.connect(self.show_problem)
+
+    # -- controller → widgets -----------------------------------------------------------------
+
+    def _on_list(self, rows: Sequence[ConversationSummary]) -> None:
+        self.sidebar.set_conversations(rows)
+
+    def _on_opened(self, conv: Conversation) -> None:
+        self.sidebar.select(conv.id)
+        self.chat.show_conversation(conv)
+
+    def _on_busy(self, conv_id: str, busy: bool) -> None:
+        if conv_id == self.controller.current_id:
+            self.composer.set_busy(busy)
+
+    def _on_models(self, models: Sequence[str], current: str) -> None:
+        self.composer.set_models(model_choices(models, current), current)
+
+    def show_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def show_problem(self, text: str) -> None:
+        """A non-blocking message box: a nested event loop inside a reply task would break it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Writer Desktop", text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- user actions -------------------------------------------------------------------------
+
+    def _new_conversation(self) -> None:
+        self.controller.new_conversation()
+        self.composer.focus_editor()
+
+    def _offer_undo(self, conv_id: str) -> None:
+        self._deleted = conv_id
+        self.statusBar().showMessage("Deleted", UNDO_MS)
+        self.undo_button.show()
+        self._undo_timer.start()
+
+    def _undo_delete(self) -> None:
+        if self._deleted is not None:
+            self.controller.restore(self._deleted)
+        self._hide_undo()
+
+    def _hide_undo(self) -> None:
+        self._deleted = None
+        self.undo_button.hide()
+        self.statusBar().clearMessage()
+
+    # -- window state -------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self._state.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = self._state.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._state.setValue("geometry", self.saveGeometry())
+        self._state.setValue("splitter", self.splitter.saveState())
+        self._state.sync()
+        super().closeEvent(event)

@@ -1,0 +1,170 @@
+"""The conversation list: filter, New, Delete key, F2 or double-click to rename in place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_desktop.core.index import ConversationSummary
+
+UNTITLED = "New conversation"
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ConversationListModel(QAbstractListModel):
+    """Summary rows in the store's order (pinned first, then most recent); titles editable."""
+
+    rename_requested = Signal(str, str)  # conversation id, new title
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ConversationSummary] = []
+
+    def set_rows(self, rows: Sequence[ConversationSummary]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_of(self, conv_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == conv_id), -1)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return ("📌 " if row.pinned else "") + (row.title or UNTITLED)
+        if role == Qt.ItemDataRole.EditRole:
+            return row.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.title or UNTITLED}\n{row.message_count} messages · {row.model}"
+        if role == ID_ROLE:
+            return row.id
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
+
+    def setData(self, index: AnyIndex, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        title = str(value).strip()
+        row = self._rows[index.row()]
+        if title == row.title:
+            return False
+        self.rename_requested.emit(row.id, title)
+        return True
+
+
+class ConversationList(QListView):
+    """The list view; the Delete key asks to delete the current row."""
+
+    delete_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Delete and self.state() != self.State.EditingState:
+            self.delete_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class Sidebar(QWidget):
+    """Emits what the user asked for; the controller answers with a new list."""
+
+    conversation_selected = Signal(str)
+    new_requested = Signal()
+    delete_requested = Signal(str)
+    rename_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ConversationListModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter = QLineEdit(self)
+        self.filter.setObjectName("conversationFilter")
+        self.filter.setAccessibleName("Filter conversations")
+        self.filter.setPlaceholderText("Filter conversations")
+        self.filter.setClearButtonEnabled(True)
+        self.new_button = QPushButton("&New conversation", self)
+        self.new_button.setObjectName("newButton")
+        self.new_button.setAccessibleName("New conversation")
+        self.view = ConversationList(self)
+        self.view.setObjectName("conversationList")
+        self.view.setAccessibleName("Conversations")
+        self.view.setModel(self.proxy)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+        )
+        self.view.setUniformItemSizes(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view, 1)
+        self._current: str | None = None
+
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.new_button.clicked.connect(self.new_requested)
+        self.model.rename_requested.connect(self.rename_requested)
+        self.view.delete_pressed.connect(self._on_delete)
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+
+    def set_conversations(self, rows: Sequence[ConversationSummary]) -> None:
+        self.model.set_rows(rows)
+        self.select(self._current)
+
+    def select(self, conv_id: str | None) -> None:
+        """Highlight ``conv_id`` without emitting ``conversation_selected``."""
+        self._current = conv_id
+        row = self.model.row_of(conv_id) if conv_id else -1
+        index = self.proxy.mapFromSource(self.model.index(row, 0)) if row >= 0 else QModelIndex()
+        selection = self.view.selectionModel()
+        selection.blockSignals(True)
+        try:
+            if index.isValid():
+                selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect)
+            else:
+                selection.clear()
+        finally:
+            selection.blockSignals(False)
+        self.view.viewport().update()
+
+    def current_id(self) -> str | None:
+        index = self.view.currentIndex()
+        return str(index.data(ID_ROLE)) if index.isValid() else None
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        conv_id = current.data(ID_ROLE) if current.isValid() else None
+        if conv_id and conv_id != self._current:
+            self._current = str(conv_id)
+            self.conversation_selected.emit(str(conv_id))
+
+    def _on_delete(self) -> None:
+        conv_id = self.current_id()
+        if conv_id:
+            self.delete_requested.emit(conv_id)
