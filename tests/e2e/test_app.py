@@ -134,3 +134,31 @@ def test_startup_problems_are_told_and_quitting_mid_reply_saves_it(
     reply = json.loads(path.read_text())["messages"][-1]
     assert reply["status"] == "stopped"
     assert reply["content"]
+
+
+def test_second_launch_wakes_the_first_and_exits(fake: FakeWriter, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "WRITER_DESKTOP_HOME": str(tmp_path / "home"),
+        "WRITER_BASE_URL": fake.base_url,
+        "WRITER_API_KEY": KEY,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    command = [sys.executable, "-X", "dev", "-m", "writer_desktop"]
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        socket_file = tmp_path / "home" / "run" / "writer-desktop.sock"
+        assert fake.wait_for(socket_file.exists, 20), "the first instance never listened"
+        started = time.monotonic()
+        second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=30, check=False)  # fmt: skip
+        assert second.returncode == 0, second.stderr
+        assert time.monotonic() - started < 15
+        assert first.poll() is None, "the first instance must keep running"
+        log = (tmp_path / "home" / "logs" / "writer-desktop.log").read_text()
+        assert "already running" in log
+    finally:
+        first.terminate()
+        _, stderr = first.communicate(timeout=10)
+    assert "Traceback" not in stderr + second.stderr

@@ -84,7 +84,7 @@ def test_keyring_failure_offers_session_only(fake: FakeWriter, qtbot: QtBot) -> 
     assert keys.lookup().source is KeySource.SESSION
 
 
-def test_quitting_the_dialog_opens_no_window(
+def test_quitting_the_dialog_closes_the_window(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path, qtbot: QtBot
 ) -> None:
     dialog = KeyDialog()
@@ -105,6 +105,9 @@ def test_quitting_the_dialog_opens_no_window(
             return await opening
 
     assert run_scenario(scenario()) is None
+    from tests.e2e.test_app import visible_main_window
+
+    assert visible_main_window() is None
 
 
 def test_key_present_skips_dialog_and_focuses_composer(

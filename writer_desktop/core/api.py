@@ -242,6 +242,17 @@ class WriterClient:
     def set_api_key(self, api_key: str) -> None:
         self._key = api_key
 
+    def with_key(self, api_key: str) -> WriterClient:
+        """The same client (connection pool, address, policies) with another key, to check it."""
+        return WriterClient(
+            self._http, api_key=api_key, base_url=self.base_url, retry=self.retry,
+            timeouts=self.timeouts, sleep=self._sleep,
+        )  # fmt: skip
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self._key)
+
     def set_base_url(self, base_url: str) -> None:
         self.base_url = check_base_url(base_url)
 
@@ -324,7 +335,8 @@ class WriterClient:
         delay = self.retry.delay(attempt, retry_after) if retryable else None
         if delay is None or attempt >= self.retry.max_attempts:
             raise error
-        return RetryScheduled(attempt, self.retry.max_attempts, delay, error.user_message)
+        status = error.status if isinstance(error, ApiError) else None
+        return RetryScheduled(attempt, self.retry.max_attempts, delay, error.user_message, status)
 
     async def _read_stream(self, response: httpx.Response) -> AsyncGenerator[StreamEvent, None]:
         decoder = SSEDecoder()

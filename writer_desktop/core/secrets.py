@@ -164,6 +164,13 @@ class KeyStore:
             return KeyLookup(self._session_key, KeySource.SESSION)
         return None
 
+    def describe(self, key: str) -> KeyLookup:
+        """Where ``key`` (just checked and kept by this store) lives, without asking the keyring."""
+        found = self._from_env_or_session()
+        if found is not None and found.key == key:
+            return found
+        return KeyLookup(key, KeySource.KEYRING)
+
     def lookup(self) -> KeyLookup:
         """Find the key (environment, session, keyring), blocking at most ``timeout`` seconds."""
         found = self._from_env_or_session()

@@ -46,6 +46,8 @@ class RetryScheduled:
     max_attempts: int
     delay: float
     reason: str
+    status: int | None = None
+    """The HTTP status that failed (429 means rate limited); None for a network error."""
 
 
 StreamEvent = TextDelta | Finished | RetryScheduled

@@ -16,9 +16,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+from .conversation_options import ConversationOptions
 
 
 class PromptEdit(QPlainTextEdit):
@@ -67,16 +70,27 @@ class Composer(QWidget):
         self.models.setToolTip("Model for this conversation")
         label = QLabel("&Model:", self)
         label.setBuddy(self.models)
+        self.options = ConversationOptions(self)
+        self.options.hide()
+        self.options_button = QToolButton(self)
+        self.options_button.setObjectName("optionsButton")
+        self.options_button.setText("&Options")
+        self.options_button.setAccessibleName("Conversation options")
+        self.options_button.setToolTip("System prompt, temperature and reply length")
+        self.options_button.setCheckable(True)
 
         row = QHBoxLayout()
         row.addWidget(label)
         row.addWidget(self.models)
+        row.addWidget(self.options_button)
         row.addStretch(1)
         row.addWidget(self.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 6)
+        layout.addWidget(self.options)
         layout.addWidget(self.editor)
         layout.addLayout(row)
+        self.options_button.toggled.connect(self.options.setVisible)
 
         self.editor.enter_pressed.connect(self._on_enter)
         self.editor.escape_pressed.connect(self._on_escape)
@@ -118,6 +132,7 @@ class Composer(QWidget):
     def _on_enter(self) -> None:
         text = self.editor.toPlainText()
         if text.strip():
+            self.options.flush()  # a system prompt typed just now applies to this message
             self.submitted.emit(text)
 
     def _on_escape(self) -> None:

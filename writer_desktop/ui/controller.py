@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
-from collections.abc import Coroutine, Sequence
+import os
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -20,7 +22,8 @@ from writer_desktop.core.api import WriterClient
 from writer_desktop.core.errors import StorageError, WriterError
 from writer_desktop.core.models import Conversation, Message, Params, Role, Status
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed
-from writer_desktop.core.settings import Settings
+from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
+from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.stream import RetryScheduled, TextDelta
 
@@ -54,6 +57,8 @@ class Controller(QObject):
     models_loaded = Signal(list, str)  # model ids, the open conversation's model
     notice = Signal(str)  # something the user should know (status bar)
     problem = Signal(str)  # an error the user must see (message box)
+    settings_changed = Signal(object)  # Settings, saved and in force
+    key_changed = Signal(object)  # KeyLookup describing the key in use (never the key itself)
 
     def __init__(
         self,
@@ -61,11 +66,19 @@ class Controller(QObject):
         client: WriterClient,
         settings: Settings,
         parent: QObject | None = None,
+        *,
+        keys: KeyStore | None = None,
+        settings_file: SettingsFile | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._client = client
         self._settings = settings
+        self._keys = keys
+        self._settings_file = settings_file
+        self._environ = os.environ if environ is None else environ
+        self.key_info = KeyLookup(None, KeySource.NONE)
         self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
         self._current: Conversation | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -86,15 +99,65 @@ class Controller(QObject):
 
     # -- start and stop -----------------------------------------------------------------------
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
     def start(self) -> None:
-        """Publish the list, open the newest conversation (or a new one), fetch the models."""
+        """Publish the list and open the newest conversation (or a new one). Needs no key."""
         summaries = self._store.list()
         self.conversations_changed.emit(summaries)
         if summaries:
             self.open_conversation(summaries[0].id)
         else:
             self.new_conversation()
-        self._spawn(self._load_models())
+
+    def use_key(self, key: str, info: KeyLookup) -> None:
+        """The key to talk to Writer with (``info`` says where it lives); fetch the models."""
+        self._client.set_api_key(key)
+        self.key_info = info
+        self.key_changed.emit(info)
+        self.spawn(self._load_models())
+
+    def forget_key(self) -> None:
+        """Remove the key from the keyring (and memory); the user is asked for a new one."""
+        if self._keys is not None:
+            self.spawn(self._forget_key())
+
+    async def _forget_key(self) -> None:
+        assert self._keys is not None
+        try:
+            await self._keys.forget_async()
+        except WriterError as exc:
+            self.problem.emit(f"The key could not be removed: {exc.user_message}")
+            return
+        self._client.set_api_key("")
+        self.key_info = KeyLookup(None, KeySource.NONE)
+        self.key_changed.emit(self.key_info)
+        self.notice.emit("The API key was removed from the keyring.")
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Save new settings and put them in force (API address, defaults for new chats)."""
+        try:
+            base_url = effective_base_url(settings, self._environ)
+        except WriterError as exc:
+            self.problem.emit(exc.user_message)
+            return
+        if self._settings_file is not None:
+            try:
+                self._settings_file.save(settings)
+            except StorageError as exc:
+                self.problem.emit(f"Settings were not saved: {exc.user_message}")
+                return
+        base_changed = base_url != self._client.base_url
+        self._client.set_base_url(base_url)
+        self._client.timeouts = dataclasses.replace(
+            self._client.timeouts, idle=settings.idle_timeout
+        )
+        self._settings = settings
+        self.settings_changed.emit(settings)
+        if base_changed and self._client.has_key:
+            self.spawn(self._load_models())
 
     async def shutdown(self) -> None:
         """Stop every reply (each is saved as stopped) and background job; wait for them."""
@@ -133,10 +196,38 @@ class Controller(QObject):
         self._save(conv)
         self._publish_list()
 
+    def set_pinned(self, conv_id: str, pinned: bool) -> None:
+        """Pinned conversations stay at the top of the list."""
+        conv = self._conversation(conv_id)
+        if conv is None or conv.pinned == pinned:
+            return
+        conv.pinned = pinned
+        if self._save(conv):
+            self._publish_list()
+
+    def set_system_prompt(self, text: str) -> None:
+        """The open conversation's instructions to the model, sent before every message."""
+        conv = self._current
+        if conv is None or conv.system_prompt == text:
+            return
+        conv.system_prompt = text
+        if conv.messages:
+            self._save(conv)
+
+    def set_params(self, temperature: float, max_tokens: int) -> None:
+        """Sampling for the open conversation's next replies."""
+        conv = self._current
+        params = Params(temperature=round(temperature, 2), max_tokens=max_tokens)
+        if conv is None or conv.params == params:
+            return
+        conv.params = params
+        if conv.messages:
+            self._save(conv)
+
     def delete(self, conv_id: str) -> None:
         """Move to the trash; a running reply is stopped (and saved) first."""
         if self.is_busy(conv_id):
-            self._spawn(self._delete_after_stop(conv_id))
+            self.spawn(self._delete_after_stop(conv_id))
         else:
             self._delete_now(conv_id)
 
@@ -279,7 +370,7 @@ class Controller(QObject):
         if isinstance(event, TextDelta):
             self.reply_delta.emit(conv.id, reply.id, event.text)
         elif isinstance(event, RetryScheduled):
-            self.retry_scheduled.emit(conv.id, event.delay, event.reason)
+            self.retry_scheduled.emit(conv.id, event.delay, retry_reason(event))
         elif isinstance(event, SaveFailed):
             self.notice.emit(f"{event.error.user_message} Your reply is kept; retrying.")
         elif isinstance(event, Saved):
@@ -291,7 +382,8 @@ class Controller(QObject):
         self.message_changed.emit(conv.id, copy.deepcopy(reply))
         self._publish_list()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` as a background job that ``shutdown`` cancels and waits for."""
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -307,6 +399,15 @@ class Controller(QObject):
             self.models = models
         current = self._current.model if self._current else self._settings.default_model
         self.models_loaded.emit(self.models, current)
+
+
+def retry_reason(event: RetryScheduled) -> str:
+    """What the countdown says went wrong: rate limiting reads differently from an outage."""
+    if event.status == 429:
+        return f"Rate limited: {event.reason}"
+    if event.status is None:
+        return f"Connection problem: {event.reason}"
+    return event.reason
 
 
 def model_choices(models: Sequence[str], current: str) -> list[str]:

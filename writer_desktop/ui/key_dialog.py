@@ -37,7 +37,7 @@ class KeyDialog(QDialog):
     key_submitted = Signal(str)
     session_only_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, cancel_text: str = "&Quit") -> None:
         super().__init__(parent)
         self.setWindowTitle("Writer API key")
         self.setModal(True)
@@ -62,7 +62,7 @@ class KeyDialog(QDialog):
         )
         self.continue_button.setDefault(True)  # Enter in the key field presses it
         self.session_button.hide()
-        self.buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.key_edit)
@@ -120,9 +120,8 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
             finished.set_result(result)
 
     async def check(key: str) -> None:
-        client.set_api_key(key)
         try:
-            await client.list_models()
+            await client.with_key(key).list_models()  # the key in use stays until this one works
         except AuthError:
             dialog.show_status("Writer rejected this key. Check it and try again.")
             return

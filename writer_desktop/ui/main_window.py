@@ -6,10 +6,12 @@ Geometry and the splitter are kept in a QSettings INI file chosen by the caller.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
@@ -21,11 +23,14 @@ from PySide6.QtWidgets import (
 
 from writer_desktop.core.index import ConversationSummary
 from writer_desktop.core.models import Conversation
+from writer_desktop.core.settings import Settings
 
 from .chat_view import ChatView
 from .composer import Composer
 from .controller import Controller, model_choices
+from .settings_dialog import THEMES, SettingsDialog
 from .sidebar import Sidebar
+from .theme import ThemeSwitcher
 
 UNDO_MS = 10_000
 
@@ -33,13 +38,21 @@ UNDO_MS = 10_000
 class MainWindow(QMainWindow):
     """Shows the controller's state and forwards what the user asks for."""
 
+    key_replacement_requested = Signal()
+
     def __init__(
-        self, controller: Controller, state: QSettings, parent: QWidget | None = None
+        self,
+        controller: Controller,
+        state: QSettings,
+        parent: QWidget | None = None,
+        *,
+        theme: ThemeSwitcher | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Writer Desktop")
         self.controller = controller
         self._state = state
+        self._theme = theme
         self.sidebar = Sidebar(self)
         self.chat = ChatView(self)
         self.composer = Composer(self)
@@ -65,6 +78,7 @@ class MainWindow(QMainWindow):
         self._deleted: str | None = None
         self._build_menus()
         self._connect_signals()
+        self._apply_settings(controller.settings)
         self.resize(1000, 700)
         self._restore_state()
 
@@ -74,13 +88,24 @@ class MainWindow(QMainWindow):
             "&New conversation", self, shortcut=QKeySequence(QKeySequence.StandardKey.New)
         )
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         self.toggle_sidebar_action = QAction("Show &sidebar", self, checkable=True, checked=True)
         self.toggle_sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         view_menu.addAction(self.toggle_sidebar_action)
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions = QActionGroup(self)
+        for value, label in THEMES:
+            action = QAction(label, self, checkable=True)
+            action.setData(value)
+            self.theme_actions.addAction(action)
+            theme_menu.addAction(action)
 
     def _connect_signals(self) -> None:
         c = self.controller
@@ -89,6 +114,11 @@ class MainWindow(QMainWindow):
         self.sidebar.new_requested.connect(self._new_conversation)
         self.sidebar.delete_requested.connect(c.delete)
         self.sidebar.rename_requested.connect(c.rename)
+        self.sidebar.pin_requested.connect(c.set_pinned)
+        self.composer.options.system_prompt_changed.connect(c.set_system_prompt)
+        self.composer.options.params_changed.connect(c.set_params)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.theme_actions.triggered.connect(self._on_theme_chosen)
         self.composer.submitted.connect(c.send)
         self.composer.stop_requested.connect(c.stop)
         self.composer.model_chosen.connect(c.set_model)
@@ -111,6 +141,7 @@ class MainWindow(QMainWindow):
         c.models_loaded.connect(self._on_models)
         c.notice.connect(self.show_notice)
         c.problem.connect(self.show_problem)
+        c.settings_changed.connect(self._apply_settings)
 
     # -- controller → widgets -----------------------------------------------------------------
 
@@ -118,8 +149,10 @@ class MainWindow(QMainWindow):
         self.sidebar.set_conversations(rows)
 
     def _on_opened(self, conv: Conversation) -> None:
+        self.composer.options.flush()  # an edit still pending belongs to the previous one
         self.sidebar.select(conv.id)
         self.chat.show_conversation(conv)
+        self.composer.options.show_options(conv.system_prompt, conv.params)
 
     def _on_busy(self, conv_id: str, busy: bool) -> None:
         if conv_id == self.controller.current_id:
@@ -137,7 +170,58 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def _apply_settings(self, settings: Settings) -> None:
+        """Put appearance settings in force (the controller applied the rest)."""
+        if self._theme is not None:
+            self._theme.apply(settings.theme)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == settings.theme)
+
+    def bring_to_front(self) -> None:
+        """Another launch asked for this window (single instance)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.composer.focus_editor()
+
     # -- user actions -------------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        """Show the settings dialog (non-blocking); OK applies and saves through the controller."""
+        c = self.controller
+        dialog = SettingsDialog(
+            c.settings, c.key_info, c.models,
+            base_url_from_env=bool(os.environ.get("WRITER_BASE_URL")), parent=self,
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settings_accepted.connect(c.apply_settings)
+        dialog.remove_key_requested.connect(self._remove_key)
+        dialog.replace_key_requested.connect(self._replace_key)
+        dialog.remove_key_requested.connect(dialog.reject)
+        dialog.replace_key_requested.connect(dialog.reject)
+        dialog.open()
+        return dialog
+
+    def _remove_key(self) -> None:
+        answer = QMessageBox.question(
+            self, "Remove API key",
+            "Remove the Writer API key from the system keyring? You will be asked for a key "
+            "the next time Writer Desktop needs one.",
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.forget_key()
+
+    def _replace_key(self) -> None:
+        self.key_replacement_requested.emit()
+
+    def _on_theme_chosen(self, action: QAction) -> None:
+        theme = str(action.data())
+        if theme != self.controller.settings.theme:
+            self.controller.apply_settings(
+                dataclasses.replace(self.controller.settings, theme=theme)  # type: ignore[arg-type]
+            )
 
     def _new_conversation(self) -> None:
         self.controller.new_conversation()

@@ -8,15 +8,17 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
     QListView,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -26,6 +28,7 @@ from writer_desktop.core.index import ConversationSummary
 
 UNTITLED = "New conversation"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -61,6 +64,8 @@ class ConversationListModel(QAbstractListModel):
             return f"{row.title or UNTITLED}\n{row.message_count} messages · {row.model}"
         if role == ID_ROLE:
             return row.id
+        if role == PINNED_ROLE:
+            return row.pinned
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -97,6 +102,7 @@ class Sidebar(QWidget):
     new_requested = Signal()
     delete_requested = Signal(str)
     rename_requested = Signal(str, str)
+    pin_requested = Signal(str, bool)  # conversation id, pinned
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +139,8 @@ class Sidebar(QWidget):
         self.model.rename_requested.connect(self.rename_requested)
         self.view.delete_pressed.connect(self._on_delete)
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
 
     def set_conversations(self, rows: Sequence[ConversationSummary]) -> None:
         self.model.set_rows(rows)
@@ -168,3 +176,26 @@ class Sidebar(QWidget):
         conv_id = self.current_id()
         if conv_id:
             self.delete_requested.emit(conv_id)
+
+    def context_actions(self, index: QModelIndex) -> list[QAction]:
+        """Rename, Pin/Unpin and Delete for the conversation at ``index``."""
+        conv_id = str(index.data(ID_ROLE))
+        pinned = bool(index.data(PINNED_ROLE))
+        rename = QAction("&Rename", self)
+        rename.triggered.connect(lambda: self.view.edit(index))
+        pin = QAction("Un&pin" if pinned else "&Pin to top", self)
+        pin.triggered.connect(lambda: self.pin_requested.emit(conv_id, not pinned))
+        delete = QAction("&Delete", self)
+        delete.triggered.connect(lambda: self.delete_requested.emit(conv_id))
+        return [rename, pin, delete]
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in self.context_actions(index):
+            action.setParent(menu)
+            menu.addAction(action)
+        menu.popup(self.view.viewport().mapToGlobal(pos))

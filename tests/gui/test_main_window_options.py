@@ -1,0 +1,254 @@
+"""Settings, themes, pinning, per-conversation options and key management in the real window."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from tests.fake_writer.behaviours import RateLimit, Reply
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import (
+    KEY,
+    main_window,
+    make_client,
+    reply_done,
+    run_scenario,
+    saved,
+    send,
+    until,
+)
+from tests.unit.test_secrets import HangingBackend, MemoryBackend
+from writer_desktop.app import open_main_window
+from writer_desktop.core.logs import Redactor
+from writer_desktop.core.secrets import SERVICE, USERNAME, KeySource, KeyStore
+from writer_desktop.core.settings import Settings, SettingsFile
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.controller import retry_reason
+from writer_desktop.ui.key_dialog import KeyDialog
+from writer_desktop.ui.main_window import MainWindow
+from writer_desktop.ui.settings_dialog import SettingsDialog
+from writer_desktop.ui.theme import ThemeSwitcher, is_dark
+
+
+def test_system_prompt_and_params_reach_the_request_and_the_file(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="Bonjour."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.composer.options_button.click()
+            options = window.composer.options
+            assert options.isVisible()
+            QTest.keyClicks(options.system_prompt, "Answer in French.")
+            options.temperature.setValue(0.3)
+            options.max_tokens.setValue(300)
+            await send(window, "Hello")  # Enter applies a prompt still inside the typing pause
+            await reply_done(window)
+            conv_id = window.controller.current_id
+            assert conv_id is not None
+            data = saved(store, conv_id)
+            assert data["system_prompt"] == "Answer in French."
+            assert data["params"] == {"temperature": 0.3, "max_tokens": 300}
+
+    run_scenario(scenario())
+    body = fake.chat_requests[-1].json
+    assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
+    assert (body["temperature"], body["max_tokens"]) == (0.3, 300)
+
+
+def test_options_follow_the_open_conversation(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="one"), Reply(text="two"))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            options = window.composer.options
+            QTest.keyClicks(options.system_prompt, "Be terse.")
+            await send(window, "first")
+            await reply_done(window)
+            first = window.controller.current_id
+            window.new_action.trigger()
+            assert options.system_prompt.toPlainText() == ""
+            await send(window, "second")
+            await reply_done(window)
+            assert first is not None
+            window.controller.open_conversation(first)
+            assert options.system_prompt.toPlainText() == "Be terse."
+
+    run_scenario(scenario())
+
+
+def test_pin_from_the_context_menu_moves_to_top(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="a"), Reply(text="b"))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "older")
+            await reply_done(window)
+            older = window.controller.current_id
+            window.new_action.trigger()
+            await send(window, "newer")
+            await reply_done(window)
+            sidebar = window.sidebar
+            assert sidebar.model.index(0, 0).data() == "newer"
+            index = sidebar.proxy.index(1, 0)
+            [_rename, pin, _delete] = sidebar.context_actions(index)
+            assert pin.text() == "&Pin to top"
+            pin.trigger()
+            await until(lambda: sidebar.model.index(0, 0).data() == "📌 older", what="pinned")
+            assert older is not None
+            assert saved(store, older)["pinned"] is True
+
+    run_scenario(scenario())
+
+
+def test_settings_dialog_applies_saves_and_switches_theme(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, qapp: QApplication
+) -> None:
+    settings_file = SettingsFile(tmp_path / "settings.json")
+    theme = ThemeSwitcher(qapp)
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            window = await open_main_window(
+                store, client, keys, Settings(), Redactor(), state,
+                settings_file=settings_file, theme=theme,
+            )  # fmt: skip
+            assert window is not None
+            try:
+                dialog = window.open_settings()
+                assert isinstance(dialog, SettingsDialog)
+                assert "from environment" in dialog.key_label.text()
+                dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+                dialog.max_tokens_spin.setValue(1234)
+                dialog._accept()
+                assert is_dark(qapp.palette())
+                window.new_action.trigger()
+                conv = window.controller.current_conversation()
+                assert conv is not None
+                assert conv.params.max_tokens == 1234
+                # the View menu's theme entries reflect and change the same setting
+                [light] = [a for a in window.theme_actions.actions() if a.data() == "light"]
+                light.trigger()
+                assert not is_dark(qapp.palette())
+            finally:
+                window.close()
+                await window.controller.shutdown()
+                window.deleteLater()
+                theme.apply("system")
+
+    run_scenario(scenario())
+    data = json.loads(settings_file.path.read_text())
+    assert (data["theme"], data["max_tokens"]) == ("light", 1234)
+    assert KEY not in settings_file.path.read_text()
+
+
+def test_window_shows_while_a_hanging_keyring_is_asked(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    backend = HangingBackend()
+    dialog = KeyDialog()
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            keys = KeyStore(backend, environ={}, timeout=1.0)
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            opening = asyncio.ensure_future(
+                open_main_window(store, client, keys, Settings(), Redactor(), state, dialog)
+            )
+            from tests.e2e.test_app import visible_main_window
+
+            await until(visible_main_window, seconds=0.8, what="window before the keyring answers")
+            await until(dialog.isVisible, seconds=5, what="key dialog after the timeout")
+            assert "did not answer" in dialog.status.text()
+            dialog.reject()
+            assert await opening is None
+            assert visible_main_window() is None
+
+    try:
+        run_scenario(scenario())
+    finally:
+        backend.release.set()
+        dialog.deleteLater()
+
+
+def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_path: Path) -> None:
+    backend = MemoryBackend()
+    backend.set_password(SERVICE, USERNAME, "old-key-which-is-wrong")
+    fake.enqueue(Reply(text="with the new key"))
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            keys = KeyStore(backend, environ={})
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
+            assert window is not None
+            try:
+                assert _key_source(window) is KeySource.KEYRING
+                dialog = window.open_settings()
+                dialog.replace_key_button.click()
+                await until(lambda: _visible_key_dialog() is not None, what="key dialog")
+                key_dialog = _visible_key_dialog()
+                assert key_dialog is not None
+                QTest.keyClicks(key_dialog.key_edit, KEY)
+                QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
+                await until(lambda: backend.items.get((SERVICE, USERNAME)) == KEY, what="stored")
+                await send(window, "hi")
+                await reply_done(window)
+                assert fake.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"
+                window.controller.forget_key()
+                await until(lambda: backend.items == {}, what="key removed")
+                assert _key_source(window) is KeySource.NONE
+            finally:
+                window.close()
+                await window.controller.shutdown()
+                window.deleteLater()
+
+    run_scenario(scenario())
+
+
+def _key_source(window: MainWindow) -> KeySource:
+    return window.controller.key_info.source
+
+
+def _visible_key_dialog() -> KeyDialog | None:
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, KeyDialog)]
+    return next((d for d in dialogs if d.isVisible()), None)
+
+
+def test_rate_limit_countdown_says_so(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(RateLimit(retry_after="1"), Reply(text="ok"))
+    reasons: list[str] = []
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.retry_scheduled.connect(lambda _c, _d, r: reasons.append(r))
+            await send(window, "hi")
+            await reply_done(window)
+
+    run_scenario(scenario())
+    assert reasons == ["Rate limited: Quota exceeded"]
+
+
+def test_retry_reason_wording() -> None:
+    from writer_desktop.core.stream import RetryScheduled
+
+    assert retry_reason(RetryScheduled(1, 3, 1.0, "Busy", 503)) == "Busy"
+    assert retry_reason(RetryScheduled(1, 3, 1.0, "No route", None)).startswith("Connection")
