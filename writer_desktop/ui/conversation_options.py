@@ -11,6 +11,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
+    QLabel,
     QPlainTextEdit,
     QSpinBox,
     QWidget,
@@ -49,11 +51,22 @@ class ConversationOptions(QWidget):
         self.max_tokens.setToolTip(
             "Longest reply, in tokens (8,192 on Palmyra X5, 4,096 on others)."
         )
+        for spin in (self.temperature, self.max_tokens):
+            spin.setMaximumWidth(96)
+        numbers = QHBoxLayout()
+        numbers.addWidget(self.temperature)
+        numbers.addSpacing(16)
+        tokens_label = QLabel("Max re&ply tokens:", self)
+        tokens_label.setBuddy(self.max_tokens)
+        numbers.addWidget(tokens_label)
+        numbers.addWidget(self.max_tokens)
+        numbers.addStretch(1)
         form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
+        form.setContentsMargins(0, 0, 0, 6)
         form.addRow("S&ystem prompt:", self.system_prompt)
-        form.addRow("&Temperature:", self.temperature)
-        form.addRow("Max re&ply tokens:", self.max_tokens)
+        temperature_label = QLabel("&Temperature:", self)
+        temperature_label.setBuddy(self.temperature)
+        form.addRow(temperature_label, numbers)
         self._pause = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._pause.timeout.connect(self._report_prompt)
         self._loading = False
