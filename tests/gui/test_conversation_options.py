@@ -12,9 +12,11 @@ from writer_desktop.ui.conversation_options import ConversationOptions
 def test_showing_options_reports_nothing(qtbot: QtBot) -> None:
     panel = ConversationOptions()
     qtbot.addWidget(panel)
-    with qtbot.assertNotEmitted(panel.system_prompt_changed, wait=800):
-        with qtbot.assertNotEmitted(panel.params_changed):
-            panel.show_options("Be brief.", Params(temperature=1.5, max_tokens=100))
+    with (
+        qtbot.assertNotEmitted(panel.system_prompt_changed, wait=800),
+        qtbot.assertNotEmitted(panel.params_changed),
+    ):
+        panel.show_options("Be brief.", Params(temperature=1.5, max_tokens=100))
     assert panel.system_prompt.toPlainText() == "Be brief."
     assert (panel.temperature.value(), panel.max_tokens.value()) == (1.5, 100)
 
