@@ -207,7 +207,10 @@ def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_
                 assert key_dialog is not None
                 QTest.keyClicks(key_dialog.key_edit, KEY)
                 QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
-                await until(lambda: backend.items.get((SERVICE, USERNAME)) == KEY, what="stored")
+                await until(
+                    lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
+                )
+                assert backend.items[(SERVICE, USERNAME)] == KEY
                 await send(window, "hi")
                 await reply_done(window)
                 assert fake.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"
