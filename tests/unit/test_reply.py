@@ -119,6 +119,7 @@ async def test_cut_connection_marks_interrupted(
     assert reply.content
     assert ("word " * 500).startswith(reply.content)
     assert reply.error == "The connection was lost before the reply finished."
+    assert reply.error_kind == "network"
     assert on_disk(store, conv)["status"] == "interrupted"
 
 
@@ -130,6 +131,7 @@ async def test_error_before_any_text(
     await stream_reply(client, store, conv, reply, lambda e: None)
     assert reply.status is Status.ERROR
     assert reply.error == "Model palmyra-x0 not found"
+    assert reply.error_kind == "model"  # the UI offers "Choose another model"
     assert reply.content == ""
     # an error notice is never sent back to the model as if it had said it
     conv.messages.append(Message(Role.USER, "again"))

@@ -31,7 +31,14 @@ from __future__ import annotations
 
 
 class WriterError(Exception):
-    """Base of every error Writer Desktop reports."""
+    """Base of every error Writer Desktop reports.
+
+    ``kind`` names the fix the UI offers and is stored with a failed reply (``error_kind``):
+    ``auth`` (update the key), ``model`` (choose another model), ``rate_limit``, ``network``,
+    ``server``, ``bad_request``, ``forbidden``, ``stream``, ``storage``, ``config``, ``keyring``.
+    """
+
+    kind = "error"
 
     @property
     def user_message(self) -> str:
@@ -42,6 +49,8 @@ class WriterError(Exception):
 class ConfigError(WriterError):
     """A setting or environment variable cannot be used as given."""
 
+    kind = "config"
+
 
 class ApiError(WriterError):
     """The API answered with an error status.
@@ -49,6 +58,8 @@ class ApiError(WriterError):
     ``description`` is Writer's human text (``errors[*].description``); ``tpe`` and ``key`` are
     Writer's machine-readable type and key, kept for logic and logs.
     """
+
+    kind = "api"
 
     retryable = False
 
@@ -78,6 +89,8 @@ class ApiError(WriterError):
 class BadRequest(ApiError):
     """400 or 422: the request was refused as malformed, too large, or blocked by a guardrail."""
 
+    kind = "bad_request"
+
     @property
     def guardrail(self) -> bool:
         return self.key is not None and "guardrail" in self.key
@@ -86,35 +99,46 @@ class BadRequest(ApiError):
 class AuthError(ApiError):
     """401: the API key was rejected."""
 
+    kind = "auth"
+
 
 class Forbidden(ApiError):
     """403: the key is valid but may not do this."""
+
+    kind = "forbidden"
 
 
 class ModelNotFound(ApiError):
     """404: usually an unknown or retired model id."""
 
+    kind = "model"
+
 
 class RateLimited(ApiError):
     """429: too many requests or tokens; ``retry_after`` says how long to wait when known."""
 
+    kind = "rate_limit"
     retryable = True
 
 
 class ServerError(ApiError):
     """5xx: Writer's side failed."""
 
+    kind = "server"
     retryable = True
 
 
 class RetryableStatus(ApiError):
     """408 or 409: transient, worth another attempt."""
 
+    kind = "server"
     retryable = True
 
 
 class NetworkError(WriterError):
     """The request got no answer: refused, reset, DNS, TLS or a timeout before any reply."""
+
+    kind = "network"
 
     retryable = True
 
@@ -130,9 +154,13 @@ class StreamError(WriterError):
 class StreamInterrupted(StreamError):
     """The connection was lost, went idle, or ended without a ``finish_reason``."""
 
+    kind = "network"
+
 
 class StreamFailed(StreamError):
     """The server reported an error inside the stream (``event: error`` or an error object)."""
+
+    kind = "stream"
 
     def __init__(
         self,
@@ -150,6 +178,8 @@ class StreamFailed(StreamError):
 class StorageError(WriterError):
     """Reading or writing user data failed; nothing on disk was damaged."""
 
+    kind = "storage"
+
 
 class DiskFull(StorageError):
     """The disk (or quota) is full."""
@@ -165,3 +195,5 @@ class AlreadyLocked(StorageError):
 
 class SecretsError(WriterError):
     """The OS keyring could not be used (absent, locked, failing or hanging)."""
+
+    kind = "keyring"

@@ -136,6 +136,8 @@ class Message:
     finish_reason: str | None = None
     usage: Usage | None = None
     error: str | None = None
+    error_kind: str | None = None
+    """What failed (``WriterError.kind``: ``auth``, ``model``, ``network`` …): the fix offered."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,6 +150,7 @@ class Message:
             "finish_reason": self.finish_reason,
             "usage": self.usage.to_dict() if self.usage else None,
             "error": self.error,
+            "error_kind": self.error_kind,
         }
 
     @classmethod
@@ -172,6 +175,7 @@ class Message:
             ),
             usage=Usage.from_dict(usage) if usage is not None else None,
             error=_check_str(data.get("error"), "message.error", optional=True),
+            error_kind=_check_str(data.get("error_kind"), "message.error_kind", optional=True),
         )
 
 

@@ -150,6 +150,7 @@ async def stream_reply(
     )
     reply.status = Status.STREAMING
     reply.error = None
+    reply.error_kind = None
     reply.finish_reason = None
     store.mark_streaming(conv.id)
     conv.touch()
@@ -175,13 +176,16 @@ async def stream_reply(
         # The parser's partial text equals what was forwarded; keep ours, which the user saw.
         reply.status = Status.INTERRUPTED if isinstance(exc, StreamInterrupted) else Status.ERROR
         reply.error = exc.user_message
+        reply.error_kind = exc.kind
     except WriterError as exc:
         reply.status = Status.ERROR
         reply.error = exc.user_message
+        reply.error_kind = exc.kind
     except Exception as exc:  # a bug must not lose the reply either
         log.exception("unexpected error while streaming")
         reply.status = Status.ERROR
         reply.error = f"Something went wrong ({type(exc).__name__})."
+        reply.error_kind = "error"
     finally:
         autosave.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -189,6 +193,7 @@ async def stream_reply(
         if reply.status is Status.STREAMING:  # ended without a finish: never shown as complete
             reply.status = Status.INTERRUPTED
             reply.error = reply.error or "The reply ended before Writer said it was finished."
+            reply.error_kind = reply.error_kind or "network"
         store.unmark_streaming(conv.id)
         conv.touch()
         saver.save()
