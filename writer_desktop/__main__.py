@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .cli import add_commands, run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,11 +20,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_commands(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
+    if args.command is not None:
+        return run(args)  # headless: export, import, search, list
     from .app import run_gui  # Qt is imported only once a window is really wanted
 
     return run_gui()

@@ -1,0 +1,240 @@
+"""Headless commands: ``export``, ``import``, ``search`` and ``list``. No display, no Qt, no key.
+
+``export``, ``search`` and ``list`` read conversations through ``ReadOnlyStore``: they take no
+lock, so they work while Writer Desktop runs. ``import`` writes through ``ConversationStore`` and
+so needs the data folder to itself. Exit status: 0 done, 1 something could not be read or written
+(the rest was done), 2 a usage error: bad arguments, an unknown or ambiguous id, the app running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import sys
+from pathlib import Path
+from typing import BinaryIO, TextIO, cast
+
+from writer_desktop.core.errors import AlreadyLocked, StorageError, WriterError
+from writer_desktop.core.export import (
+    EXTENSIONS,
+    Format,
+    export_to_file,
+    export_to_folder,
+    render,
+)
+from writer_desktop.core.filenames import safe_stem
+from writer_desktop.core.importer import Outcome, import_files
+from writer_desktop.core.models import Conversation
+from writer_desktop.core.paths import AppPaths
+from writer_desktop.core.readonly import ConversationNotFound, ReadOnlyStore
+from writer_desktop.core.search import SEARCH_NAME, SearchIndex, snippet_parts
+from writer_desktop.core.store import ConversationStore
+
+__all__ = ["add_commands", "run"]
+
+RUNNING = "Writer Desktop is running; import from its File menu, or close it first."
+PROG = "writer-desktop"
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class UsageError(Exception):
+    """Bad arguments: reported on stderr with exit status 2."""
+
+
+def add_commands(parser: argparse.ArgumentParser) -> None:
+    """Add the headless subcommands to the main parser (``args.command`` names the one used)."""
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    export = sub.add_parser(
+        "export",
+        help="write conversations as Markdown or JSON files",
+        description="Write conversations as Markdown or JSON. Works while the app runs. "
+        "IDs may be abbreviated to any unique prefix.",
+    )
+    export.add_argument("ids", nargs="*", metavar="ID", help="conversation id or id prefix")
+    export.add_argument("--all", action="store_true", help="export every conversation")
+    export.add_argument(
+        "--format", choices=["markdown", "json"], help="default: json for -o *.json, else markdown"
+    )
+    export.add_argument(
+        "-o", "--output", metavar="PATH",
+        help="a file for one conversation, a folder for several (default: the current folder); "
+        "'-' writes one conversation to standard output",
+    )  # fmt: skip
+    export.add_argument("--force", action="store_true", help="replace files that exist")
+    imp = sub.add_parser(
+        "import",
+        help="add conversations from exported JSON files",
+        description="Add conversations from JSON files made by 'export --format json'. Nothing "
+        "is overwritten: a clashing id gets a new one, an identical conversation is skipped.",
+    )
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    search = sub.add_parser("search", help="full-text search of every conversation")
+    search.add_argument("query", nargs="+", help="words to find (the last one may be a prefix)")
+    search.add_argument("--limit", type=int, default=20, help="most hits shown (default 20)")
+    sub.add_parser("list", help="list conversations: id, last update, title")
+
+
+def run(args: argparse.Namespace, paths: AppPaths | None = None) -> int:
+    """Run ``args.command``; return the exit status."""
+    paths = paths or AppPaths.from_env()
+    for stream in (sys.stdout, sys.stderr):  # a title the console cannot encode must not crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    commands = {"export": _export, "import": _import, "search": _search, "list": _list}
+    try:
+        return commands[args.command](args, paths)
+    except UsageError as exc:
+        _say(str(exc))
+        return 2
+    except WriterError as exc:
+        _say(exc.user_message)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly. Python's docs on SIGPIPE recommend
+        # pointing stdout at devnull so the flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _export(args: argparse.Namespace, paths: AppPaths) -> int:
+    reader = ReadOnlyStore(paths.conversations)
+    if args.all == bool(args.ids):
+        raise UsageError("export: name the conversations to export (ID ...) or use --all.")
+    try:
+        ids = reader.ids() if args.all else list(dict.fromkeys(map(reader.resolve, args.ids)))
+    except ConversationNotFound as exc:
+        raise UsageError(exc.user_message) from None
+    output: str | None = args.output
+    fmt: Format = args.format or (
+        "json" if output and output.lower().endswith(".json") else "markdown"
+    )
+    if output == "-":
+        if len(ids) != 1:
+            raise UsageError("export: -o - writes exactly one conversation.")
+        out = cast(BinaryIO, sys.stdout.buffer)
+        out.write(render(reader.load(ids[0]), fmt))
+        out.flush()
+        return 0
+    if not ids:
+        _say("there are no conversations to export.")
+        return 0
+    target = Path(output) if output else Path.cwd()
+    if len(ids) == 1 and not args.all and output and not _is_folder(output):
+        conv = reader.load(ids[0])
+        if not target.parent.is_dir():
+            raise StorageError(f"Could not save {target.name}: {target.parent} is not a folder.")
+        print(export_to_file(conv, target, fmt, force=args.force))
+        return 0
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"export: {target} is a file; several conversations need a folder.")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"Could not create the folder {target}: {exc.strerror}.") from exc
+    failed = 0
+    written: set[str] = set()  # --force replaces older files, never one written just now
+    for conv_id in ids:
+        try:
+            conv = reader.load(conv_id)
+            name = (safe_stem(conv.title) + EXTENSIONS[fmt]).casefold()
+            force = args.force and name not in written
+            path = export_to_folder(conv, target, fmt, force=force)
+        except ConversationNotFound as exc:
+            if args.all:
+                continue  # deleted since it was listed
+            _say(f"{conv_id}: {exc.user_message}")
+            failed += 1
+        except StorageError as exc:
+            _say(f"{conv_id}: {exc.user_message}")
+            failed += 1
+        else:
+            written.add(name)
+            print(path, flush=True)
+    return 1 if failed else 0
+
+
+def _import(args: argparse.Namespace, paths: AppPaths) -> int:
+    try:
+        store = ConversationStore(paths.data, paths.cache).open()
+    except AlreadyLocked:
+        raise UsageError(RUNNING) from None
+    try:
+        report = import_files(store, args.files)
+        for problem in store.take_problems():
+            _say(f"{problem.path.name}: {problem.reason}")
+    finally:
+        store.close()
+    for done in report.done:
+        title = _printable(done.title) or "Untitled"
+        if done.outcome is Outcome.SKIPPED:
+            print(f"skipped  {done.path}: already there as {done.conversation_id} “{title}”")
+        elif done.outcome is Outcome.RENAMED:
+            print(f"imported {done.path} → {done.conversation_id} “{title}” (new id: its id was "
+                  "taken by a different conversation)")  # fmt: skip
+        else:
+            print(f"imported {done.path} → {done.conversation_id} “{title}”")
+    for path, reason in report.failed:
+        _say(f"{path}: {reason}")
+    return 1 if report.failed else 0
+
+
+def _search(args: argparse.Namespace, paths: AppPaths) -> int:
+    if args.limit < 1:
+        raise UsageError("search: --limit must be at least 1.")
+    try:
+        paths.cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        index_path: Path | None = paths.cache / SEARCH_NAME
+    except OSError:
+        index_path = None  # no cache folder: index in memory for this run
+    with SearchIndex(index_path) as index:
+        index.sync(ReadOnlyStore(paths.conversations))
+        hits = index.search(" ".join(args.query), limit=args.limit)
+    bold, plain = ("\x1b[1m", "\x1b[0m") if _tty(sys.stdout) else ("«", "»")
+    for hit in hits:
+        where = f"#{hit.message_id[:8]}" if hit.message_id else ""
+        snippet = "".join(
+            f"{bold}{_printable(text, strip=False)}{plain}"
+            if lit
+            else _printable(text, strip=False)
+            for text, lit in snippet_parts(hit.snippet)
+        )
+        title = _printable(hit.title) or "Untitled"
+        print(f"{hit.conversation_id[:8]}{where}  {title}\n    {snippet}")
+    if not hits:
+        _say("no matches.")
+    return 0
+
+
+def _list(args: argparse.Namespace, paths: AppPaths) -> int:
+    reader = ReadOnlyStore(paths.conversations)
+    convs: list[Conversation] = []
+    for conv_id in reader.ids():
+        try:
+            convs.append(reader.load(conv_id))
+        except StorageError as exc:
+            _say(f"{conv_id}: {exc.user_message}")
+    for conv in sorted(convs, key=lambda c: c.updated_at, reverse=True):
+        when = _printable(conv.updated_at[:16].replace("T", " "))
+        print(f"{conv.id}  {when}  {_printable(conv.title) or 'Untitled'}")
+    return 0
+
+
+def _is_folder(output: str) -> bool:
+    return output.endswith(("/", "\\")) or Path(output).is_dir()
+
+
+def _tty(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _printable(text: str, *, strip: bool = True) -> str:
+    """``text`` on one line, safe for a terminal: no control characters, no lone surrogates."""
+    flat = re.sub(r"\s+", " ", text)
+    return _UNPRINTABLE.sub("\ufffd", flat.strip() if strip else flat)

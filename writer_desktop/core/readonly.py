@@ -1,0 +1,98 @@
+"""Read conversations without opening the store: for export and search while the app runs.
+
+``ConversationStore.open()`` takes the data folder's exclusive lock, creates folders, cleans
+temporary files, marks orphaned replies ``interrupted`` and sets unreadable files aside: all
+writes, and all refused while Writer Desktop runs. ``ReadOnlyStore`` does none of that. It lists
+``conversations/<id>.json`` and decodes each file with ``codec.decode``; it never takes the lock,
+never writes, renames or quarantines, and reports an unreadable file as ``CorruptConversation``
+(left where it is). This is safe next to a running app because the app replaces files atomically
+(``atomic.atomic_write``): a reader sees the old file or the new one, never a mix. A file that
+vanishes between listing and reading (deleted meanwhile) is ``ConversationNotFound``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from writer_desktop.core.atomic import storage_error
+from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, decode
+from writer_desktop.core.models import Conversation
+from writer_desktop.core.store import ConversationNotFound, CorruptConversation
+
+__all__ = ["ConversationNotFound", "CorruptConversation", "FileEntry", "ReadOnlyStore"]
+
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # fullmatch
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One conversation file as listed: enough to tell whether it changed (``search.sync``)."""
+
+    id: str
+    size: int
+    mtime_ns: int
+
+
+class ReadOnlyStore:
+    """The conversations under ``conversations_dir`` (``AppPaths.conversations``), read-only."""
+
+    def __init__(self, conversations_dir: Path, *, max_file_size: int = MAX_FILE_SIZE) -> None:
+        self.conversations_dir = conversations_dir
+        self._max_size = max_file_size
+
+    def list(self) -> list[FileEntry]:
+        """Every ``<id>.json`` file, sorted by id; an absent folder is an empty list."""
+        found = []
+        try:
+            with os.scandir(self.conversations_dir) as it:
+                for entry in it:
+                    conv_id = entry.name[:-5]
+                    if entry.name.endswith(".json") and _ID.fullmatch(conv_id) and entry.is_file():
+                        st = entry.stat()
+                        found.append(FileEntry(conv_id, st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise storage_error(exc, "list the conversations") from exc
+        return sorted(found, key=lambda e: e.id)
+
+    def ids(self) -> builtins.list[str]:
+        return [entry.id for entry in self.list()]
+
+    def resolve(self, prefix: str) -> str:
+        """The one id starting with ``prefix`` (like git); ``ConversationNotFound`` otherwise."""
+        wanted = prefix.strip().lower()
+        matches = [i for i in self.ids() if i.startswith(wanted)] if wanted else []
+        if len(matches) == 1:
+            return matches[0]
+        shown = prefix[:40]
+        if not matches:
+            raise ConversationNotFound(f"No conversation has an id starting with “{shown}”.")
+        raise ConversationNotFound(
+            f"“{shown}” is ambiguous: {len(matches)} conversations have ids starting with it "
+            f"({', '.join(m[:13] for m in matches[:5])}{', …' if len(matches) > 5 else ''}). "
+            "Type more of the id."
+        )
+
+    def load(self, conv_id: str) -> Conversation:
+        """Decode one file as it is on disk (a ``streaming`` reply stays ``streaming``)."""
+        if not _ID.fullmatch(conv_id):
+            raise ValueError(f"not a conversation id: {conv_id[:40]!r}")
+        path = self.conversations_dir / f"{conv_id}.json"
+        try:
+            with path.open("rb") as f:
+                raw = f.read(self._max_size + 1)
+        except FileNotFoundError:
+            raise ConversationNotFound("This conversation no longer exists.") from None
+        except OSError as exc:
+            raise storage_error(exc, f"read {path.name}") from exc
+        try:
+            if len(raw) > self._max_size:
+                raise Unreadable(f"it is larger than {self._max_size // 2**20} MiB")
+            return decode(raw, conv_id)
+        except Unreadable as exc:
+            raise CorruptConversation(f"{path.name} could not be read ({exc.reason}).") from None
