@@ -271,6 +271,20 @@ class Controller(QObject):
         if self._current is not None and text.strip() and self._send(self._current, text):
             self.send_accepted.emit()
 
+    def quick_send(self, text: str) -> str | None:
+        """Ask from the quick prompt: a new conversation of its own, saved like any other.
+
+        The main window keeps showing what it showed; returns the new conversation's id, or
+        None when the message could not be saved.
+        """
+        if not text.strip():
+            return None
+        s = self._settings
+        conv = Conversation(
+            model=s.default_model, params=Params(temperature=s.temperature, max_tokens=s.max_tokens)
+        )
+        return conv.id if self._send(conv, text) else None
+
     def continue_reply(self, message_id: str) -> None:
         """Ask for the rest of a reply cut off at the length limit (a visible user message)."""
         conv = self._current
