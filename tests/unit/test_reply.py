@@ -155,7 +155,7 @@ async def test_saves_are_throttled_while_streaming(
 async def test_stall_still_saves_pending_text(
     client: WriterClient, store: CountingStore, fake: FakeWriter
 ) -> None:
-    fake.enqueue(Stall(after_bytes=600, seconds=1.0, then="resume", text="abc " * 100))
+    fake.enqueue(Stall(after_bytes=2000, seconds=1.0, then="resume", text="abc " * 400))
     conv, reply = new_conversation()
     seen_on_disk: list[str] = []
 
