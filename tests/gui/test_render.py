@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from writer_desktop.core.models import Message, Role, Status, Usage
-from writer_desktop.ui.render import ERROR_BG, NOTICE_BG, make_markdown, message_html
+from writer_desktop.ui.chat_palette import DARK
+from writer_desktop.ui.render import (
+    ERROR_BG,
+    NOTICE_BG,
+    code_blocks,
+    make_markdown,
+    markdown_html,
+    message_html,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +66,25 @@ def test_retry_countdown_is_shown_while_waiting() -> None:
     html = message_html(make_markdown(), message, "Retrying in 3 s — Quota exceeded")
     assert "Retrying in 3 s — Quota exceeded" in html
     assert "Writing…" in html
+
+
+def test_code_blocks_are_numbered_for_copy_links_across_parts() -> None:
+    md = make_markdown()
+    first, next_code = markdown_html(md, "```\na\n```\n\n~~~\nb\n~~~\n", "m1")
+    assert "wd-action:copy-code/m1/0" in first
+    assert "wd-action:copy-code/m1/1" in first
+    assert next_code == 2
+    second, next_code = markdown_html(md, "```\nc\n```\n", "m1", next_code)
+    assert "wd-action:copy-code/m1/2" in second
+    assert next_code == 3
+    assert "copy-code" not in markdown_html(md, "```\nno id\n```\n")[0]
+
+
+def test_code_blocks_are_the_fenced_text_as_shown() -> None:
+    text = "x\n\n```py\nif a < b:\n    pass\n```\n\n    indented\n\n```\n\u202etxt\n```"
+    assert code_blocks(make_markdown(), text) == ["if a < b:\n    pass\n", "[U+202E]txt\n"]
+
+
+def test_links_take_the_palette_colour() -> None:
+    html = message_html(make_markdown(DARK), Message(Role.ASSISTANT, "[w](https://writer.com)"))
+    assert f'style="color:{DARK.link}"' in html

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, reply_done, run_scenario, send, until
-from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.chat_view import ChatView
 from writer_desktop.ui.render import make_markdown, message_html
@@ -139,3 +139,28 @@ def test_retry_link_only_for_known_messages(qtbot: QtBot) -> None:
     assert blocker.args == [reply.id]
     with qtbot.assertNotEmitted(view.retry_requested):
         view.anchorClicked.emit(QUrl("wd-action:retry/not-a-message"))
+
+
+def test_action_links_quote_hostile_message_ids(qtbot: QtBot) -> None:
+    """A conversation file can hold any id: it must not break out of the link, or act elsewhere."""
+    hostile_id = 'x" style="color:red"/../retry/other'
+    reply = Message(Role.ASSISTANT, "```\ncode\n```", id=hostile_id, status=Status.ERROR)
+    html = message_html(make_markdown(), reply)
+    assert 'style="color:red"' not in html
+    assert "retry/x%22%20style" in html
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.show_conversation(Conversation(messages=[reply]))
+    hrefs = anchors(view.document())
+    assert all(QUrl(h).scheme() == "wd-action" for h in hrefs)
+    with qtbot.waitSignal(view.retry_requested) as blocker:
+        view.anchorClicked.emit(QUrl(next(h for h in hrefs if h.startswith("wd-action:retry/"))))
+    assert blocker.args == [hostile_id]
+
+
+def test_copy_links_cannot_be_forged_by_model_text() -> None:
+    forged = "[Copy](wd-action:copy-code/x/0) <wd-action:copy-code/x/0>"
+    html = message_html(make_markdown(), Message(Role.ASSISTANT, forged))
+    assert "href=" not in html
+    user = message_html(make_markdown(), Message(Role.USER, "```\nuser code\n```"))
+    assert "copy-code" not in user  # the user's text is plain: no blocks, no links

@@ -1,23 +1,39 @@
 """The messages of the open conversation, in one read-only QTextBrowser.
 
-Each message lives in its own QTextFrame. A streaming reply only ever re-renders its own frame, at
-most ~30 times a second (a QTimer coalesces deltas), so streaming stays linear in the reply's
-length whatever the length of the conversation. Nothing is fetched: ``loadResource`` answers
-nothing for every address, and links open only after the user confirms (http, https, mailto).
+Each message lives in its own QTextFrame. Opening a conversation renders only its last screenfuls
+(``chat_lazy``); the rest follows in chunks of a few milliseconds as the user scrolls, with what is
+on screen kept in place. A streaming reply only re-renders its open tail (``chat_stream``), at most
+~30 times a second (a QTimer coalesces deltas), so streaming stays linear. Colours follow the
+palette (``chat_palette``), the text size ``set_text_scale``. Code blocks have Copy links, and the
+context menu copies a message's Markdown or the selection; ``copied`` and ``notice`` tell about it.
+Nothing is fetched: ``loadResource`` answers nothing for every address, and links open only after
+the user confirms (http, https, mailto).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QTextCursor, QTextFrame, QTextFrameFormat
-from PySide6.QtWidgets import QMessageBox, QTextBrowser, QWidget
+from PySide6.QtCore import QEvent, QPoint, QTimer, QUrl, Signal
+from PySide6.QtGui import QContextMenuEvent, QDesktopServices, QFont, QTextFrameFormat
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QTextBrowser, QWidget
 
-from writer_desktop.core.models import Conversation, Message, Status
+from writer_desktop.core.models import Conversation, Message, Role, Status
 
-from .render import ACTION_SCHEME, SAFE_SCHEMES, background, make_markdown, message_html
+from .chat_document import frame_index_at, message_format, refill
+from .chat_lazy import LazyWindow
+from .chat_links import PLAIN_TEXT, ask_to_open, parse_action, refusal
+from .chat_palette import chat_palette
+from .chat_retry import RetryCountdown
+from .chat_stream import StreamSplit, render_in_parts
+from .render import (
+    ACTION_SCHEME,
+    SAFE_SCHEMES,
+    background,
+    code_blocks,
+    make_markdown,
+    message_html,
+)
 
 FLUSH_MS = 33  # ≈ 30 renders per second at most
 
@@ -27,6 +43,8 @@ class ChatView(QTextBrowser):
 
     retry_requested = Signal(str)
     continue_requested = Signal(str)
+    notice = Signal(str)  # a short status for the status bar, e.g. "Copied code"
+    copied = Signal(str)  # the exact text just put on the clipboard
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,26 +54,31 @@ class ChatView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setReadOnly(True)
         self.setPlaceholderText("Ask Writer anything. Enter sends, Shift+Enter adds a line.")
+        self.document().setUndoRedoEnabled(False)
         self.anchorClicked.connect(self._on_anchor)
-        self._md = make_markdown()
+        self._palette = chat_palette(self.palette())
+        self._md = make_markdown(self._palette)
+        self._scale = 100
         self._conv_id: str | None = None
         self._messages: dict[str, Message] = {}
         self._parts: dict[str, list[str]] = {}
-        self._frames: dict[str, QTextFrame] = {}
+        self._splits: dict[str, StreamSplit] = {}
         self._dirty: set[str] = set()
-        self._retry: tuple[str, float, str] | None = None  # message id, deadline, reason
+        self._retry = RetryCountdown(self, self._show_tick)
+        self._lazy = LazyWindow(self, self._render_new, self._refresh, self._size, self._forget)
+        self._window = self._lazy.window
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
-        self._countdown = QTimer(self, interval=1000)
-        self._countdown.timeout.connect(self._tick)
+        self._apply_scale()
         # Replaceable for tests; the defaults ask the user and hand the address to the desktop.
-        self.confirm_open: Callable[[QUrl], bool] = self._ask_to_open
+        self.confirm_open: Callable[[QUrl], bool] = lambda url: ask_to_open(self, url)
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.refuse: Callable[[str], object] = lambda text: QMessageBox.warning(
             self, "Link not opened", text
         )
+        self._ready = True
 
-    # -- safety -------------------------------------------------------------------------------
+    # -- links and actions --------------------------------------------------------------------
 
     def loadResource(self, kind: int, name: QUrl | str) -> object:
         """Never load anything (images, style sheets): a reply must not reach the network."""
@@ -64,28 +87,69 @@ class ChatView(QTextBrowser):
     def _on_anchor(self, url: QUrl) -> None:
         scheme = url.scheme().lower()
         if scheme == ACTION_SCHEME:
-            action, _, message_id = url.path().partition("/")
-            if message_id in self._messages:
-                signal = {"retry": self.retry_requested, "continue": self.continue_requested}
-                if action in signal:
-                    signal[action].emit(message_id)
+            action, args = parse_action(url)
+            if not args or args[0] not in self._messages:
+                return
+            if action == "retry":
+                self.retry_requested.emit(args[0])
+            elif action == "continue":
+                self.continue_requested.emit(args[0])
+            elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
+                self.copy_code(args[0], int(args[1]))
             return
         if scheme not in SAFE_SCHEMES:
-            shown = url.toString() or "(empty)"
-            self.refuse(f"Writer Desktop does not open “{scheme or 'relative'}” links:\n{shown}")
+            self.refuse(refusal(url))
             return
         if self.confirm_open(url):
             self.open_url(url)
 
-    def _ask_to_open(self, url: QUrl) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Open link?",
-            f"Open this address in your browser?\n\n{url.toString()}",
-            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Open
+    def _to_clipboard(self, text: str, status: str) -> None:
+        QApplication.clipboard().setText(text)
+        self.copied.emit(text)
+        self.notice.emit(status)
+
+    def copy_code(self, message_id: str, index: int) -> None:
+        """Copy the text of a message's ``index``-th fenced code block, exactly as shown."""
+        blocks = code_blocks(self._md, self.message_text(message_id))
+        if 0 <= index < len(blocks):
+            self._to_clipboard(blocks[index], "Copied code")
+
+    def copy_message(self, message_id: str) -> None:
+        """Copy a message's Markdown source, verbatim."""
+        if message_id in self._messages:
+            self._to_clipboard(self.message_text(message_id), "Copied message")
+
+    def copy_selection(self) -> None:
+        """Copy the selected text as plain text."""
+        selection = self.textCursor().selectedText().translate(PLAIN_TEXT)
+        if selection:
+            self._to_clipboard(selection, "Copied text")
+
+    def message_at(self, pos: QPoint) -> str | None:
+        """The id of the message at a point of the viewport, if it shows one."""
+        frames = self._window.rendered_frames()
+        index = frame_index_at(frames, self.cursorForPosition(pos).position())
+        return None if index is None else self._window.rendered[index]
+
+    def message_menu(self, pos: QPoint) -> QMenu:
+        """The context menu for a point of the viewport: copy the message, or the selection."""
+        menu = QMenu(self)
+        message_id = self.message_at(pos)
+        whole = menu.addAction("Copy message")
+        whole.setEnabled(message_id is not None)
+        if message_id is not None:
+            whole.triggered.connect(lambda: self.copy_message(message_id))
+        text = menu.addAction("Copy text")
+        text.setEnabled(self.textCursor().hasSelection())
+        text.triggered.connect(self.copy_selection)
+        menu.addSeparator()
+        menu.addAction("Select all").triggered.connect(self.selectAll)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.message_menu(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     # -- showing messages ---------------------------------------------------------------------
 
@@ -94,28 +158,28 @@ class ChatView(QTextBrowser):
         return self._conv_id
 
     def show_conversation(self, conv: Conversation) -> None:
+        """Show ``conv`` from its end: only the last screenfuls are rendered now."""
         self._flush_timer.stop()
         self._clear_retry()
-        self.clear()
         self._conv_id = conv.id
-        self._messages, self._parts, self._frames, self._dirty = {}, {}, {}, set()
-        for message in conv.messages:
-            self._append(message)
-        self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+        self._messages = {m.id: m for m in conv.messages}
+        self._parts = {m.id: [m.content] for m in conv.messages}
+        self._dirty, self._splits = set(), {}
+        self._lazy.show_end([m.id for m in conv.messages])
 
     def add_message(self, conv_id: str, message: Message) -> None:
         if conv_id != self._conv_id:
             return
-        following = self._at_bottom()
-        self._append(message)
-        if following or message.status is Status.STREAMING:
-            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+        jump = self._lazy.following() or message.status is Status.STREAMING
+        self._messages[message.id] = message
+        self._parts[message.id] = [message.content]
+        self._lazy.add(message.id, jump or message.role is Role.USER)
 
     def update_message(self, conv_id: str, message: Message) -> None:
         """A message changed state (finished, stopped, retried): show it as it now is."""
         if conv_id != self._conv_id or message.id not in self._messages:
             return
-        if self._retry and self._retry[0] == message.id:
+        if self._retry.message_id == message.id:
             self._clear_retry()
         self._messages[message.id] = message
         self._parts[message.id] = [message.content]
@@ -125,7 +189,7 @@ class ChatView(QTextBrowser):
     def append_delta(self, conv_id: str, message_id: str, text: str) -> None:
         if conv_id != self._conv_id or message_id not in self._parts:
             return
-        if self._retry and self._retry[0] == message_id:
+        if self._retry.message_id == message_id:
             self._clear_retry()
         self._parts[message_id].append(text)
         self._dirty.add(message_id)
@@ -137,73 +201,115 @@ class ChatView(QTextBrowser):
         streaming = [m for m in self._messages.values() if m.status is Status.STREAMING]
         if conv_id != self._conv_id or not streaming:
             return
-        self._retry = (streaming[-1].id, time.monotonic() + seconds, reason)
-        self._countdown.start()
-        self._tick()
+        self._retry.start(streaming[-1].id, seconds, reason)
 
     def message_text(self, message_id: str) -> str:
         """The text shown so far for a message (pending deltas included)."""
         return "".join(self._parts.get(message_id, []))
 
-    # -- internals ----------------------------------------------------------------------------
+    @property
+    def text_scale(self) -> int:
+        return self._scale
 
-    def _at_bottom(self) -> bool:
-        bar = self.verticalScrollBar()
-        return bar.value() >= bar.maximum() - 4
+    def set_text_scale(self, percent: int) -> None:
+        """Scale the chat text to ``percent`` (50–300) of the widget's font."""
+        self._scale = max(50, min(300, int(percent)))
+        self._apply_scale()
 
-    def _retry_text(self, message_id: str) -> str | None:
-        if self._retry is None or self._retry[0] != message_id:
-            return None
-        _, deadline, reason = self._retry
-        seconds = max(0, round(deadline - time.monotonic()))
-        return f"Retrying in {seconds} s — {reason}"
+    def rendered_count(self) -> int:
+        """How many messages are rendered now (a window of the conversation)."""
+        return len(self._window.rendered)
 
-    def _tick(self) -> None:
-        if self._retry is None:
-            self._countdown.stop()
-            return
-        self._dirty.add(self._retry[0])
-        self._flush()
+    # -- rendering ----------------------------------------------------------------------------
 
-    def _clear_retry(self) -> None:
-        if self._retry is not None:
-            self._dirty.add(self._retry[0])
-        self._retry = None
-        self._countdown.stop()
+    def _format(self, message: Message) -> QTextFrameFormat:
+        return message_format(background(message, self._palette), self._palette)
 
     def _html(self, message: Message) -> str:
-        return message_html(self._md, message, self._retry_text(message.id))
+        return message_html(self._md, message, self._retry.text(message.id), self._palette)
 
-    def _append(self, message: Message) -> None:
-        self._messages[message.id] = message
-        self._parts[message.id] = [message.content]
-        cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        fmt = QTextFrameFormat()
-        fmt.setBackground(QColor(background(message)))
-        fmt.setBorder(1)
-        fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
-        fmt.setBorderBrush(QColor("#d0d7de"))
-        fmt.setPadding(8)
-        fmt.setMargin(6)
-        frame = cursor.insertFrame(fmt)
-        self._frames[message.id] = frame
-        cursor.insertHtml(self._html(message))
+    def _render_new(self, message_id: str) -> tuple[QTextFrameFormat, str]:
+        message = self._messages[message_id]
+        return self._format(message), self._html(message)
+
+    def _size(self, message_id: str) -> int:
+        return len(self._messages[message_id].content)
+
+    def _forget(self, message_ids: list[str]) -> None:
+        for message_id in message_ids:
+            self._splits.pop(message_id, None)
+
+    def _refresh(self, message_id: str) -> None:
+        """Render a frame again, whole (new colours)."""
+        self._splits.pop(message_id, None)
+        message = self._messages[message_id]
+        frame = self._window.frames[message_id]
+        frame.setFrameFormat(self._format(message))
+        refill(frame, self._html(message))
+
+    def _render(self, message: Message) -> None:
+        """Show a rendered message as it now is; a long streaming reply only re-renders its tail."""
+        frame = self._window.frames[message.id]
+        retry = self._retry.text(message.id)
+        split = self._splits.pop(message.id, None)
+        split = render_in_parts(frame, split, message, self._md, self._palette, retry)
+        if split is None:
+            refill(frame, self._html(message))
+        else:
+            self._splits[message.id] = split
 
     def _flush(self) -> None:
         """Re-render the messages that changed since the last flush (usually just the tail)."""
         self._flush_timer.stop()
-        following = self._at_bottom()
+        following = self._lazy.following()
         for message_id in self._dirty:
             message = self._messages[message_id]
             parts = self._parts[message_id]
             message.content = "".join(parts)
             parts[:] = [message.content]
-            frame = self._frames[message_id]
-            cursor = frame.firstCursorPosition()
-            cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
-            cursor.removeSelectedText()
-            cursor.insertHtml(self._html(message))
+            if message_id in self._window.frames:
+                self._render(message)
         self._dirty.clear()
         if following:
-            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+            self._lazy.scroll.to_bottom()
+
+    def _show_tick(self, message_id: str) -> None:
+        self._dirty.add(message_id)
+        self._flush()
+
+    def _clear_retry(self) -> None:
+        message_id = self._retry.clear()
+        if message_id is not None:
+            self._dirty.add(message_id)
+
+    # -- palette and text size ----------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if not getattr(self, "_ready", False):
+            return  # still in the constructor
+        if event.type() == QEvent.Type.PaletteChange:
+            self._palette_changed()
+        elif event.type() == QEvent.Type.FontChange:
+            self._apply_scale()
+
+    def _palette_changed(self) -> None:
+        """New colours: re-render what is on screen now, the rest in idle-time chunks."""
+        palette = chat_palette(self.palette())
+        if palette == self._palette:
+            return
+        self._palette = palette
+        self._md = make_markdown(palette)
+        self._lazy.restyle()
+
+    def _apply_scale(self) -> None:
+        """Scale the document's default font: Qt lays the text out again, lazily."""
+        anchor = self._lazy.anchor()
+        font = QFont(self.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * self._scale / 100)
+        else:
+            font.setPixelSize(max(1, round(font.pixelSize() * self._scale / 100)))
+        self.document().setDefaultFont(font)
+        if self._window.frames:
+            self._lazy.scroll.restore(anchor)

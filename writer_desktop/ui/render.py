@@ -1,19 +1,21 @@
-"""Messages as safe HTML for the chat view: Markdown via markdown-it, code via Pygments. No Qt.
+"""Messages as safe HTML for the chat view: Markdown via markdown-it, code via Pygments.
 
 Safety: raw HTML in model text is escaped (``html: False``); images never become ``<img>`` but a
 ``[image: alt — url]`` placeholder; links survive only for http, https and mailto, anything else
 stays literal text; bidirectional overrides are shown as ``[U+202E]``. Notices (errors,
 interruptions) are written by the app, styled apart from model text and labelled as coming from
 Writer Desktop, so they never read as the model's words. Links to app actions use the
-``wd-action:`` scheme, which model text can never produce.
+``wd-action:`` scheme, which model text can never produce. Colours come from a
+:class:`~.chat_palette.ChatPalette` (light by default). Plain string building: no Qt calls here.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -21,20 +23,27 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from pygments import highlight  # type: ignore[import-untyped]
 from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
-from pygments.lexers import TextLexer, get_lexer_by_name  # type: ignore[import-untyped]
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.lexers import (  # type: ignore[import-untyped]
+    TextLexer,
+    get_all_lexers,
+    get_lexer_by_name,
+)
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 from writer_desktop.core.models import Message, Role, Status
 
+from .chat_palette import LIGHT, ChatPalette
+
 ACTION_SCHEME = "wd-action"
 SAFE_SCHEMES = ("http", "https", "mailto")
 
-USER_BG = "#e8f0fe"
-ASSISTANT_BG = "#ffffff"
-NOTICE_BG = "#fff4e5"
-ERROR_BG = "#fdecea"
-MUTED = "#6b7280"
-
+# The light palette's colours, kept under their old names.
+USER_BG = LIGHT.user_bg
+ASSISTANT_BG = LIGHT.assistant_bg
+NOTICE_BG = LIGHT.notice_bg
+ERROR_BG = LIGHT.error_bg
+MUTED = LIGHT.muted
 
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -53,40 +62,71 @@ def link_allowed(url: str) -> bool:
     return scheme in SAFE_SCHEMES
 
 
-def _image(
-    _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    token = tokens[idx]
-    alt = "".join(child.content for child in token.children or [])
-    src = str(token.attrGet("src") or "")
-    return f'<span style="color:{MUTED}">[image: {escape(alt)} — {escape(src)}]</span>'
+def action_href(action: str, *args: str) -> str:
+    """An app action link, e.g. ``wd-action:copy-code/<message id>/2``; arguments are quoted."""
+    return f"{ACTION_SCHEME}:{action}/" + "/".join(quote(a, safe="") for a in args)
 
 
-def _highlight(code: str, lang: str, _attrs: str) -> str:
+@functools.cache
+def _builtin_aliases() -> frozenset[str]:
+    return frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
+
+
+@functools.lru_cache(maxsize=256)
+def _lexer(lang: str) -> Lexer:
+    """The lexer for a fence's language. Only Pygments' own: looking up an unknown name in the
+    plugins scans every installed package (~45 ms), and a streaming fence passes through many
+    partial names ("p", "pyt", …)."""
+    if lang not in _builtin_aliases():
+        return TextLexer()
     try:
-        lexer = get_lexer_by_name(lang) if lang else TextLexer()
+        return get_lexer_by_name(lang)
     except ClassNotFound:
-        lexer = TextLexer()
-    html = str(highlight(code, lexer, HtmlFormatter(nowrap=True, noclasses=True)))
-    return html.rstrip("\n")  # no blank line at the bottom of the block
+        return TextLexer()
 
 
-def make_markdown() -> MarkdownIt:
-    """CommonMark plus tables; no raw HTML, images as placeholders, only safe links."""
-    md = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable("table")
+def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
+    """CommonMark plus tables; no raw HTML, images as placeholders, only safe links.
+
+    Fenced code gets a "Copy" action link when the render ``env`` names a ``message_id``; the
+    blocks are numbered from ``env["code_index"]``, which is left at the next number.
+    """
+    formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
+
+    def highlight_code(code: str, lang: str, _attrs: str) -> str:
+        html = highlight(code, _lexer(lang.strip().lower()), formatter)
+        return str(html).rstrip("\n")  # no blank line at the bottom
+
+    md = MarkdownIt("commonmark", {"html": False, "highlight": highlight_code}).enable("table")
     md.validateLink = link_allowed  # type: ignore[method-assign]
-    md.add_render_rule("image", _image)
     renderer: RendererHTML = md.renderer  # type: ignore[assignment]
     default_fence = renderer.rules["fence"]
     default_table = renderer.rules.get("table_open")
+
+    def image(
+        _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        alt = "".join(child.content for child in token.children or [])
+        src = escape(str(token.attrGet("src") or ""))
+        return f'<span style="color:{palette.muted}">[image: {escape(alt)} — {src}]</span>'
 
     def fence(
         _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         inner = default_fence(tokens, idx, options, env)
+        copy = ""
+        if "message_id" in env:
+            index = int(env.get("code_index", 0))
+            env["code_index"] = index + 1
+            href = action_href("copy-code", str(env["message_id"]), str(index))
+            copy = (
+                f'<tr><td align="right"><small><a href="{href}" style="color:{palette.link}">'
+                "Copy</a></small></td></tr>"
+            )
         return (
-            '<table width="100%" cellpadding="6" cellspacing="0" bgcolor="#f6f8fa">'
-            f"<tr><td>{inner}</td></tr></table>"
+            f'<table width="100%" cellpadding="6" cellspacing="0" bgcolor="{palette.code_bg}">'
+            f"{copy}<tr><td>{inner}</td></tr></table>"
         )
 
     def table_open(
@@ -99,63 +139,111 @@ def make_markdown() -> MarkdownIt:
             return str(default_table(tokens, idx, options, env))
         return renderer.renderToken(tokens, idx, options, env)
 
+    def link_open(
+        _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        tokens[idx].attrSet("style", f"color:{palette.link}")
+        return renderer.renderToken(tokens, idx, options, env)
+
+    md.add_render_rule("link_open", link_open)
+    md.add_render_rule("image", image)
     md.add_render_rule("fence", fence)
     md.add_render_rule("table_open", table_open)
     return md
 
 
+def markdown_html(
+    md: MarkdownIt, text: str, message_id: str | None = None, first_code: int = 0
+) -> tuple[str, int]:
+    """Model text as HTML, and the number of the next code block (for Copy links)."""
+    env: dict[str, object] = {"code_index": first_code}
+    if message_id is not None:
+        env["message_id"] = message_id
+    html = md.render(show_bidi_controls(text), env) if text else ""
+    return html, int(str(env["code_index"]))
+
+
+def code_blocks(md: MarkdownIt, text: str) -> list[str]:
+    """The fenced code blocks of model text, in order, as shown (bidi controls made visible)."""
+    return [t.content for t in md.parse(show_bidi_controls(text)) if t.type == "fence"]
+
+
 def _notice(
-    text: str, bg: str, action: str | None = None, label: str = "", detail: str = ""
+    palette: ChatPalette,
+    text: str,
+    bg: str,
+    action: str | None = None,
+    label: str = "",
+    detail: str = "",
 ) -> str:
-    link = f' <a href="{ACTION_SCHEME}:{action}">{escape(label)}</a>' if action else ""
+    style = f"color:{palette.link}"
+    link = f' <a href="{action}" style="{style}">{escape(label)}</a>' if action else ""
     more = f" {escape(detail)}" if detail else ""
     return (
         f'<table width="100%" cellpadding="6" cellspacing="0" bgcolor="{bg}" border="0">'
-        f'<tr><td><span style="color:{MUTED}">Writer Desktop:</span> '
+        f'<tr><td><span style="color:{palette.muted}">Writer Desktop:</span> '
         f"<b>{escape(text)}</b>{more}{link}</td></tr></table>"
     )
 
 
-def _footer(message: Message, retry_text: str | None) -> str:
+def header_html(message: Message, palette: ChatPalette = LIGHT) -> str:
+    """Who wrote the message."""
+    if message.role is Role.USER:
+        header = "You"
+    else:
+        header = f"Writer · {escape(message.model)}" if message.model else "Writer"
+    return f'<p style="color:{palette.muted}"><b>{header}</b></p>'
+
+
+def footer_html(
+    message: Message, retry_text: str | None = None, palette: ChatPalette = LIGHT
+) -> str:
+    """The message's status, told honestly: writing, stopped, interrupted, failed, cut off."""
+    p = palette
     parts: list[str] = []
-    retry_link = f"retry/{message.id}"
+    retry_link = action_href("retry", message.id)
     if message.status is Status.STREAMING:
-        parts.append(_notice(retry_text, NOTICE_BG) if retry_text else "")
-        parts.append(f'<p style="color:{MUTED}">● Writing…</p>')
+        parts.append(_notice(p, retry_text, p.notice_bg) if retry_text else "")
+        parts.append(f'<p style="color:{p.muted}">● Writing…</p>')
     elif message.status is Status.STOPPED:
-        parts.append(f'<p style="color:{MUTED}"><i>Stopped</i></p>')
+        parts.append(f'<p style="color:{p.muted}"><i>Stopped</i></p>')
     elif message.status is Status.INTERRUPTED:
-        detail = message.error or ""
-        parts.append(
-            _notice("Interrupted — connection lost.", NOTICE_BG, retry_link, "Retry", detail)
-        )
+        text = "Interrupted — connection lost."
+        parts.append(_notice(p, text, p.notice_bg, retry_link, "Retry", message.error or ""))
     elif message.status is Status.ERROR:
         text = f"Couldn't get a reply: {message.error or 'unknown error.'}"
-        parts.append(_notice(text, ERROR_BG, retry_link, "Retry"))
+        parts.append(_notice(p, text, p.error_bg, retry_link, "Retry"))
     elif message.finish_reason == "length":
-        action = f"continue/{message.id}"
-        parts.append(_notice("Cut off at the length limit.", NOTICE_BG, action, "Continue"))
+        action = action_href("continue", message.id)
+        parts.append(_notice(p, "Cut off at the length limit.", p.notice_bg, action, "Continue"))
     elif message.finish_reason == "content_filter":
-        parts.append(_notice("Writer's content filter stopped this reply.", NOTICE_BG))
+        parts.append(_notice(p, "Writer's content filter stopped this reply.", p.notice_bg))
     if message.usage is not None and message.status is not Status.STREAMING:
         u = message.usage
         parts.append(
-            f'<p style="color:{MUTED}"><small>{u.total_tokens} tokens '
+            f'<p style="color:{p.muted}"><small>{u.total_tokens} tokens '
             f"(prompt {u.prompt_tokens}, reply {u.completion_tokens})</small></p>"
         )
     return "".join(parts)
 
 
-def message_html(md: MarkdownIt, message: Message, retry_text: str | None = None) -> str:
-    """One message: a role header, its text, then its status told honestly."""
+def body_html(md: MarkdownIt, message: Message) -> str:
+    """The message's text: the user's as typed, the model's as Markdown."""
     if message.role is Role.USER:
-        header = "You"
-        body = "".join(f"<p>{escape(line) or '&nbsp;'}</p>" for line in message.content.split("\n"))
-    else:
-        header = f"Writer · {escape(message.model)}" if message.model else "Writer"
-        body = md.render(show_bidi_controls(message.content)) if message.content else ""
-    return f'<p style="color:{MUTED}"><b>{header}</b></p>{body}{_footer(message, retry_text)}'
+        return "".join(f"<p>{escape(line) or '&nbsp;'}</p>" for line in message.content.split("\n"))
+    return markdown_html(md, message.content, message.id)[0]
 
 
-def background(message: Message) -> str:
-    return USER_BG if message.role is Role.USER else ASSISTANT_BG
+def message_html(
+    md: MarkdownIt, message: Message, retry_text: str | None = None, palette: ChatPalette = LIGHT
+) -> str:
+    """One message: a role header, its text, then its status told honestly."""
+    return (
+        header_html(message, palette)
+        + body_html(md, message)
+        + footer_html(message, retry_text, palette)
+    )
+
+
+def background(message: Message, palette: ChatPalette = LIGHT) -> str:
+    return palette.user_bg if message.role is Role.USER else palette.assistant_bg

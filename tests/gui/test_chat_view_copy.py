@@ -1,0 +1,98 @@
+"""Copy: a code block's exact text from its Copy link, a message's Markdown, or the selection."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from tests.gui.test_safety import anchors
+from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.ui.chat_view import ChatView
+from writer_desktop.ui.render import action_href
+
+REPLY = (
+    "Two blocks:\n\n```python\ndef f(x):\n    return x < 3 and '<b>'\n```\n\n"
+    "- a list\n\n~~~\nplain   text\n\ttabbed\n~~~\n"
+)
+
+
+@pytest.fixture
+def shown(qtbot: QtBot) -> tuple[ChatView, Message]:
+    view = ChatView()
+    view.resize(600, 500)
+    qtbot.addWidget(view)
+    view.show()
+    reply = Message(Role.ASSISTANT, REPLY)
+    view.show_conversation(Conversation(messages=[Message(Role.USER, "Show me code"), reply]))
+    QApplication.clipboard().clear()
+    return view, reply
+
+
+def test_each_code_block_has_a_copy_link(shown: tuple[ChatView, Message]) -> None:
+    view, reply = shown
+    links = [h for h in anchors(view.document()) if h.startswith("wd-action:copy-code/")]
+    assert links == [f"wd-action:copy-code/{reply.id}/0", f"wd-action:copy-code/{reply.id}/1"]
+
+
+@pytest.mark.parametrize(
+    ("index", "code"),
+    [(0, "def f(x):\n    return x < 3 and '<b>'\n"), (1, "plain   text\n\ttabbed\n")],
+)
+def test_copy_link_copies_the_exact_code(
+    shown: tuple[ChatView, Message], qtbot: QtBot, index: int, code: str
+) -> None:
+    view, reply = shown
+    with qtbot.waitSignal(view.copied) as copied, qtbot.waitSignal(view.notice) as notice:
+        view.anchorClicked.emit(QUrl(action_href("copy-code", reply.id, str(index))))
+    assert QApplication.clipboard().text() == code
+    assert copied.args == [code]
+    assert notice.args == ["Copied code"]
+
+
+def test_copy_links_to_nothing_copy_nothing(shown: tuple[ChatView, Message], qtbot: QtBot) -> None:
+    view, reply = shown
+    with qtbot.assertNotEmitted(view.copied):
+        view.anchorClicked.emit(QUrl(action_href("copy-code", reply.id, "2")))
+        view.anchorClicked.emit(QUrl(action_href("copy-code", "not-a-message", "0")))
+        view.anchorClicked.emit(QUrl(f"wd-action:copy-code/{reply.id}/x"))
+    assert QApplication.clipboard().text() == ""
+
+
+def test_context_menu_copies_the_markdown_source(
+    shown: tuple[ChatView, Message], qtbot: QtBot
+) -> None:
+    view, reply = shown
+    layout = view.document().documentLayout()
+    frame = view._window.frames[reply.id]
+    top = layout.frameBoundingRect(frame).top() - view.verticalScrollBar().value()
+    point = view.viewport().rect().topLeft()
+    point.setX(40)
+    point.setY(round(top) + 30)
+    assert view.message_at(point) == reply.id
+    menu = view.message_menu(point)
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert actions["Copy message"].isEnabled()
+    assert not actions["Copy text"].isEnabled()  # nothing selected
+    with qtbot.waitSignal(view.copied):
+        actions["Copy message"].trigger()
+    assert QApplication.clipboard().text() == REPLY
+
+
+def test_context_menu_copies_the_selection_as_text(
+    shown: tuple[ChatView, Message], qtbot: QtBot
+) -> None:
+    view, _ = shown
+    cursor = view.document().find("a list")
+    assert not cursor.isNull()
+    view.setTextCursor(cursor)
+    menu = view.message_menu(view.viewport().rect().center())
+    copy_text = next(a for a in menu.actions() if a.text() == "Copy text")
+    assert copy_text.isEnabled()
+    with qtbot.waitSignal(view.notice) as blocker:
+        copy_text.trigger()
+    assert QApplication.clipboard().text() == "a list"
+    assert blocker.args == ["Copied text"]
+    view.setTextCursor(QTextCursor(view.document()))

@@ -1,0 +1,42 @@
+"""What a click on a link in the chat means: an app action, or an address to vet.
+
+App actions use the ``wd-action:`` scheme with quoted arguments (``render.action_href``); model
+text can never produce them, since only http, https and mailto links survive rendering.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+# In QTextCursor.selectedText(), Qt's paragraph and line separators and frame marks are breaks.
+PLAIN_TEXT = str.maketrans(
+    {"\u2029": "\n", "\u2028": "\n", "\ufdd0": "\n", "\ufdd1": "\n", "\xa0": " "}
+)
+
+
+def parse_action(url: QUrl) -> tuple[str, list[str]]:
+    """``wd-action:copy-code/<id>/2`` → ``("copy-code", [<id>, "2"])``."""
+    path = url.path(QUrl.ComponentFormattingOption.FullyEncoded)
+    action, *args = path.split("/")
+    return action, [unquote(a) for a in args]
+
+
+def refusal(url: QUrl) -> str:
+    scheme = url.scheme().lower()
+    shown = url.toString() or "(empty)"
+    return f"Writer Desktop does not open “{scheme or 'relative'}” links:\n{shown}"
+
+
+def ask_to_open(parent: QWidget, url: QUrl) -> bool:
+    """Ask before handing an address to the browser, showing it in full."""
+    answer = QMessageBox.question(
+        parent,
+        "Open link?",
+        f"Open this address in your browser?\n\n{url.toString()}",
+        QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Open

@@ -1,0 +1,75 @@
+"""Keeping the chat's scroll position while content above or around the viewport changes.
+
+An anchor is the first message frame on screen and its distance from the top of the viewport;
+after older messages are prepended or frames re-rendered, the view scrolls so that frame is back
+where it was. At the bottom, the anchor is the bottom itself (the view keeps following the tail).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QTextFrame
+from PySide6.QtWidgets import QTextBrowser
+
+from .chat_document import frame_index_at
+
+Anchor = tuple[QTextFrame, float] | None
+
+
+class ScrollKeeper:
+    def __init__(self, view: QTextBrowser) -> None:
+        self._view = view
+
+    def at_bottom(self) -> bool:
+        bar = self._view.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def near_top(self) -> bool:
+        return self._view.verticalScrollBar().value() < self._view.viewport().height()
+
+    def near_bottom(self) -> bool:
+        bar = self._view.verticalScrollBar()
+        return bar.value() > bar.maximum() - self._view.viewport().height()
+
+    def to_bottom(self) -> None:
+        bar = self._view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _index_at(self, frames: list[QTextFrame], y: float) -> int:
+        layout = self._view.document().documentLayout()
+        position = layout.hitTest(QPointF(8, y), Qt.HitTestAccuracy.FuzzyHit)
+        found = frame_index_at(frames, position)
+        if found is not None:
+            return found
+        starts = [f.firstPosition() for f in frames]
+        return max(0, sum(1 for s in starts if s <= position) - 1)
+
+    def visible_range(self, frames: list[QTextFrame]) -> range:
+        """Indices of the frames on screen (empty if there are none)."""
+        if not frames:
+            return range(0)
+        top = self._view.verticalScrollBar().value()
+        bottom = top + self._view.viewport().height()
+        return range(self._index_at(frames, top), self._index_at(frames, bottom) + 1)
+
+    def anchor(self, frames: list[QTextFrame], follow: bool = True) -> Anchor:
+        """Where the view is; ``None`` (the bottom) if it is there and ``follow`` is true."""
+        if not frames or (follow and self.at_bottom()):
+            return None
+        top = self._view.verticalScrollBar().value()
+        frame = frames[self._index_at(frames, top)]
+        layout = self._view.document().documentLayout()
+        return frame, layout.frameBoundingRect(frame).top() - top
+
+    def restore(self, anchor: Anchor) -> None:
+        view = self._view
+        bar = view.verticalScrollBar()
+        # Lay out now, so the scroll bar knows the new height before we move it.
+        height = view.document().documentLayout().documentSize().height()
+        bar.setRange(0, max(0, round(height) - view.viewport().height()))
+        if anchor is None:
+            bar.setValue(bar.maximum())
+            return
+        frame, offset = anchor
+        top = view.document().documentLayout().frameBoundingRect(frame).top()
+        bar.setValue(round(top - offset))
