@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QDialog
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from writer_desktop.core.secrets import KeyLookup, KeySource
 from writer_desktop.core.settings import Settings
+from writer_desktop.ui.hotkey import default_sequence
 from writer_desktop.ui.settings_dialog import SettingsDialog
 
 KEYRING = KeyLookup("sk-secret-value", KeySource.KEYRING)
+MOD = Qt.KeyboardModifier
 
 
 def make(
@@ -74,3 +80,109 @@ def test_keyring_problem_is_shown(qtbot: QtBot) -> None:
     assert "locked" in dialog.key_label.text()
     assert not dialog.remove_key_button.isEnabled()
     assert dialog.replace_key_button.isEnabled()
+
+
+# -- quick prompt and behaviour ---------------------------------------------------------------
+
+
+def test_quick_prompt_and_behaviour_come_back_as_settings(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.show()
+    recorder = dialog.hotkey_group.recorder
+    recorder.setFocus()
+    qtbot.waitUntil(recorder.hasFocus)
+    QTest.keyClick(recorder, Qt.Key.Key_K, MOD.ControlModifier | MOD.ShiftModifier)
+    assert recorder.keySequence().toString() == "Ctrl+Shift+K"  # one combination, then done
+    dialog.hotkey_group.enable_check.setChecked(False)
+    assert not recorder.isEnabled()
+    dialog.tray_check.setChecked(False)
+    dialog.login_check.setChecked(True)
+    with qtbot.waitSignal(dialog.settings_accepted) as blocker:
+        dialog._accept()
+    expected = dataclasses.replace(
+        Settings(), hotkey="Ctrl+Shift+K", hotkey_enabled=False, close_to_tray=False,
+        start_at_login=True,
+    )  # fmt: skip
+    assert blocker.args == [expected]
+
+
+def test_empty_shortcut_means_the_platform_default(qtbot: QtBot) -> None:
+    dialog = make(qtbot, settings=Settings(hotkey="Ctrl+Alt+J"))
+    group = dialog.hotkey_group
+    assert group.recorder.keySequence().toString() == "Ctrl+Alt+J"
+    group.recorder.clear()
+    line = group.recorder.findChild(QLineEdit)
+    assert line is not None
+    assert line.placeholderText() == f"{default_sequence()} (default)"
+    assert dialog.values().hotkey == ""
+
+
+@pytest.mark.parametrize("keys", ["Shift+K", "Ctrl+Alt+Print"])
+def test_unusable_shortcut_is_refused_in_words(qtbot: QtBot, keys: str) -> None:
+    dialog = make(qtbot)
+    dialog.show()
+    dialog.hotkey_group.recorder.setKeySequence(QKeySequence(keys))
+    with qtbot.assertNotEmitted(dialog.settings_accepted):
+        dialog._accept()
+    assert dialog.error_label.isVisible()
+    assert keys in dialog.error_label.text()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_mechanism_and_its_problem_are_shown(qtbot: QtBot) -> None:
+    problem = "Ctrl+Alt+Space is already used by another program. Choose another shortcut."
+    dialog = SettingsDialog(
+        Settings(), KEYRING, [], hotkey_mechanism="X11 key grab", hotkey_problem=problem
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    group = dialog.hotkey_group
+    assert group.mechanism_label.text() == "Listening with: X11 key grab."
+    assert group.problem_label.text() == problem
+    assert group.problem_label.isVisible()
+    assert group.recorder.isEnabled()
+    assert not group.command_edit.isVisible()
+    assert not group.copy_button.isVisible()
+
+
+def test_without_a_mechanism_the_command_to_bind_is_offered(qtbot: QtBot) -> None:
+    reason = (
+        "This Wayland desktop does not offer the GlobalShortcuts portal "
+        "(org.freedesktop.portal.GlobalShortcuts)."
+    )
+    dialog = SettingsDialog(Settings(), KEYRING, [], hotkey_mechanism="", hotkey_problem=reason)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    group = dialog.hotkey_group
+    assert "cannot listen" in group.mechanism_label.text()
+    assert group.problem_label.text() == reason
+    label = group.problem_label
+    assert label.height() >= label.heightForWidth(label.width())  # wrapped, not cut short
+    assert not group.recorder.isEnabled()  # nothing here would hear it
+    assert not group.enable_check.isEnabled()
+    assert dialog.values().hotkey_enabled is True  # the choice is kept for another session
+    assert group.command_edit.isVisible()
+    assert group.command_edit.text() == "writer-desktop quick"
+    QApplication.clipboard().setText("")
+    group.copy_button.click()
+    assert QApplication.clipboard().text() == "writer-desktop quick"
+
+
+def test_unknown_mechanism_shows_no_status(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.show()
+    assert not dialog.hotkey_group.mechanism_label.isVisible()
+    assert not dialog.hotkey_group.problem_label.isVisible()
+    assert not dialog.hotkey_group.command_edit.isVisible()
+
+
+def test_without_a_tray_closing_cannot_keep_running(qtbot: QtBot) -> None:
+    settings = Settings(close_to_tray=True)
+    dialog = SettingsDialog(settings, KEYRING, [], tray_available=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.tray_check.isEnabled()
+    assert not dialog.tray_check.isChecked()
+    assert dialog.tray_note.isVisible()
+    assert "no tray" in dialog.tray_note.text()
+    assert dialog.values().close_to_tray is True  # the choice is kept for a desktop with a tray

@@ -1,10 +1,13 @@
-"""Settings (Ctrl+,): the API key, defaults for new conversations, appearance, the API address.
+"""Settings (Ctrl+,): the API key, new-conversation defaults, appearance, quick prompt, behaviour,
+the API address.
 
 The dialog only edits a copy of :class:`~writer_desktop.core.settings.Settings` and reports:
 ``settings_accepted(Settings)`` when the user presses OK with valid values, and
 ``replace_key_requested()`` / ``remove_key_requested()`` for the key, which never passes through
 here. The base URL is checked with the same rule the client applies (https, or http only for
-loopback) before the dialog accepts.
+loopback) before the dialog accepts, and the quick-prompt shortcut with the hotkey parser.
+What the dialog cannot know (the hotkey mechanism and its problem, whether a tray exists) is
+passed in by the caller.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -34,6 +38,9 @@ from writer_desktop.core.errors import ConfigError
 from writer_desktop.core.secrets import KeyLookup, KeySource
 from writer_desktop.core.settings import Settings
 
+from .hotkey import HotkeyError
+from .hotkey_recorder import HotkeyGroup
+
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 
 
@@ -49,8 +56,13 @@ class SettingsDialog(QDialog):
         models: Sequence[str],
         *,
         base_url_from_env: bool = False,
+        hotkey_mechanism: str | None = None,
+        hotkey_problem: str = "",
+        tray_available: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """``hotkey_mechanism``: what listens for the shortcut ("" if nothing can, None if not
+        known); ``hotkey_problem``: why it does not work, in words."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -58,6 +70,15 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._key_group(key))
         layout.addWidget(self._defaults_group(settings, models))
         layout.addWidget(self._appearance_group(settings))
+        self.hotkey_group = HotkeyGroup(
+            settings.hotkey,
+            settings.hotkey_enabled,
+            mechanism=hotkey_mechanism,
+            problem=hotkey_problem,
+            parent=self,
+        )
+        layout.addWidget(self.hotkey_group)
+        layout.addWidget(self._behaviour_group(settings, tray_available))
         layout.addWidget(self._advanced_group(settings, base_url_from_env))
         self.error_label = QLabel("", self)
         self.error_label.setObjectName("settingsError")
@@ -72,6 +93,9 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # Size for the real width: Qt's adjustSize() measures word-wrapped labels at the
+        # narrower sizeHint width and leaves them a line short.
+        self.resize(self.minimumWidth(), self.heightForWidth(self.minimumWidth()))
 
     # -- sections ----------------------------------------------------------------------------
 
@@ -143,6 +167,26 @@ class SettingsDialog(QDialog):
         form.addRow("Text &size:", self.text_scale_spin)
         return group
 
+    def _behaviour_group(self, settings: Settings, tray_available: bool) -> QGroupBox:
+        group = QGroupBox("Behaviour", self)
+        box = QVBoxLayout(group)
+        self.tray_check = QCheckBox("&Keep running in the tray when the window is closed", group)
+        self.tray_check.setChecked(settings.close_to_tray and tray_available)
+        self.tray_check.setEnabled(tray_available)
+        box.addWidget(self.tray_check)
+        self.tray_note = QLabel(
+            "Your desktop shows no tray icons, so closing the window quits Writer Desktop.", group
+        )
+        self.tray_note.setObjectName("trayNote")
+        self.tray_note.setWordWrap(True)
+        self.tray_note.setEnabled(False)  # greyed: an explanation
+        self.tray_note.setVisible(not tray_available)
+        box.addWidget(self.tray_note)
+        self.login_check = QCheckBox("Start Writer Desktop when I &log in", group)
+        self.login_check.setChecked(settings.start_at_login)
+        box.addWidget(self.login_check)
+        return group
+
     def _advanced_group(self, settings: Settings, from_env: bool) -> QGroupBox:
         group = QGroupBox("Advanced", self)
         form = QFormLayout(group)
@@ -163,7 +207,8 @@ class SettingsDialog(QDialog):
     # -- result ------------------------------------------------------------------------------
 
     def values(self) -> Settings:
-        """The edited settings (raises ConfigError for an unusable API address)."""
+        """The edited settings; ConfigError for an unusable API address, HotkeyError for an
+        unusable shortcut."""
         base_url = self.base_url_edit.text().strip()
         if base_url:
             base_url = check_base_url(base_url)
@@ -177,6 +222,15 @@ class SettingsDialog(QDialog):
             text_scale=self.text_scale_spin.value(),
             base_url=base_url,
             idle_timeout=float(self.idle_spin.value()),
+            hotkey=self.hotkey_group.sequence(),
+            hotkey_enabled=self.hotkey_group.enabled,
+            # Without a tray the box is off and greyed; the user's choice is kept for later.
+            close_to_tray=(
+                self.tray_check.isChecked()
+                if self.tray_check.isEnabled()
+                else self._settings.close_to_tray
+            ),
+            start_at_login=self.login_check.isChecked(),
         )
 
     def _accept(self) -> None:
@@ -186,6 +240,11 @@ class SettingsDialog(QDialog):
             self.error_label.setText(exc.user_message)
             self.error_label.show()
             self.base_url_edit.setFocus()
+            return
+        except HotkeyError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            self.hotkey_group.recorder.setFocus()
             return
         self.settings_accepted.emit(values)
         self.accept()

@@ -1,0 +1,324 @@
+"""The quick prompt: a small always-on-top window the global hotkey opens from anywhere.
+
+One text box (Enter sends, Shift+Enter adds a line) with the answer streaming below it, rendered
+by ``render.py`` exactly as in the chat view: no raw HTML, nothing loaded (``loadResource``
+answers None), links only http/https/mailto and only after the user confirms, app notices styled
+apart from model text. Deltas are coalesced to at most ~30 renders a second. Esc hides the window
+(a running reply keeps streaming into its conversation); Ctrl+Enter or "Open in Writer Desktop"
+asks for the conversation in the main window; Ctrl+Shift+C or "Copy" copies the answer's Markdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QPainterPath,
+    QRegion,
+    QResizeEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_desktop.core.models import Message, Role, Status
+
+from .chat_links import parse_action, refusal
+from .chat_palette import chat_palette
+from .composer import PromptEdit
+from .render import (
+    ACTION_SCHEME,
+    SAFE_SCHEMES,
+    code_blocks,
+    footer_html,
+    make_markdown,
+    markdown_html,
+)
+
+WIDTH = 640
+ANSWER_MAX = 420  # the answer scrolls beyond this height
+FLUSH_MS = 33  # ≈ 30 renders per second at most, as in the chat view
+RADIUS = 10
+HINT = "Enter sends · Shift+Enter new line · Esc hides"
+MARGIN = 12
+
+
+class AnswerView(QTextBrowser):
+    """One reply, rendered like the chat view; never loads anything, vets every link."""
+
+    retry_requested = Signal(str)
+    continue_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("quickAnswer")
+        self.setAccessibleName("Answer")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+        self.document().setUndoRedoEnabled(False)
+        self.anchorClicked.connect(self._on_anchor)
+        self._palette = chat_palette(self.palette())
+        self._md = make_markdown(self._palette)
+        self.message: Message | None = None
+        # Replaceable for tests, as in the chat view.
+        self.confirm_open: Callable[[QUrl], bool] = self._ask_to_open
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.refuse: Callable[[str], object] = lambda text: QMessageBox.warning(
+            self, "Link not opened", text
+        )
+
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
+        """Never load anything (images, style sheets): a reply must not reach the network."""
+        return None
+
+    def show_message(self, message: Message | None) -> None:
+        """Render ``message`` (its Markdown and its status), following its end if shown."""
+        self.message = message
+        bar = self.verticalScrollBar()
+        value, following = bar.value(), bar.value() >= bar.maximum() - 4
+        html = ""
+        if message is not None:
+            html = markdown_html(self._md, message.content, message.id)[0]
+            html += footer_html(message, None, self._palette)
+        self.setHtml(html)
+        bar.setValue(bar.maximum() if following else value)
+
+    def copy_code(self, index: int) -> None:
+        blocks = code_blocks(self._md, self.message.content if self.message else "")
+        if 0 <= index < len(blocks):
+            QApplication.clipboard().setText(blocks[index])
+
+    def _ask_to_open(self, url: QUrl) -> bool:
+        buttons = QMessageBox.StandardButton
+        text = f"Open this address in your browser?\n\n{url.toString()}"
+        answer = QMessageBox.question(
+            self, "Open link?", text, buttons.Open | buttons.Cancel, buttons.Cancel
+        )
+        return answer == buttons.Open
+
+    def _on_anchor(self, url: QUrl) -> None:
+        scheme = url.scheme().lower()
+        if scheme == ACTION_SCHEME:
+            action, args = parse_action(url)
+            if self.message is None or not args or args[0] != self.message.id:
+                return
+            if action == "retry":
+                self.retry_requested.emit(args[0])
+            elif action == "continue":
+                self.continue_requested.emit(args[0])
+            elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
+                self.copy_code(int(args[1]))
+        elif scheme not in SAFE_SCHEMES:
+            self.refuse(refusal(url))
+        elif self.confirm_open(url):
+            self.open_url(url)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_md"):
+            self._palette = chat_palette(self.palette())
+            self._md = make_markdown(self._palette)
+            self.show_message(self.message)
+
+
+class QuickPrompt(QWidget):
+    """Emits ``submitted(text)``, ``open_in_main_requested(conv id)``, ``stop_requested()``,
+    and ``retry_requested`` / ``continue_requested`` (message id) for the answer's notices."""
+
+    submitted = Signal(str)
+    open_in_main_requested = Signal(str)
+    stop_requested = Signal()
+    retry_requested = Signal(str)
+    continue_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        flags = Qt.WindowType
+        super().__init__(
+            parent, flags.Tool | flags.FramelessWindowHint | flags.WindowStaysOnTopHint
+        )
+        self.setObjectName("quickPrompt")
+        self.setWindowTitle("Writer Desktop — Quick prompt")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setStyleSheet(
+            f"#quickPrompt {{ border: 1px solid palette(mid); border-radius: {RADIUS}px; }}"
+        )
+        self.setFixedWidth(WIDTH)
+        self._conv_id: str | None = None
+        self._parts: list[str] = []
+
+        self.editor = PromptEdit(self)
+        self.editor.setObjectName("quickEdit")
+        self.editor.setAccessibleName("Quick prompt")
+        self.editor.setPlaceholderText("Ask Writer…")
+        self.editor.setTabChangesFocus(True)
+        self.editor.setFixedHeight(self.editor.fontMetrics().lineSpacing() * 3 + 16)
+        self.answer = AnswerView(self)
+        self.answer.hide()
+        self.status = QLabel(HINT, self)
+        self.status.setObjectName("quickStatus")
+        self.status.setEnabled(False)  # greyed: a hint, not content
+        self.stop_button = self._button("Stop", "Stop the reply", self.stop_requested.emit)
+        self.stop_button.hide()
+        self.copy_button = self._button(
+            "Copy", "Copy the answer's Markdown (Ctrl+Shift+C)", self.copy_answer
+        )
+        self.open_button = self._button(
+            "Open in Writer Desktop", "Continue in the main window (Ctrl+Enter)", self.open_in_main
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        for button in (self.stop_button, self.copy_button, self.open_button):
+            row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN - 2)
+        layout.addWidget(self.editor)
+        layout.addWidget(self.answer)
+        layout.addLayout(row)
+
+        self.editor.enter_pressed.connect(self._on_enter)
+        self.editor.escape_pressed.connect(self.hide)
+        self.answer.retry_requested.connect(self.retry_requested)
+        self.answer.continue_requested.connect(self.continue_requested)
+        for sequence, slot in [
+            ("Esc", self.hide),
+            ("Ctrl+Return", self.open_in_main),
+            ("Ctrl+Enter", self.open_in_main),  # the keypad's Enter
+            ("Ctrl+Shift+C", self.copy_answer),
+        ]:
+            QShortcut(QKeySequence(sequence), self).activated.connect(slot)
+        self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
+        self.copy_button.setEnabled(False)
+        self.open_button.setEnabled(False)
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_prompt(self, prefill: str = "") -> None:
+        """Show on the screen with the mouse, focused, its text (``prefill`` if given) selected."""
+        if prefill:
+            self.editor.setPlainText(prefill)
+        self.adjustSize()
+        self.move(self._position())
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.editor.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+        self.editor.selectAll()
+
+    def _position(self) -> QPoint:
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        tallest = self.height() + (0 if self.answer.isVisible() else ANSWER_MAX)
+        x = area.x() + (area.width() - self.width()) // 2
+        y = area.y() + max(0, (area.height() - tallest) // 2)  # room for the answer to grow
+        return QPoint(x, y)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Rounded corners without a compositor: clip the window itself to the rounded border.
+        path = QPainterPath()
+        path.addRoundedRect(self.rect().toRectF(), RADIUS, RADIUS)
+        self.setMask(QRegion(path.toFillPolygon().toPolygon()))
+
+    # -- the reply ----------------------------------------------------------------------------
+
+    @property
+    def conversation_id(self) -> str | None:
+        return self._conv_id
+
+    def answer_text(self) -> str:
+        """The answer's Markdown so far (pending deltas included)."""
+        return "".join(self._parts)
+
+    def start_reply(self, conv_id: str, message_id: str) -> None:
+        """A reply to what was just sent begins: show it (empty) below the prompt."""
+        self._flush_timer.stop()
+        self._conv_id = conv_id
+        self._parts = []
+        self.answer.show()
+        self.editor.selectAll()  # the question stays visible; typing replaces it
+        self._show(Message(role=Role.ASSISTANT, content="", id=message_id, status=Status.STREAMING))
+
+    def append_delta(self, conv_id: str, message_id: str, text: str) -> None:
+        if not self._is_current(conv_id, message_id):
+            return
+        self._parts.append(text)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def finish_reply(self, conv_id: str, message: Message) -> None:
+        """The reply ended (complete, stopped, interrupted, failed): show it as it now is."""
+        if not self._is_current(conv_id, message.id):
+            return
+        self._flush_timer.stop()
+        self._parts = [message.content]
+        self._show(dataclasses.replace(message))
+
+    def set_busy(self, busy: bool) -> None:
+        """While a reply streams, Stop is offered."""
+        self.stop_button.setVisible(busy)
+
+    def _is_current(self, conv_id: str, message_id: str) -> bool:
+        shown = self.answer.message
+        return conv_id == self._conv_id and shown is not None and shown.id == message_id
+
+    def _flush(self) -> None:
+        shown = self.answer.message
+        if shown is None:
+            return
+        self._parts[:] = [self.answer_text()]
+        self._show(dataclasses.replace(shown, content=self._parts[0]))
+
+    def _show(self, message: Message) -> None:
+        """Render the answer, grow it with its text up to ANSWER_MAX (the top edge stays)."""
+        self.answer.show_message(message)
+        self.copy_button.setEnabled(bool(self.answer_text()))
+        self.open_button.setEnabled(self._conv_id is not None)
+        document = self.answer.document()
+        # The viewport's width is only right once laid out; the window's width is fixed anyway.
+        document.setTextWidth(WIDTH - 2 * MARGIN - 2 * self.answer.frameWidth())
+        wanted = int(document.size().height()) + 2 * self.answer.frameWidth() + 4
+        self.answer.setFixedHeight(max(60, min(ANSWER_MAX, wanted)))
+        self.adjustSize()
+
+    # -- user actions -------------------------------------------------------------------------
+
+    def copy_answer(self) -> None:
+        text = self.answer_text()
+        if text:
+            QApplication.clipboard().setText(text)
+            self.status.setText("Copied the answer.")
+
+    def open_in_main(self) -> None:
+        if self._conv_id is not None:
+            self.hide()
+            self.open_in_main_requested.emit(self._conv_id)
+
+    def _on_enter(self) -> None:
+        text = self.editor.toPlainText()
+        if text.strip():
+            self.status.setText(HINT)
+            self.submitted.emit(text)
+
+    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
