@@ -20,17 +20,31 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    add_commands(parser)
+    # Used by `writer-desktop quick` to start the app with the quick prompt showing.
+    parser.add_argument("--show-quick", metavar="TEXT", default=None, help=argparse.SUPPRESS)
+    commands = add_commands(parser)
+    quick = commands.add_parser(
+        "quick",
+        help="open the quick prompt (starts the app if it is not running)",
+        description="Open the quick prompt of the running Writer Desktop, prefilled with TEXT; "
+        "starts the app in the background if none runs. Bind this to a key in your desktop's "
+        "keyboard settings where global shortcuts are not available to apps (Wayland).",
+    )
+    quick.add_argument("text", nargs="*", help="text to put in the prompt")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "quick":
+        from .ui.launcher import request_quick
+
+        return request_quick(" ".join(args.text))
     if args.command is not None:
         return run(args)  # headless: export, import, search, list
     from .app import run_gui  # Qt is imported only once a window is really wanted
 
-    return run_gui()
+    return run_gui(quick_text=args.show_quick)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,25 +22,34 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from . import APP_AUTHOR, APP_NAME
 from .core import logs
 from .core.api import Timeouts, WriterClient
-from .core.errors import ConfigError, StorageError
+from .core.autostart import Autostart
+from .core.errors import AlreadyLocked, ConfigError, StorageError
 from .core.paths import AppPaths
 from .core.secrets import KeyStore
 from .core.settings import Settings, SettingsFile, effective_base_url
 from .core.store import ConversationStore
 from .ui.controller import Controller
 from .ui.event_loop import run
+from .ui.hotkey_service import HotkeyService
 from .ui.key_dialog import KeyDialog, ask_for_key
+from .ui.launcher import gui_command
 from .ui.main_window import MainWindow
+from .ui.quick_bridge import QuickBridge
+from .ui.quick_prompt import QuickPrompt
 from .ui.single_instance import InstanceServer, send_to_running, socket_name
 from .ui.theme import ThemeSwitcher
+from .ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "writer-desktop.svg"
 
 
-def run_gui(argv: Sequence[str] | None = None) -> int:
-    """Start the app (or wake the one already running); return the process exit code."""
+def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None) -> int:
+    """Start the app (or wake the one already running); return the process exit code.
+
+    ``quick_text`` (from ``writer-desktop quick``) opens the quick prompt once the app is up.
+    """
     environ = os.environ
     paths = AppPaths.from_env(environ)
     paths.ensure()
@@ -56,8 +66,11 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
         app.setWindowIcon(QIcon(str(ICON)))
 
     instance = InstanceServer(socket_name(paths.runtime))
-    if send_to_running(instance.name, {"command": "activate"}):
-        log.info("Writer Desktop is already running: brought its window to the front")
+    request = (
+        {"command": "activate"} if quick_text is None else {"command": "quick", "text": quick_text}
+    )
+    if send_to_running(instance.name, request):
+        log.info("Writer Desktop is already running: handed the request to it")
         return 0
     if not instance.listen():
         log.warning("could not listen on %s; later launches will not find this one", instance.name)
@@ -69,7 +82,13 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     store = ConversationStore(paths.data, paths.cache)
     try:
         store.open()
-    except StorageError as exc:  # AlreadyLocked too: another copy uses this data folder
+    except AlreadyLocked as exc:
+        # Another copy holds the data folder; it may still be starting (two launches at once).
+        if _hand_over(instance.name, request):
+            return 0
+        QMessageBox.critical(None, APP_NAME, exc.user_message)
+        return 1
+    except StorageError as exc:
         QMessageBox.critical(None, APP_NAME, exc.user_message)
         return 1
     state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
@@ -81,6 +100,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
             session(
                 app, store, settings, base_url, KeyStore(), redactor, state, problems,
                 settings_file=settings_file, theme=theme, instance=instance,
+                desktop=True, quick_text=quick_text,
             )
         )  # fmt: skip
     finally:
@@ -101,16 +121,26 @@ async def session(
     settings_file: SettingsFile | None = None,
     theme: ThemeSwitcher | None = None,
     instance: InstanceServer | None = None,
+    desktop: bool = False,
+    quick_text: str | None = None,
 ) -> int:
-    """Everything that needs the event loop; returns when the main window has closed."""
+    """Everything that needs the event loop; returns when the main window has closed.
+
+    ``desktop`` adds what reaches beyond the window (global shortcut, tray icon, start at
+    login); tests leave it off so that they never grab keys or touch the user's login items.
+    """
     import httpx  # imported here: not needed before the loop runs
 
+    hotkeys = HotkeyService(app) if desktop else None
+    tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
+    autostart = Autostart(gui_command()) if desktop else None
     timeouts = Timeouts(idle=settings.idle_timeout)
     async with httpx.AsyncClient(timeout=timeouts.httpx()) as http:
         client = WriterClient(http, api_key="", base_url=base_url, timeouts=timeouts)
         window = await open_main_window(
             store, client, keys, settings, redactor, state,
-            settings_file=settings_file, theme=theme,
+            settings_file=settings_file, theme=theme, hotkeys=hotkeys, tray=tray,
+            autostart=autostart,
         )  # fmt: skip
         if window is None:
             return 0
@@ -120,12 +150,32 @@ async def session(
             if not closed.done():
                 closed.set_result(None)
 
-        app.lastWindowClosed.connect(on_closed)
+        window.closed.connect(on_closed)
+        quick = QuickBridge(window.controller, QuickPrompt(), window)
+        if hotkeys is not None:
+            hotkeys.activated.connect(quick.show)
+        if tray is not None:
+            tray.open_requested.connect(window.bring_to_front)
+            tray.quick_requested.connect(quick.show)
+            tray.settings_requested.connect(window.bring_to_front)
+            tray.settings_requested.connect(window.open_settings)
+            tray.quit_requested.connect(window.request_quit)
+            tray.show()
         if instance is not None:
             instance.activate_requested.connect(window.bring_to_front)
+            instance.quick_requested.connect(quick.show)
         show_problems(window, problems)
-        await closed
-        await window.controller.shutdown()
+        if quick_text is not None:
+            quick.show(quick_text)
+        try:
+            await closed
+        finally:
+            quick.prompt.close()
+            if tray is not None:
+                tray.hide()
+            if hotkeys is not None:
+                hotkeys.close()
+            await window.controller.shutdown()
     return 0
 
 
@@ -140,14 +190,19 @@ async def open_main_window(
     *,
     settings_file: SettingsFile | None = None,
     theme: ThemeSwitcher | None = None,
+    hotkeys: HotkeyService | None = None,
+    tray: Tray | None = None,
+    autostart: Autostart | None = None,
 ) -> MainWindow | None:
     """Show the window at once, then find (or ask for) the key; None if the user gave up.
 
     The window comes first so that a slow or hanging keyring never leaves the user looking at
     nothing; the conversations are there to read while the key is looked up.
     """
-    controller = Controller(store, client, settings, keys=keys, settings_file=settings_file)
-    window = MainWindow(controller, state, theme=theme)
+    controller = Controller(
+        store, client, settings, keys=keys, settings_file=settings_file, autostart=autostart
+    )
+    window = MainWindow(controller, state, theme=theme, hotkeys=hotkeys, tray=tray)
     controller.setParent(window)
     window.show()
     controller.start()
@@ -184,6 +239,16 @@ async def replace_key(
         redactor.add(key)
         window.controller.use_key(key, keys.describe(key))
         window.show_notice("The new API key is in use.")
+
+
+def _hand_over(name: str, request: dict[str, str], seconds: float = 3.0) -> bool:
+    """Keep offering ``request`` to an instance that is still starting; True once it took it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if send_to_running(name, request, timeout_ms=500):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def show_problems(parent: QWidget, problems: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import BinaryIO, TextIO, cast
+from typing import Any, BinaryIO, TextIO, cast
 
 from writer_desktop.core.errors import AlreadyLocked, StorageError, WriterError
 from writer_desktop.core.export import (
@@ -43,7 +43,7 @@ class UsageError(Exception):
     """Bad arguments: reported on stderr with exit status 2."""
 
 
-def add_commands(parser: argparse.ArgumentParser) -> None:
+def add_commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[Any]:
     """Add the headless subcommands to the main parser (``args.command`` names the one used)."""
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     export = sub.add_parser(
@@ -74,6 +74,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     search.add_argument("query", nargs="+", help="words to find (the last one may be a prefix)")
     search.add_argument("--limit", type=int, default=20, help="most hits shown (default 20)")
     sub.add_parser("list", help="list conversations: id, last update, title")
+    return sub
 
 
 def run(args: argparse.Namespace, paths: AppPaths | None = None) -> int:

@@ -102,7 +102,7 @@ def test_pin_from_the_context_menu_moves_to_top(
             sidebar = window.sidebar
             assert sidebar.model.index(0, 0).data() == "newer"
             index = sidebar.proxy.index(1, 0)
-            [_rename, pin, _delete] = sidebar.context_actions(index)
+            [_rename, pin, _export, _delete] = sidebar.context_actions(index)
             assert pin.text() == "&Pin to top"
             pin.trigger()
             await until(lambda: sidebar.model.index(0, 0).data() == "📌 older", what="pinned")

@@ -14,12 +14,16 @@ import dataclasses
 import logging
 import os
 from collections.abc import Coroutine, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from writer_desktop.core.api import WriterClient
+from writer_desktop.core.autostart import Autostart
 from writer_desktop.core.errors import StorageError, WriterError
+from writer_desktop.core.export import Format, export_to_file, export_to_folder
+from writer_desktop.core.importer import ImportReport, Outcome, import_files
 from writer_desktop.core.models import Conversation, Message, Params, Role, Status
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed
 from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
@@ -70,6 +74,7 @@ class Controller(QObject):
         keys: KeyStore | None = None,
         settings_file: SettingsFile | None = None,
         environ: Mapping[str, str] | None = None,
+        autostart: Autostart | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -77,6 +82,7 @@ class Controller(QObject):
         self._settings = settings
         self._keys = keys
         self._settings_file = settings_file
+        self._autostart = autostart
         self._environ = os.environ if environ is None else environ
         self.key_info = KeyLookup(None, KeySource.NONE)
         self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
@@ -149,6 +155,15 @@ class Controller(QObject):
             except StorageError as exc:
                 self.problem.emit(f"Settings were not saved: {exc.user_message}")
                 return
+        if self._autostart is not None:
+            try:
+                if settings.start_at_login:
+                    self._autostart.enable()
+                elif self._autostart.enabled():
+                    self._autostart.disable()
+            except StorageError as exc:
+                self.problem.emit(f"Start at login could not be changed: {exc.user_message}")
+                settings = dataclasses.replace(settings, start_at_login=self._autostart.enabled())
         base_changed = base_url != self._client.base_url
         self._client.set_base_url(base_url)
         self._client.timeouts = dataclasses.replace(
@@ -224,6 +239,46 @@ class Controller(QObject):
         if conv.messages:
             self._save(conv)
 
+    def export(self, conv_ids: Sequence[str], target: Path, fmt: Format) -> list[Path]:
+        """Write conversations as Markdown or JSON: one to the file ``target`` (the user chose
+        it and agreed to replace it), several into the folder ``target`` (never overwriting)."""
+        written: list[Path] = []
+        try:
+            for conv_id in conv_ids:
+                conv = self._conversation(conv_id)
+                if conv is None:
+                    continue
+                snapshot = self._snapshot(conv)  # a streaming reply as far as it has arrived
+                if len(conv_ids) == 1:
+                    written.append(export_to_file(snapshot, target, fmt, force=True))
+                else:
+                    written.append(export_to_folder(snapshot, target, fmt))
+        except WriterError as exc:
+            self.problem.emit(f"Export stopped: {exc.user_message}")
+        if written:
+            where = written[0] if len(written) == 1 else target
+            self.notice.emit(f"Exported {len(written)} conversation(s) to {where}")
+        return written
+
+    def export_all(self, folder: Path, fmt: Format) -> list[Path]:
+        return self.export([s.id for s in self._store.list()], folder, fmt)
+
+    def import_files(self, paths: Sequence[Path]) -> ImportReport:
+        """Add conversations from exported JSON files; nothing is overwritten."""
+        report = import_files(self._store, paths)
+        self._publish_list()
+        done = len(report.done)
+        skipped = sum(r.outcome is Outcome.SKIPPED for r in report.done)
+        summary = f"Imported {done - skipped} conversation(s)"
+        if skipped:
+            summary += f", {skipped} already here"
+        if report.failed:
+            reasons = "\n".join(f"{path.name}: {reason}" for path, reason in report.failed)
+            self.problem.emit(f"{summary}. These files could not be imported:\n{reasons}")
+        else:
+            self.notice.emit(summary + ".")
+        return report
+
     def delete(self, conv_id: str) -> None:
         """Move to the trash; a running reply is stopped (and saved) first."""
         if self.is_busy(conv_id):
@@ -285,9 +340,9 @@ class Controller(QObject):
         )
         return conv.id if self._send(conv, text) else None
 
-    def continue_reply(self, message_id: str) -> None:
+    def continue_reply(self, message_id: str, conv_id: str | None = None) -> None:
         """Ask for the rest of a reply cut off at the length limit (a visible user message)."""
-        conv = self._current
+        conv = self._conversation(conv_id) if conv_id else self._current
         if conv is None or not conv.messages or conv.messages[-1].id != message_id:
             self.notice.emit("Only the latest reply can be continued.")
         elif not self.is_busy(conv.id):
@@ -312,9 +367,9 @@ class Controller(QObject):
         self._start_reply(conv, reply)
         return True
 
-    def retry(self, message_id: str) -> None:
+    def retry(self, message_id: str, conv_id: str | None = None) -> None:
         """Stream a failed or interrupted reply again, replacing its partial text."""
-        conv = self._current
+        conv = self._conversation(conv_id) if conv_id else self._current
         if conv is None or self.is_busy(conv.id):
             return
         reply = next((m for m in conv.messages if m.id == message_id), None)
@@ -328,9 +383,11 @@ class Controller(QObject):
         self.message_changed.emit(conv.id, copy.deepcopy(reply))
         self._start_reply(conv, reply)
 
-    def stop(self) -> None:
-        if self._current is not None:
-            self._replies.cancel(self._current.id)
+    def stop(self, conv_id: str | None = None) -> None:
+        """Stop the reply streaming in ``conv_id`` (default: the open conversation)."""
+        target = conv_id or self.current_id
+        if target is not None:
+            self._replies.cancel(target)
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -21,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from writer_desktop.core.export import Format
+from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.index import ConversationSummary
 from writer_desktop.core.models import Conversation
 from writer_desktop.core.settings import Settings
@@ -28,17 +32,21 @@ from writer_desktop.core.settings import Settings
 from .chat_view import ChatView
 from .composer import Composer
 from .controller import Controller, model_choices
+from .hotkey_service import HotkeyService
 from .settings_dialog import THEMES, SettingsDialog
 from .sidebar import Sidebar
 from .theme import ThemeSwitcher
+from .tray import Tray
 
 UNDO_MS = 10_000
+EXPORT_FILTERS = "Markdown (*.md);;JSON, importable (*.json)"
 
 
 class MainWindow(QMainWindow):
     """Shows the controller's state and forwards what the user asks for."""
 
     key_replacement_requested = Signal()
+    closed = Signal()  # the window really closed (not hidden to the tray): the app ends
 
     def __init__(
         self,
@@ -47,12 +55,21 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         theme: ThemeSwitcher | None = None,
+        hotkeys: HotkeyService | None = None,
+        tray: Tray | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Writer Desktop")
         self.controller = controller
         self._state = state
         self._theme = theme
+        self._hotkeys = hotkeys
+        self.tray = tray
+        self._quitting = False
+        # File dialogs, replaceable in tests (a modal dialog would block them).
+        self.ask_save_path: Callable[[str], tuple[str, str]] = self._ask_save_path
+        self.ask_export_folder: Callable[[], tuple[str, Format]] = self._ask_export_folder
+        self.ask_import_paths: Callable[[], list[str]] = self._ask_import_paths
         self.sidebar = Sidebar(self)
         self.chat = ChatView(self)
         self.composer = Composer(self)
@@ -90,7 +107,15 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
         self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.export_action = QAction("&Export conversation…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_all_action = QAction("Export &all…", self)
+        self.import_action = QAction("&Import…", self)
         file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_all_action)
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -118,6 +143,10 @@ class MainWindow(QMainWindow):
         self.composer.options.system_prompt_changed.connect(c.set_system_prompt)
         self.composer.options.params_changed.connect(c.set_params)
         self.settings_action.triggered.connect(self.open_settings)
+        self.export_action.triggered.connect(self._export_current)
+        self.export_all_action.triggered.connect(self._export_all)
+        self.import_action.triggered.connect(self._import)
+        self.sidebar.export_requested.connect(self.export_conversation)
         self.theme_actions.triggered.connect(self._on_theme_chosen)
         self.composer.submitted.connect(c.send)
         self.composer.stop_requested.connect(c.stop)
@@ -125,7 +154,7 @@ class MainWindow(QMainWindow):
         self.chat.retry_requested.connect(c.retry)
         self.chat.continue_requested.connect(c.continue_reply)
         self.new_action.triggered.connect(self._new_conversation)
-        self.quit_action.triggered.connect(self.close)
+        self.quit_action.triggered.connect(self.request_quit)
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
         self.undo_button.clicked.connect(self._undo_delete)
         # controller → widgets
@@ -174,6 +203,10 @@ class MainWindow(QMainWindow):
         """Put appearance settings in force (the controller applied the rest)."""
         if self._theme is not None:
             self._theme.apply(settings.theme)
+        if self._hotkeys is not None:
+            self._hotkeys.apply(settings)
+            if self.tray is not None:
+                self.tray.set_quick_shortcut(self._hotkeys.sequence or "")
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == settings.theme)
 
@@ -194,6 +227,9 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(
             c.settings, c.key_info, c.models,
             base_url_from_env=bool(os.environ.get("WRITER_BASE_URL")), parent=self,
+            hotkey_mechanism=self._hotkeys.mechanism if self._hotkeys else None,
+            hotkey_problem=self._hotkeys.problem if self._hotkeys else "",
+            tray_available=self.tray is not None,
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settings_accepted.connect(c.apply_settings)
@@ -203,6 +239,56 @@ class MainWindow(QMainWindow):
         dialog.replace_key_requested.connect(dialog.reject)
         dialog.open()
         return dialog
+
+    def export_conversation(self, conv_id: str) -> None:
+        """Ask where, then write one conversation as Markdown (or JSON, by the chosen filter)."""
+        conv = self.controller.current_conversation()
+        title = conv.title if conv is not None and conv.id == conv_id else ""
+        path, chosen = self.ask_save_path(safe_stem(title) + ".md")
+        if path:
+            fmt: Format = (
+                "json" if chosen.startswith("JSON") or path.endswith(".json") else "markdown"
+            )
+            self.controller.export([conv_id], Path(path), fmt)
+
+    def _export_current(self) -> None:
+        conv_id = self.controller.current_id
+        conv = self.controller.current_conversation()
+        if conv_id is None or conv is None or not conv.messages:
+            self.show_notice("There is nothing to export in this conversation yet.")
+            return
+        self.export_conversation(conv_id)
+
+    def _export_all(self) -> None:
+        folder, fmt = self.ask_export_folder()
+        if folder:
+            self.controller.export_all(Path(folder), fmt)
+
+    def _import(self) -> None:
+        paths = self.ask_import_paths()
+        if paths:
+            self.controller.import_files([Path(p) for p in paths])
+
+    def _ask_save_path(self, suggested: str) -> tuple[str, str]:
+        return QFileDialog.getSaveFileName(
+            self, "Export conversation", str(Path.home() / suggested), EXPORT_FILTERS
+        )
+
+    def _ask_export_folder(self) -> tuple[str, Format]:
+        folder = QFileDialog.getExistingDirectory(self, "Export all conversations to")
+        if not folder:
+            return "", "markdown"
+        answer = QMessageBox.question(
+            self, "Export all", "Export as Markdown? Choose No for JSON files that can be "
+            "imported again.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return folder, "markdown" if answer == QMessageBox.StandardButton.Yes else "json"
+
+    def _ask_import_paths(self) -> list[str]:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import conversations", str(Path.home()), "Writer Desktop JSON (*.json)"
+        )
+        return paths
 
     def _remove_key(self) -> None:
         answer = QMessageBox.question(
@@ -253,8 +339,19 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
 
+    def request_quit(self) -> None:
+        """Quit for real (File ▸ Quit, the tray's Quit), even when closing would only hide."""
+        self._quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self._state.setValue("geometry", self.saveGeometry())
         self._state.setValue("splitter", self.splitter.saveState())
         self._state.sync()
+        if self.tray is not None and self.controller.settings.close_to_tray and not self._quitting:
+            event.ignore()  # keep running in the tray, so the global shortcut keeps working
+            self.hide()
+            self.show_notice("Writer Desktop is still running in the tray.")
+            return
         super().closeEvent(event)
+        self.closed.emit()

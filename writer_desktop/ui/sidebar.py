@@ -103,6 +103,7 @@ class Sidebar(QWidget):
     delete_requested = Signal(str)
     rename_requested = Signal(str, str)
     pin_requested = Signal(str, bool)  # conversation id, pinned
+    export_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,16 +179,18 @@ class Sidebar(QWidget):
             self.delete_requested.emit(conv_id)
 
     def context_actions(self, index: QModelIndex) -> list[QAction]:
-        """Rename, Pin/Unpin and Delete for the conversation at ``index``."""
+        """Rename, Pin/Unpin, Export and Delete for the conversation at ``index``."""
         conv_id = str(index.data(ID_ROLE))
         pinned = bool(index.data(PINNED_ROLE))
         rename = QAction("&Rename", self)
         rename.triggered.connect(lambda: self.view.edit(index))
         pin = QAction("Un&pin" if pinned else "&Pin to top", self)
         pin.triggered.connect(lambda: self.pin_requested.emit(conv_id, not pinned))
+        export = QAction("&Export…", self)
+        export.triggered.connect(lambda: self.export_requested.emit(conv_id))
         delete = QAction("&Delete", self)
         delete.triggered.connect(lambda: self.delete_requested.emit(conv_id))
-        return [rename, pin, delete]
+        return [rename, pin, export, delete]
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)

@@ -1,0 +1,99 @@
+"""File ▸ Export/Import and the sidebar's Export… with the real store and files on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.fake_writer.behaviours import Reply
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import main_window, reply_done, run_scenario, send
+from writer_desktop.core.store import ConversationStore
+
+
+def test_export_current_as_markdown_and_json(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="# Heading\n\nBody with `code`."))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.export_action.trigger()
+            assert "nothing to export" in window.statusBar().currentMessage()
+            await send(window, "Plan: release / v2?")
+            await reply_done(window)
+            suggested: list[str] = []
+
+            def ask(name: str) -> tuple[str, str]:
+                suggested.append(name)
+                return str(out / "chat.md"), "Markdown (*.md)"
+
+            window.ask_save_path = ask
+            window.export_action.trigger()
+            assert suggested == ["Plan_ release _ v2_.md"]  # made safe from the title
+            text = (out / "chat.md").read_text()
+            assert text.startswith("# Plan: release / v2?")
+            assert "### Heading" in text  # the reply's heading cannot pose as a role heading
+            window.ask_save_path = lambda _name: (str(out / "chat.json"), "JSON, importable")
+            conv_id = window.controller.current_id
+            assert conv_id is not None
+            window.sidebar.export_requested.emit(conv_id)
+            assert json.loads((out / "chat.json").read_text())["id"] == conv_id
+
+    run_scenario(scenario())
+
+
+def test_export_all_then_import_back_is_skipped_as_identical(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="one"), Reply(text="two"))
+    folder = tmp_path / "backup"
+    folder.mkdir()
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            for prompt in ("first", "second"):
+                window.new_action.trigger()
+                await send(window, prompt)
+                await reply_done(window)
+            window.ask_export_folder = lambda: (str(folder), "json")
+            window.export_all_action.trigger()
+            files = sorted(folder.glob("*.json"))
+            assert [f.name for f in files] == ["first.json", "second.json"]
+            window.ask_import_paths = lambda: [str(f) for f in files]
+            window.import_action.trigger()
+            assert "2 already here" in window.statusBar().currentMessage()
+            assert len(store.list()) == 2
+
+    run_scenario(scenario())
+
+
+def test_import_reports_bad_files_and_adds_good_ones(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    good = {
+        "schema_version": 1, "id": "3b241101-e2bb-4255-8caf-4136c566a962", "title": "Imported",
+        "created_at": "2026-11-25T17:19:42.123Z", "updated_at": "2026-11-25T17:20:03.456Z",
+        "model": "palmyra-x5", "system_prompt": "", "params": {}, "pinned": False, "messages": [],
+    }  # fmt: skip
+    (tmp_path / "good.json").write_text(json.dumps(good))
+    (tmp_path / "bad.json").write_text("{not json")
+    problems: list[str] = []
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.problem.connect(problems.append)
+            window.ask_import_paths = lambda: [
+                str(tmp_path / "good.json"),
+                str(tmp_path / "bad.json"),
+            ]
+            window.import_action.trigger()
+            titles = [window.sidebar.model.index(i, 0).data() for i in range(2)]
+            assert "Imported" in titles
+
+    run_scenario(scenario())
+    assert len(problems) == 1
+    assert "bad.json" in problems[0]
+    assert "Imported 1 conversation" in problems[0]

@@ -1,0 +1,51 @@
+"""``writer-desktop quick [TEXT]``: open the quick prompt of the running app, or start one.
+
+The request goes over the single-instance socket (see :mod:`.single_instance`). When no instance
+answers, the app is started in the background — detached, so a script or desktop shortcut that
+ran the command returns at once — and shows the quick prompt as soon as it is up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QCoreApplication
+
+from writer_desktop.core.paths import AppPaths
+
+from .single_instance import send_to_running, socket_name
+
+SHOW_QUICK_OPTION = "--show-quick"
+
+
+def gui_command(extra: Sequence[str] = ()) -> list[str]:
+    """How to start this same app again (frozen bundle or ``python -m``)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *extra]
+    return [sys.executable, "-m", "writer_desktop", *extra]
+
+
+def request_quick(text: str, environ: Mapping[str, str] | None = None) -> int:
+    """Show the quick prompt (prefilled with ``text``); return the exit status."""
+    env = os.environ if environ is None else environ
+    _app = QCoreApplication.instance() or QCoreApplication([])  # QLocalSocket needs one
+    name = socket_name(AppPaths.from_env(env).runtime)
+    if send_to_running(name, {"command": "quick", "text": text}):
+        return 0
+    try:
+        subprocess.Popen(
+            gui_command([SHOW_QUICK_OPTION, text]),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,  # outlives the shell or launcher that ran us
+            env=dict(env),
+        )
+    except OSError as exc:
+        print(f"writer-desktop: could not start the app: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,87 @@
+"""Connects the quick prompt to the controller and the main window.
+
+A quick exchange is a conversation of its own (``Controller.quick_send``), saved and listed like
+any other; the prompt follows that conversation's reply and can hand it to the main window.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject
+
+from writer_desktop.core.models import Message, Role, Status
+
+from .controller import Controller
+from .main_window import MainWindow
+from .quick_prompt import QuickPrompt
+
+log = logging.getLogger(__name__)
+
+
+class QuickBridge(QObject):
+    def __init__(self, controller: Controller, prompt: QuickPrompt, window: MainWindow) -> None:
+        super().__init__(window)
+        self.controller = controller
+        self.prompt = prompt
+        self.window = window
+        self._conv: str | None = None
+        self._adopting = False
+        prompt.submitted.connect(self._submit)
+        prompt.stop_requested.connect(self._stop)
+        prompt.open_in_main_requested.connect(self._open_in_main)
+        prompt.retry_requested.connect(self._retry)
+        prompt.continue_requested.connect(self._continue)
+        controller.message_added.connect(self._on_added)
+        controller.message_changed.connect(self._on_changed)
+        controller.reply_delta.connect(prompt.append_delta)
+        controller.busy_changed.connect(self._on_busy)
+
+    def show(self, prefill: str = "") -> None:
+        """The hotkey, the tray or ``writer-desktop quick`` asked for the quick prompt."""
+        self.prompt.show_prompt(prefill)
+        log.info("quick prompt shown")
+
+    def _submit(self, text: str) -> None:
+        self._adopting = True  # the conversation's messages are announced before its id returns
+        try:
+            conv_id = self.controller.quick_send(text)
+        finally:
+            self._adopting = False
+        if conv_id is not None:
+            self._conv = conv_id
+
+    def _on_added(self, conv_id: str, message: Message) -> None:
+        if self._adopting and message.role is Role.USER:
+            self._conv = conv_id
+        if conv_id == self._conv and message.role is Role.ASSISTANT:
+            self.prompt.start_reply(conv_id, message.id)
+
+    def _on_changed(self, conv_id: str, message: Message) -> None:
+        if conv_id != self._conv or message.role is not Role.ASSISTANT:
+            return
+        if message.status is Status.STREAMING:  # a retry streams into the same message again
+            self.prompt.start_reply(conv_id, message.id)
+        else:
+            self.prompt.finish_reply(conv_id, message)
+
+    def _on_busy(self, conv_id: str, busy: bool) -> None:
+        if conv_id == self._conv:
+            self.prompt.set_busy(busy)
+
+    def _stop(self) -> None:
+        if self._conv is not None:
+            self.controller.stop(self._conv)
+
+    def _retry(self, message_id: str) -> None:
+        if self._conv is not None:
+            self.controller.retry(message_id, self._conv)
+
+    def _continue(self, message_id: str) -> None:
+        if self._conv is not None:
+            self.controller.continue_reply(message_id, self._conv)
+
+    def _open_in_main(self, conv_id: str) -> None:
+        self.prompt.hide()
+        self.window.bring_to_front()
+        self.controller.open_conversation(conv_id)
