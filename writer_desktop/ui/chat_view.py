@@ -43,6 +43,8 @@ class ChatView(QTextBrowser):
 
     retry_requested = Signal(str)
     continue_requested = Signal(str)
+    update_key_requested = Signal(str)  # message id of the reply the key failed for
+    choose_model_requested = Signal(str)
     notice = Signal(str)  # a short status for the status bar, e.g. "Copied code"
     copied = Signal(str)  # the exact text just put on the clipboard
 
@@ -94,6 +96,10 @@ class ChatView(QTextBrowser):
                 self.retry_requested.emit(args[0])
             elif action == "continue":
                 self.continue_requested.emit(args[0])
+            elif action == "update-key":
+                self.update_key_requested.emit(args[0])
+            elif action == "choose-model":
+                self.choose_model_requested.emit(args[0])
             elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
                 self.copy_code(args[0], int(args[1]))
             return

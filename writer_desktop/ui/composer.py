@@ -124,6 +124,11 @@ class Composer(QWidget):
         finally:
             self.models.blockSignals(False)
 
+    def choose_model(self, _message_id: str = "") -> None:
+        """Open the model picker (offered when Writer did not know the model)."""
+        self.models.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.models.showPopup()
+
     def focus_editor(self) -> None:
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 

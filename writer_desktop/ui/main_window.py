@@ -124,6 +124,13 @@ class MainWindow(QMainWindow):
         self.toggle_sidebar_action = QAction("Show &sidebar", self, checkable=True, checked=True)
         self.toggle_sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         view_menu.addAction(self.toggle_sidebar_action)
+        view_menu.addSeparator()
+        self.bigger_action = QAction("&Larger text", self)
+        self.bigger_action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        self.smaller_action = QAction("S&maller text", self, shortcut=QKeySequence("Ctrl+-"))
+        self.reset_size_action = QAction("&Actual size", self, shortcut=QKeySequence("Ctrl+0"))
+        for action in (self.bigger_action, self.smaller_action, self.reset_size_action):
+            view_menu.addAction(action)
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = QActionGroup(self)
         for value, label in THEMES:
@@ -152,6 +159,12 @@ class MainWindow(QMainWindow):
         self.composer.stop_requested.connect(c.stop)
         self.composer.model_chosen.connect(c.set_model)
         self.chat.retry_requested.connect(c.retry)
+        self.chat.update_key_requested.connect(self.key_replacement_requested)
+        self.chat.choose_model_requested.connect(self.composer.choose_model)
+        self.chat.notice.connect(self.show_notice)
+        self.bigger_action.triggered.connect(lambda: self._scale_text(+10))
+        self.smaller_action.triggered.connect(lambda: self._scale_text(-10))
+        self.reset_size_action.triggered.connect(lambda: self._scale_text(0))
         self.chat.continue_requested.connect(c.continue_reply)
         self.new_action.triggered.connect(self._new_conversation)
         self.quit_action.triggered.connect(self.request_quit)
@@ -201,6 +214,7 @@ class MainWindow(QMainWindow):
 
     def _apply_settings(self, settings: Settings) -> None:
         """Put appearance settings in force (the controller applied the rest)."""
+        self.chat.set_text_scale(settings.text_scale)
         if self._theme is not None:
             self._theme.apply(settings.theme)
         if self._hotkeys is not None:
@@ -301,6 +315,16 @@ class MainWindow(QMainWindow):
 
     def _replace_key(self) -> None:
         self.key_replacement_requested.emit()
+
+    def _scale_text(self, step: int) -> None:
+        """Ctrl+= / Ctrl+- / Ctrl+0: the chat's text size, kept in the settings."""
+        current = self.controller.settings.text_scale
+        scale = 100 if step == 0 else max(50, min(300, current + step))
+        if scale != current:
+            self.controller.apply_settings(
+                dataclasses.replace(self.controller.settings, text_scale=scale)
+            )
+        self.show_notice(f"Text size {scale} %")
 
     def _on_theme_chosen(self, action: QAction) -> None:
         theme = str(action.data())

@@ -32,6 +32,7 @@ class QuickBridge(QObject):
         prompt.open_in_main_requested.connect(self._open_in_main)
         prompt.retry_requested.connect(self._retry)
         prompt.continue_requested.connect(self._continue)
+        prompt.fix_requested.connect(self._fix)
         controller.message_added.connect(self._on_added)
         controller.message_changed.connect(self._on_changed)
         controller.reply_delta.connect(prompt.append_delta)
@@ -80,6 +81,15 @@ class QuickBridge(QObject):
     def _continue(self, message_id: str) -> None:
         if self._conv is not None:
             self.controller.continue_reply(message_id, self._conv)
+
+    def _fix(self, action: str, _message_id: str) -> None:
+        """A failed quick reply's fix happens in the main window: a new key, another model."""
+        if action == "update-key":
+            self.window.bring_to_front()
+            self.window.key_replacement_requested.emit()
+        elif action == "choose-model" and self._conv is not None:
+            self._open_in_main(self._conv)
+            self.window.composer.choose_model()
 
     def _open_in_main(self, conv_id: str) -> None:
         self.prompt.hide()

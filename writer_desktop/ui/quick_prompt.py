@@ -62,6 +62,7 @@ class AnswerView(QTextBrowser):
 
     retry_requested = Signal(str)
     continue_requested = Signal(str)
+    fix_requested = Signal(str, str)  # "update-key" or "choose-model", message id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +122,8 @@ class AnswerView(QTextBrowser):
                 self.retry_requested.emit(args[0])
             elif action == "continue":
                 self.continue_requested.emit(args[0])
+            elif action in ("update-key", "choose-model"):
+                self.fix_requested.emit(action, args[0])
             elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
                 self.copy_code(int(args[1]))
         elif scheme not in SAFE_SCHEMES:
@@ -145,6 +148,7 @@ class QuickPrompt(QWidget):
     stop_requested = Signal()
     retry_requested = Signal(str)
     continue_requested = Signal(str)
+    fix_requested = Signal(str, str)  # "update-key" or "choose-model", message id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         flags = Qt.WindowType
@@ -194,6 +198,7 @@ class QuickPrompt(QWidget):
         self.editor.escape_pressed.connect(self.hide)
         self.answer.retry_requested.connect(self.retry_requested)
         self.answer.continue_requested.connect(self.continue_requested)
+        self.answer.fix_requested.connect(self.fix_requested)
         for sequence, slot in [
             ("Esc", self.hide),
             ("Ctrl+Return", self.open_in_main),

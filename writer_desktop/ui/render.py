@@ -195,6 +195,13 @@ def header_html(message: Message, palette: ChatPalette = LIGHT) -> str:
     return f'<p style="color:{palette.muted}"><b>{header}</b></p>'
 
 
+ERROR_FIXES = {  # error_kind → (app action, link text)
+    "auth": ("update-key", "Update key"),
+    "forbidden": ("update-key", "Update key"),
+    "model": ("choose-model", "Choose another model"),
+}
+
+
 def footer_html(
     message: Message, retry_text: str | None = None, palette: ChatPalette = LIGHT
 ) -> str:
@@ -212,7 +219,10 @@ def footer_html(
         parts.append(_notice(p, text, p.notice_bg, retry_link, "Retry", message.error or ""))
     elif message.status is Status.ERROR:
         text = f"Couldn't get a reply: {message.error or 'unknown error.'}"
-        parts.append(_notice(p, text, p.error_bg, retry_link, "Retry"))
+        # Offer the action that fixes it: a new key, another model, or simply trying again.
+        fix = ERROR_FIXES.get(message.error_kind or "")
+        action, label = (action_href(fix[0], message.id), fix[1]) if fix else (retry_link, "Retry")
+        parts.append(_notice(p, text, p.error_bg, action, label))
     elif message.finish_reason == "length":
         action = action_href("continue", message.id)
         parts.append(_notice(p, "Cut off at the length limit.", p.notice_bg, action, "Continue"))
