@@ -154,6 +154,10 @@ async def session(
         quick = QuickBridge(window.controller, QuickPrompt(), window)
         if hotkeys is not None:
             hotkeys.activated.connect(quick.show)
+            # A shortcut taken by another program is said in words, never silently ignored.
+            hotkeys.problem_changed.connect(lambda text: show_if_any(window, text))
+            if hotkeys.mechanism and hotkeys.problem:
+                window.show_notice(hotkeys.problem)
         if tray is not None:
             tray.open_requested.connect(window.bring_to_front)
             tray.quick_requested.connect(quick.show)
@@ -206,6 +210,8 @@ async def open_main_window(
     controller.setParent(window)
     window.show()
     controller.start()
+    reopen_last_conversation(controller, store, state)
+    window.closed.connect(lambda: remember_conversation(controller, state))
     window.composer.focus_editor()
     found = await keys.lookup_async()
     key = found.key
@@ -239,6 +245,31 @@ async def replace_key(
         redactor.add(key)
         window.controller.use_key(key, keys.describe(key))
         window.show_notice("The new API key is in use.")
+
+
+def show_if_any(window: MainWindow, text: str) -> None:
+    if text:
+        window.show_problem(text)
+
+
+LAST_CONVERSATION = "last_conversation"
+
+
+def reopen_last_conversation(
+    controller: Controller, store: ConversationStore, state: QSettings
+) -> None:
+    """Open the conversation that was open when the app last closed, if it still exists."""
+    last = state.value(LAST_CONVERSATION)
+    known = isinstance(last, str) and any(summary.id == last for summary in store.list())
+    if known and last != controller.current_id:
+        controller.open_conversation(str(last))
+
+
+def remember_conversation(controller: Controller, state: QSettings) -> None:
+    conv = controller.current_conversation()
+    if conv is not None and conv.messages:  # an empty new conversation is not worth returning to
+        state.setValue(LAST_CONVERSATION, conv.id)
+        state.sync()
 
 
 def _hand_over(name: str, request: dict[str, str], seconds: float = 3.0) -> bool:

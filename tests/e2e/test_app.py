@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -162,3 +163,42 @@ def test_second_launch_wakes_the_first_and_exits(fake: FakeWriter, tmp_path: Pat
         first.terminate()
         _, stderr = first.communicate(timeout=10)
     assert "Traceback" not in stderr + second.stderr
+
+
+def test_last_open_conversation_is_reopened_after_a_restart(
+    app: QApplication, fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="first answer"), Reply(text="second answer"))
+    keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+    state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+    async def run_once(actions: Callable[[MainWindow], Awaitable[None]]) -> None:
+        running = asyncio.ensure_future(
+            session(app, store, Settings(), fake.base_url, keys, Redactor(), state, [])
+        )
+        await until(visible_main_window, what="the main window")
+        window = visible_main_window()
+        assert window is not None
+        await actions(window)
+        window.close()
+        await running
+        window.deleteLater()
+
+    opened: list[str | None] = []
+
+    async def first(window: MainWindow) -> None:
+        for prompt in ("older", "newer"):
+            window.new_action.trigger()
+            QTest.keyClicks(window.composer.editor, prompt)
+            QTest.keyClick(window.composer.editor, Qt.Key.Key_Return)
+            await until(lambda: window.composer.button.text() == "Send", what="reply end")
+        older = [s.id for s in store.list()][-1]
+        window.controller.open_conversation(older)
+        opened.append(older)
+
+    async def second(window: MainWindow) -> None:
+        opened.append(window.controller.current_id)
+
+    run_scenario(run_once(first))
+    run_scenario(run_once(second))
+    assert opened[0] == opened[1]
