@@ -1,0 +1,129 @@
+"""The find bar over a QTextBrowser: counts, wrapping, highlights, Esc, document changes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
+
+from writer_desktop.ui.find_bar import CURRENT, MATCH, FindBar
+
+TEXT = "\n".join(
+    f"Line {n}: the Palmyra model answers." if n % 10 == 0 else f"Line {n}: filler text."
+    for n in range(200)
+)  # 20 lines mention palmyra, spread over a document taller than the view
+
+
+_hosts: list[QWidget] = []  # qtbot holds its widgets weakly
+
+
+def make(qtbot: QtBot, text: str = TEXT) -> tuple[FindBar, QTextBrowser]:
+    host = QWidget()
+    _hosts[:] = [host]
+    qtbot.addWidget(host)
+    target = QTextBrowser(host)
+    target.setPlainText(text)
+    bar = FindBar(target, host)
+    layout = QVBoxLayout(host)
+    layout.addWidget(target)
+    layout.addWidget(bar)
+    host.resize(500, 300)
+    host.show()
+    host.activateWindow()
+    qtbot.waitActive(host)
+    return bar, target
+
+
+def selected_texts(target: QTextBrowser) -> list[str]:
+    return [s.cursor.selectedText() for s in target.extraSelections()]
+
+
+def test_counts_and_highlights_every_match_case_insensitively(qtbot: QtBot) -> None:
+    bar, target = make(qtbot)
+    assert bar.isHidden()
+    bar.open()
+    qtbot.waitUntil(bar.field.hasFocus, timeout=2000)
+    QTest.keyClicks(bar.field, "palmyra")
+    assert bar.count.text() == "1 of 20"
+    assert selected_texts(target) == ["Palmyra"] * 20
+    colours = [s.format.background().color() for s in target.extraSelections()]
+    assert colours[0] == CURRENT
+    assert all(c == MATCH for c in colours[1:])
+
+
+def test_enter_and_shift_enter_move_and_wrap(qtbot: QtBot) -> None:
+    bar, target = make(qtbot)
+    bar.open()
+    QTest.keyClicks(bar.field, "palmyra")
+    bar_value = target.verticalScrollBar().value()
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)
+    assert bar.count.text() == "2 of 20"
+    QTest.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.count.text() == "20 of 20"  # wrapped to the last match
+    assert target.verticalScrollBar().value() > bar_value  # scrolled down to it
+    rect = target.cursorRect(bar.matches[bar.current])
+    assert target.viewport().rect().contains(rect.center())
+    bar.next_button.click()
+    assert bar.count.text() == "1 of 20"  # wrapped to the first
+    assert target.textCursor().hasSelection() is False  # the user's selection is untouched
+
+
+def test_no_matches_and_empty_field(qtbot: QtBot) -> None:
+    bar, target = make(qtbot)
+    bar.open()
+    QTest.keyClicks(bar.field, "xylophone")
+    assert bar.count.text() == "No matches"
+    assert target.extraSelections() == []
+    assert not bar.next_button.isEnabled()
+    bar.field.clear()
+    assert bar.count.text() == ""
+
+
+def test_escape_hides_and_clears_highlights(qtbot: QtBot) -> None:
+    bar, target = make(qtbot)
+    bar.open()
+    QTest.keyClicks(bar.field, "line")
+    assert target.extraSelections()
+    with qtbot.waitSignal(bar.closed):
+        QTest.keyClick(bar.field, Qt.Key.Key_Escape)
+    assert bar.isHidden()
+    assert target.extraSelections() == []
+    bar.open()  # opening again searches the same text again
+    assert bar.count.text() == "1 of 200"
+
+
+def test_document_changes_search_again(qtbot: QtBot) -> None:
+    bar, target = make(qtbot, "one palmyra")
+    bar.open()
+    QTest.keyClicks(bar.field, "palmyra")
+    assert bar.count.text() == "1 of 1"
+    target.append("two palmyra")
+    qtbot.waitUntil(lambda: bar.count.text() == "1 of 2", timeout=2000)
+
+
+def test_before_search_renders_first(qtbot: QtBot) -> None:
+    bar, target = make(qtbot, "shown part")
+    calls: list[int] = []
+
+    def render_rest() -> None:
+        calls.append(1)
+        if "hidden part" not in target.toPlainText():
+            target.append("hidden part")
+
+    bar.before_search = render_rest
+    bar.open()
+    QTest.keyClicks(bar.field, "hidden")
+    assert bar.count.text() == "1 of 1"
+    assert calls
+    qtbot.wait(150)  # the change made by before_search does not start a search loop
+    assert len(calls) == len("hidden")  # once per search, none for the empty field
+
+
+def test_match_cap(qtbot: QtBot) -> None:
+    bar, _ = make(qtbot, "a " * 50)
+    bar.max_matches = 10
+    bar.open()
+    QTest.keyClicks(bar.field, "a")
+    assert bar.count.text() == "1 of 10+"

@@ -1,0 +1,214 @@
+"""The search worker: answers off the calling thread, newest query wins, updates, clean close."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from writer_desktop.core.codec import encode
+from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.core.readonly import ReadOnlyStore
+from writer_desktop.core.search import SEARCH_NAME, SearchHit, SearchIndex
+from writer_desktop.core.search_service import SearchService
+
+
+def write(folder: Path, title: str, *texts: str, conv_id: str | None = None) -> Conversation:
+    roles = (Role.USER, Role.ASSISTANT)
+    conv = Conversation(
+        title=title, messages=[Message(roles[i % 2], t) for i, t in enumerate(texts)]
+    )
+    if conv_id:
+        conv.id = conv_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{conv.id}.json").write_bytes(encode(conv))
+    return conv
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "conversations"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def service(tmp_path: Path, folder: Path) -> Iterator[SearchService]:
+    svc = SearchService(tmp_path / SEARCH_NAME, ReadOnlyStore(folder))
+    yield svc
+    svc.close()
+    assert svc.worker is None or not svc.worker.is_alive()
+
+
+def hits(service: SearchService, text: str) -> list[SearchHit]:
+    found = service.submit(text).result(5)
+    assert found is not None
+    return found
+
+
+def test_finds_after_the_first_sync(service: SearchService, folder: Path) -> None:
+    a = write(folder, "Bread", "how do I feed a sourdough starter?", "Twice a day.")
+    write(folder, "Code", "write a python function")
+    service.start()
+    assert service.ready.result(5) == 2
+    assert not service.indexing
+    found = hits(service, "sourdough")
+    assert [(h.conversation_id, h.message_id) for h in found] == [(a.id, a.messages[0].id)]
+
+
+def test_queries_run_on_the_worker_thread(
+    service: SearchService, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(folder, "Bread", "sourdough")
+    threads: list[int] = []
+    real = SearchIndex.search
+
+    def spy(self: SearchIndex, query: str, limit: int = 50) -> list[SearchHit]:
+        threads.append(threading.get_ident())
+        return real(self, query, limit)
+
+    monkeypatch.setattr(SearchIndex, "search", spy)
+    service.start()
+    service.ready.result(5)
+    assert hits(service, "sourdough")
+    assert service.worker is not None
+    assert threads == [service.worker.ident]
+    assert threading.get_ident() not in threads
+
+
+def test_newest_query_wins(
+    service: SearchService, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(folder, "Bread", "sourdough starter")
+    service.start()
+    service.ready.result(5)
+    started, release = threading.Event(), threading.Event()
+    real = SearchIndex.search
+
+    def slow(self: SearchIndex, query: str, limit: int = 50) -> list[SearchHit]:
+        if query == "sour":
+            started.set()
+            release.wait(5)
+        return real(self, query, limit)
+
+    monkeypatch.setattr(SearchIndex, "search", slow)
+    running = service.submit("sour")  # superseded while it runs
+    assert started.wait(5)
+    waiting = service.submit("sourd")  # superseded before it runs
+    newest = service.submit("starter")
+    release.set()
+    assert running.result(5) is None
+    assert waiting.result(5) is None
+    found = newest.result(5)
+    assert found is not None
+    assert [h.title for h in found] == ["Bread"]
+
+
+def test_updates_and_removals_are_visible(service: SearchService, folder: Path) -> None:
+    service.start()
+    service.ready.result(5)
+    assert hits(service, "kubernetes") == []
+    conv = write(folder, "Ops", "deploy with kubernetes")
+    service.update(conv)
+    assert [h.conversation_id for h in hits(service, "kubernetes")] == [conv.id]
+    write(folder, "Ops", "deploy with docker", conv_id=conv.id)
+    service.update(conv.id)
+    assert hits(service, "kubernetes") == []
+    assert hits(service, "docker")
+    service.remove(conv.id)
+    assert hits(service, "docker") == []
+
+
+def test_update_of_a_deleted_file_drops_it(service: SearchService, folder: Path) -> None:
+    conv = write(folder, "Ops", "deploy with kubernetes")
+    service.start()
+    service.ready.result(5)
+    assert hits(service, "kubernetes")
+    (folder / f"{conv.id}.json").unlink()
+    service.update(conv.id)
+    assert hits(service, "kubernetes") == []
+
+
+def test_queries_answer_during_a_long_sync(
+    service: SearchService, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(30):
+        write(folder, f"Conversation {n}", f"palmyra number {n}")
+    real_load = ReadOnlyStore.load
+    gate = threading.Event()
+
+    def slow_load(self: ReadOnlyStore, conv_id: str) -> Conversation:
+        gate.wait(5)
+        return real_load(self, conv_id)
+
+    monkeypatch.setattr(ReadOnlyStore, "load", slow_load)
+    service.start()
+    pending = service.submit("palmyra")
+    gate.set()
+    assert pending.result(5) is not None  # answered before the sync ended: nothing indexed yet
+    assert service.ready.result(10) == 30
+    assert len(hits(service, "palmyra")) == 30
+
+
+def test_async_search(service: SearchService, folder: Path) -> None:
+    write(folder, "Bread", "sourdough")
+    service.start()
+    service.ready.result(5)
+
+    async def main() -> list[SearchHit] | None:
+        return await service.search("sourdough")
+
+    found = asyncio.run(main())
+    assert found is not None
+    assert len(found) == 1
+
+
+def test_close_during_sync_is_prompt(tmp_path: Path, folder: Path) -> None:
+    for n in range(300):
+        write(folder, f"Conversation {n}", "text " * 200)
+    svc = SearchService(tmp_path / SEARCH_NAME, ReadOnlyStore(folder))
+    svc.start()
+    pending = svc.submit("nothing-here-yet") if svc.indexing else None
+    started = time.monotonic()
+    svc.close()
+    assert time.monotonic() - started < 5
+    assert svc.worker is not None
+    assert not svc.worker.is_alive()
+    assert svc.submit("text").result(1) is None  # closed: nothing is answered
+    if pending is not None:
+        assert pending.done()
+
+
+def test_in_memory_index(folder: Path) -> None:
+    write(folder, "Bread", "sourdough")
+    svc = SearchService(None, ReadOnlyStore(folder))
+    svc.start()
+    try:
+        svc.ready.result(5)
+        assert len(svc.submit("sourdough").result(5) or []) == 1
+    finally:
+        svc.close()
+
+
+def test_a_cancelled_caller_does_not_stop_the_worker(service: SearchService, folder: Path) -> None:
+    write(folder, "Bread", "sourdough")
+    service.start()
+    service.ready.result(5)
+    first = service.submit("sourdough")
+    first.cancel()  # what asyncio.wrap_future does when the awaiting task is cancelled
+    second = service.submit("sourdough")  # supersedes the cancelled one
+    assert len(second.result(5) or []) == 1
+
+    async def cancelled() -> None:
+        task = asyncio.ensure_future(service.search("sourdough"))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancelled())
+    assert len(hits(service, "sourdough")) == 1

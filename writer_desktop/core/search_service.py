@@ -1,0 +1,238 @@
+"""Full-text search kept off the GUI thread: one worker thread owns the ``SearchIndex``.
+
+SQLite connections are bound to the thread that made them, so the index is opened, synced,
+updated and queried only by the worker. Callers get ``concurrent.futures.Future`` objects
+(``submit``) or await ``search``; both are safe from any thread. Rules:
+
+* Newest query wins: a query submitted while another waits or runs makes the older one resolve
+  to ``None`` ("superseded") instead of hits, so a slow old query is never shown.
+* Updates and removals queued before a query are done first (a query sees them). A ``sync``
+  (seconds over many conversations) answers waiting queries between the files it reads, on what
+  is indexed so far; ``ready`` resolves when the first one ends.
+* ``update(conv_id)`` re-reads the saved file in the worker (no copy of a live conversation
+  crosses threads, and the stamp is the file's own). Pass a ``ReadOnlyStore``: the
+  ``ConversationStore`` is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, InvalidStateError
+from contextlib import suppress
+from pathlib import Path
+
+from writer_desktop.core.errors import StorageError
+from writer_desktop.core.models import Conversation
+from writer_desktop.core.readonly import FileEntry, ReadOnlyStore
+from writer_desktop.core.search import SearchHit, SearchIndex, stamp
+
+__all__ = ["SearchService"]
+
+log = logging.getLogger(__name__)
+
+Hits = list[SearchHit] | None  # None: superseded by a newer query
+_Job = tuple[str, str]  # ("sync", "") | ("update", id) | ("remove", id)
+
+
+class SearchService:
+    """Search over ``source`` with the index at ``index_path`` (``None``: in memory)."""
+
+    def __init__(self, index_path: Path | None, source: ReadOnlyStore) -> None:
+        self.index_path = index_path
+        self.source = source
+        self.ready: Future[int] = Future()  # how many conversations the first sync indexed
+        self._cond = threading.Condition()
+        self._query: tuple[str, int, Future[Hits]] | None = None
+        self._generation = 0
+        self._jobs: deque[_Job] = deque()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._index: SearchIndex | None = None  # the worker's only
+
+    # -- any thread ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker: it opens the index, then syncs it with the files."""
+        if self._thread is None:
+            self._jobs.appendleft(("sync", ""))
+            self._thread = threading.Thread(target=self._run, name="search-index", daemon=True)
+            self._thread.start()
+
+    @property
+    def indexing(self) -> bool:
+        """True until the first sync has finished."""
+        return not self.ready.done()
+
+    @property
+    def worker(self) -> threading.Thread | None:
+        return self._thread
+
+    def submit(self, text: str, limit: int = 50) -> Future[Hits]:
+        """Queue a query; its future gets the hits, or ``None`` once a newer query replaces it."""
+        future: Future[Hits] = Future()
+        with self._cond:
+            if self._closing:
+                future.set_result(None)
+                return future
+            if self._query is not None:
+                _resolve(self._query[2], None)
+            self._generation += 1
+            self._query = (text, limit, future)
+            self._cond.notify()
+        return future
+
+    async def search(self, text: str, limit: int = 50) -> Hits:
+        """The hits for ``text`` (``None`` if a newer query replaced it meanwhile)."""
+        return await asyncio.wrap_future(self.submit(text, limit))
+
+    def update(self, conv: Conversation | str) -> None:
+        """(Re)index a saved conversation, from its file on disk."""
+        self._queue(("update", conv if isinstance(conv, str) else conv.id))
+
+    def remove(self, conv_id: str) -> None:
+        self._queue(("remove", conv_id))
+
+    def sync(self) -> None:
+        """Catch up with the folder (after an import or a restore from the trash)."""
+        self._queue(("sync", ""))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the worker after the job it is doing; pending queries resolve to ``None``."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("the search worker did not stop within %.0f s", timeout)
+        if not self.ready.done():
+            self.ready.set_result(0)
+
+    def _queue(self, job: _Job) -> None:
+        with self._cond:
+            if job not in self._jobs:
+                self._jobs.append(job)
+                self._cond.notify()
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        self._index = SearchIndex(self.index_path)
+        try:
+            self._index.open()
+            while True:
+                with self._cond:
+                    while not (self._closing or self._query or self._jobs):
+                        self._cond.wait()
+                    if self._closing:
+                        break
+                    job = self._next_job()
+                if job is None:
+                    self._serve()
+                else:
+                    self._do(job)
+        except Exception:  # the worker must not die silently; search just stops answering
+            log.exception("the search worker failed")
+        finally:
+            self._index.close()
+            with self._cond:
+                self._closing = True
+                if self._query is not None:
+                    _resolve(self._query[2], None)
+                    self._query = None
+
+    def _next_job(self) -> _Job | None:
+        """An update or removal first (quick; a query then sees it), then the query, then sync."""
+        if self._jobs and (self._jobs[0][0] != "sync" or self._query is None):
+            return self._jobs.popleft()
+        return None
+
+    def _serve(self) -> None:
+        """Answer the waiting query, if any (also called between files during a sync)."""
+        with self._cond:
+            if self._query is None or self._closing:
+                return
+            text, limit, future = self._query
+            generation = self._generation
+        assert self._index is not None
+        try:
+            hits: Hits = self._index.search(text, limit)
+            error: Exception | None = None
+        except Exception as exc:  # StorageError "busy" and anything unexpected
+            hits, error = None, exc
+        with self._cond:
+            if self._query is None or self._generation != generation:
+                return  # superseded while running (its future already has None)
+            self._query = None
+            _resolve(future, hits, error)
+
+    def _do(self, job: _Job) -> None:
+        kind, conv_id = job
+        assert self._index is not None
+        try:
+            if kind == "sync":
+                count = self._index.sync(_Serving(self.source, self))
+                if not self.ready.done():
+                    self.ready.set_result(count)
+            elif kind == "remove":
+                self._index.remove(conv_id)
+            else:
+                self._reindex(conv_id)
+        except _Closing:
+            pass
+        except (StorageError, OSError, ValueError) as exc:
+            log.warning("search index %s failed: %s", kind, exc)
+        finally:
+            if kind == "sync" and not self.ready.done():
+                self.ready.set_result(0)
+
+    def _reindex(self, conv_id: str) -> None:
+        assert self._index is not None
+        path = self.source.conversations_dir / f"{conv_id}.json"
+        try:
+            st = os.stat(path)
+            conv = self.source.load(conv_id)
+        except (FileNotFoundError, StorageError):
+            self._index.remove(conv_id)  # gone, or unreadable: the store reports it
+            return
+        self._index.update(conv, stamp(FileEntry(conv_id, st.st_size, st.st_mtime_ns)))
+
+    def _stopping(self) -> bool:
+        with self._cond:
+            return self._closing
+
+
+def _resolve(future: Future[Hits], hits: Hits, error: Exception | None = None) -> None:
+    """Settle ``future`` unless its caller cancelled it (an awaiting task was cancelled)."""
+    with suppress(InvalidStateError):
+        if error is None:
+            future.set_result(hits)
+        else:
+            future.set_exception(error)
+
+
+class _Serving:
+    """A source that answers waiting queries before each file it reads, so sync never blocks
+    search for more than one file (or one batch commit); stops reading once closing."""
+
+    def __init__(self, source: ReadOnlyStore, service: SearchService) -> None:
+        self._source = source
+        self._service = service
+
+    def list(self) -> Sequence[FileEntry]:
+        return self._source.list()
+
+    def load(self, conv_id: str) -> Conversation:
+        if self._service._stopping():
+            raise _Closing  # ends the sync at once; the next start finishes it
+        self._service._serve()
+        return self._source.load(conv_id)
+
+
+class _Closing(Exception):
+    """Raised through ``sync`` to end it early when the service closes."""

@@ -1,0 +1,193 @@
+"""Find in the open conversation: a small bar over any ``QTextEdit`` (Ctrl+F).
+
+Matching is case-insensitive (``QTextDocument.find`` without flags). Every match is highlighted
+with the target's extra selections (the bar owns them while it is open) and the current one
+scrolled into view, without moving the user's own selection. Enter / Shift+Enter or the ‹ ›
+buttons go to the next / previous match, wrapping; Esc closes. The search re-runs when the
+document changes (a streaming reply), keeping the current match where it can.
+
+Limitation: only what is in the document is found. The chat view renders a long conversation
+lazily, so the owner sets ``before_search`` to render the rest first; it is called before every
+search and should return quickly once everything is rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTextEdit, QToolButton, QWidget
+
+MATCH = QColor("#ffe08a")
+CURRENT = QColor("#ff9f43")
+
+
+class FindBar(QWidget):
+    """Find in ``target``; ``closed`` fires when Esc or ✕ hides the bar."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        target: QTextEdit,
+        parent: QWidget | None = None,
+        *,
+        before_search: Callable[[], None] | None = None,
+        max_matches: int = 2000,
+    ) -> None:
+        super().__init__(parent)
+        self.target = target
+        self.before_search = before_search
+        self.max_matches = max_matches
+        self.matches: list[QTextCursor] = []
+        self.current = -1
+        self._busy = False
+        self.field = QLineEdit(self)
+        self.field.setObjectName("findField")
+        self.field.setAccessibleName("Find in conversation")
+        self.field.setPlaceholderText("Find in conversation")
+        self.previous_button = self._button("‹", "Previous match (Shift+Enter)")
+        self.next_button = self._button("›", "Next match (Enter)")
+        self.count = QLabel(self)
+        self.count.setObjectName("findCount")
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("0000 of 0000+"))
+        self.close_button = self._button("✕", "Close (Esc)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.field, 1)
+        layout.addWidget(self.count)
+        for button in (self.previous_button, self.next_button, self.close_button):
+            layout.addWidget(button)
+        self._again = QTimer(self)  # re-search shortly after the document changes
+        self._again.setSingleShot(True)
+        self._again.setInterval(100)
+
+        self.field.textChanged.connect(self.refresh)
+        self.field.installEventFilter(self)
+        self.previous_button.clicked.connect(self.find_previous)
+        self.next_button.clicked.connect(self.find_next)
+        self.close_button.clicked.connect(self.close_bar)
+        self.target.textChanged.connect(self._on_document_changed)
+        self._again.timeout.connect(self.refresh)
+        self.hide()
+
+    def open(self) -> None:
+        """Show the bar, focus the field with its text selected, and search again."""
+        self.show()
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.field.selectAll()
+        self.refresh()
+
+    def close_bar(self) -> None:
+        self.hide()
+        self._again.stop()
+        self.matches, self.current = [], -1
+        self.target.setExtraSelections([])
+        self.target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.closed.emit()
+
+    def find_next(self) -> None:
+        self._step(1)
+
+    def find_previous(self) -> None:
+        self._step(-1)
+
+    def refresh(self) -> None:
+        """Find every match of the field's text; keep the current one, else the first in view."""
+        self._again.stop()
+        text = self.field.text()
+        anchor = self.matches[self.current].selectionStart() if self.current >= 0 else None
+        self.matches, self.current = [], -1
+        if text:
+            self._busy = True  # rendering in before_search changes the document: not again
+            try:
+                if self.before_search is not None:
+                    self.before_search()
+                self.matches = self._find_all(text)
+            finally:
+                self._busy = False
+        if self.matches:
+            if anchor is None:
+                anchor = self.target.cursorForPosition(QPoint(0, 0)).position()
+            starts = [m.selectionStart() for m in self.matches]
+            self.current = next((i for i, s in enumerate(starts) if s >= anchor), 0)
+        self._show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.field and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                self._step(-1 if shift else 1)
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.close_bar()
+                return True
+        return super().eventFilter(watched, event)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _button(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip.split(" (")[0])
+        button.setAutoRaise(True)
+        return button
+
+    def _find_all(self, text: str) -> list[QTextCursor]:
+        doc = self.target.document()
+        found: list[QTextCursor] = []
+        cursor = QTextCursor(doc)
+        while len(found) < self.max_matches:
+            cursor = doc.find(text, cursor)
+            if cursor.isNull():
+                break
+            found.append(cursor)
+        return found
+
+    def _step(self, delta: int) -> None:
+        if self._again.isActive():
+            self.refresh()
+        if self.matches:
+            self.current = (self.current + delta) % len(self.matches)
+            self._show()
+
+    def _show(self) -> None:
+        """Highlight all matches (the current one stronger), scroll to it, update the count."""
+        selections = []
+        for i, cursor in enumerate(self.matches):
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = cursor
+            fmt = QTextCharFormat()
+            fmt.setBackground(CURRENT if i == self.current else MATCH)
+            fmt.setForeground(QColor("#000000"))
+            selection.format = fmt
+            selections.append(selection)
+        self.target.setExtraSelections(selections)
+        if self.current >= 0:
+            self._scroll_to(self.matches[self.current])
+        full = len(self.matches) >= self.max_matches
+        if self.matches:
+            self.count.setText(f"{self.current + 1} of {len(self.matches)}{'+' if full else ''}")
+        else:
+            self.count.setText("No matches" if self.field.text() else "")
+        has = bool(self.matches)
+        self.previous_button.setEnabled(has)
+        self.next_button.setEnabled(has)
+
+    def _scroll_to(self, cursor: QTextCursor) -> None:
+        """Bring the match into view (centred if it was out of view), leaving the selection."""
+        rect = self.target.cursorRect(cursor)
+        viewport = self.target.viewport().rect()
+        bar = self.target.verticalScrollBar()
+        if rect.top() < 0 or rect.bottom() > viewport.height():
+            bar.setValue(bar.value() + rect.center().y() - viewport.height() // 2)
+        hbar = self.target.horizontalScrollBar()
+        if rect.left() < 0 or rect.right() > viewport.width():
+            hbar.setValue(hbar.value() + rect.left() - viewport.width() // 2)
+
+    def _on_document_changed(self) -> None:
+        if not self.isHidden() and self.field.text() and not self._busy:
+            self._again.start()
