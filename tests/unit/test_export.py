@@ -26,6 +26,7 @@ from writer_desktop.core.readonly import (
     ReadOnlyStore,
 )
 from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.versions import regenerate, switch_version
 
 MD = MarkdownIt("commonmark")
 NASTY = [
@@ -99,6 +100,26 @@ def test_layout_of_a_simple_conversation() -> None:
         "\n## You\n\nWrite a haiku about autumn.\n"
         "\n## Writer · palmyra-x5\n\nCrisp leaves drift and fall —\n"
     )
+
+
+def test_only_the_displayed_path_is_exported_with_its_version_marker() -> None:
+    conv = Conversation(
+        title="T",
+        created_at="2026-11-25T17:19:42.123Z",
+        updated_at="2026-11-25T17:20:03.456Z",
+        messages=[Message(Role.USER, "question"), Message(Role.ASSISTANT, "first answer")],
+    )
+    reply = regenerate(conv, conv.messages[1].id, "")
+    reply.content, reply.status = "second answer", Status.COMPLETE
+    assert to_markdown(conv) == (
+        "# T\nCreated: 2026-11-25 17:19 UTC · Updated: 2026-11-25 17:20 UTC\n"
+        "\n## You\n\nquestion\n"
+        "\n## Writer\n\n*(version 2 of 2)*\n\nsecond answer\n"
+    )
+    switch_version(conv, reply.id, -1)
+    markdown = to_markdown(conv)
+    assert "*(version 1 of 2)*\n\nfirst answer\n" in markdown
+    assert "second answer" not in markdown
 
 
 @pytest.mark.parametrize("content", NASTY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC
@@ -14,7 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from writer_desktop.core.codec import decode, encode
-from writer_desktop.core.models import Conversation, Message, Params, Role, Status, Usage
+from writer_desktop.core.models import (
+    Conversation,
+    Message,
+    Params,
+    Role,
+    Status,
+    Usage,
+    Version,
+)
 from writer_desktop.core.store import ConversationStore
 
 SCHEMA = json.loads(
@@ -42,7 +51,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
     max_leaves=8,
 )
-messages = st.builds(
+plain_messages = st.builds(
     Message,
     role=st.sampled_from(Role),
     content=texts,
@@ -53,6 +62,12 @@ messages = st.builds(
     finish_reason=st.none() | texts,
     usage=st.none() | st.builds(Usage, *(st.integers(0, 2**40) for _ in range(3))),
     error=st.none() | texts,
+)
+versions = st.builds(Version, plain_messages, st.lists(plain_messages, max_size=2))
+messages = st.builds(
+    lambda message, kept: dataclasses.replace(message, versions=kept),
+    plain_messages,
+    st.lists(versions, max_size=2),
 )
 conversations = st.builds(
     Conversation,
@@ -136,6 +151,9 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
     ]:
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**good, key: value}, SCHEMA)
+    bad_versions = {**good["messages"][0], "versions": [{"following": []}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**good, "messages": [bad_versions]}, SCHEMA)
     bad_message = {**good["messages"][0], "status": "thinking"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**good, "messages": [bad_message]}, SCHEMA)

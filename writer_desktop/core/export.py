@@ -13,8 +13,12 @@ Markdown is for reading (GitHub, Obsidian, any editor)::
     Write a haiku about autumn.
 
     ## Writer · palmyra-x5
+    *(version 2 of 2)*
     Crisp leaves drift and fall —
     *Stopped — reply incomplete*
+
+Only the displayed path is exported; a message with earlier versions (edits, regenerated
+replies) says which of them it is.
 
 Only the title is a level-1 heading and only role headings are level 2, whatever the messages
 contain; ``markdown_body`` explains how message text is kept from breaking that structure.
@@ -33,6 +37,7 @@ from markdown_it.token import Token
 from writer_desktop.core.codec import encode
 from writer_desktop.core.filenames import safe_stem, write_new
 from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.core.versions import version_position
 
 __all__ = [
     "EXTENSIONS",
@@ -85,6 +90,9 @@ def to_markdown(conv: Conversation) -> str:
         out += ["**System prompt**", _quote(markdown_body(conv.system_prompt)), ""]
     for message in conv.messages:
         out += [f"## {_role_heading(message, conv.model)}", ""]
+        if message.versions:
+            k, n = version_position(message)
+            out += [f"*(version {k} of {n})*", ""]
         body = markdown_body(message.content)
         if body:
             out += [body, ""]

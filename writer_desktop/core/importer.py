@@ -27,7 +27,7 @@ from typing import Any
 from writer_desktop.core.atomic import storage_error
 from writer_desktop.core.codec import MAX_FILE_SIZE
 from writer_desktop.core.errors import StorageError, WriterError
-from writer_desktop.core.models import SCHEMA_VERSION, Conversation, Status, new_id
+from writer_desktop.core.models import SCHEMA_VERSION, Conversation, Status, new_id, walk_messages
 from writer_desktop.core.store import ConversationNotFound, ConversationStore
 
 __all__ = [
@@ -90,7 +90,7 @@ def read_file(path: Path, *, max_size: int = MAX_FILE_SIZE) -> Conversation:
         conv = Conversation.from_dict(data)
     except Exception as exc:  # from_dict raises ValueError; anything odd counts the same
         raise ImportRefused(f"{path.name} is not a Writer Desktop conversation: {exc}") from None
-    for message in conv.messages:
+    for message in walk_messages(conv.messages):
         if message.status is Status.STREAMING:
             message.status = Status.INTERRUPTED
     return conv

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from writer_desktop.core.models import Conversation, Status
+from writer_desktop.core.models import Conversation, Status, walk_messages
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ConversationSummary:
             model=_text(conv.model),
             message_count=len(conv.messages),
             has_streaming=not conv.read_only
-            and any(m.status is Status.STREAMING for m in conv.messages),
+            and any(m.status is Status.STREAMING for m in walk_messages(conv.messages)),
             read_only=conv.read_only,
             size=size,
             mtime_ns=mtime_ns,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -138,6 +139,8 @@ class Message:
     error: str | None = None
     error_kind: str | None = None
     """What failed (``WriterError.kind``: ``auth``, ``model``, ``network`` …): the fix offered."""
+    versions: list[Version] = field(default_factory=list)
+    """Earlier states of this place in the conversation, oldest first (``core.versions``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +154,7 @@ class Message:
             "usage": self.usage.to_dict() if self.usage else None,
             "error": self.error,
             "error_kind": self.error_kind,
+            "versions": [v.to_dict() for v in self.versions],
         }
 
     @classmethod
@@ -163,6 +167,9 @@ class Message:
         except ValueError as exc:
             raise ValueError(f"message: {exc}") from None
         usage = data.get("usage")
+        versions = data.get("versions", [])
+        if not isinstance(versions, list):
+            raise ValueError("message.versions must be a list")
         return cls(
             id=str(_check_str(data.get("id"), "message.id")),
             role=role,
@@ -176,7 +183,43 @@ class Message:
             usage=Usage.from_dict(usage) if usage is not None else None,
             error=_check_str(data.get("error"), "message.error", optional=True),
             error_kind=_check_str(data.get("error_kind"), "message.error_kind", optional=True),
+            versions=[Version.from_dict(v) for v in versions],
         )
+
+
+@dataclass(slots=True)
+class Version:
+    """An earlier state of one place in a conversation: the message as it was there, and the
+    messages that followed it then. Edit, regenerate and switching versions keep these."""
+
+    message: Message
+    following: list[Message] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message.to_dict(),
+            "following": [m.to_dict() for m in self.following],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Version:
+        if not isinstance(data, dict):
+            raise ValueError("a version must be an object")
+        following = data.get("following", [])
+        if not isinstance(following, list):
+            raise ValueError("version.following must be a list")
+        return cls(
+            message=Message.from_dict(data.get("message")),
+            following=[Message.from_dict(m) for m in following],
+        )
+
+
+def walk_messages(messages: list[Message]) -> Iterator[Message]:
+    """Every message, displayed or kept in a version, depth first."""
+    for message in messages:
+        yield message
+        for version in message.versions:
+            yield from walk_messages([version.message, *version.following])
 
 
 @dataclass(slots=True)

@@ -40,7 +40,7 @@ from writer_desktop.core.atomic import (
 from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, decode, encode
 from writer_desktop.core.errors import ReadOnlyConversation, StorageError
 from writer_desktop.core.index import ConversationSummary, Index
-from writer_desktop.core.models import Conversation, Status
+from writer_desktop.core.models import Conversation, Status, walk_messages
 
 __all__ = [
     "INDEX_NAME",
@@ -160,7 +160,7 @@ class ConversationStore:
         """
         conv, size, mtime_ns = self._read(conv_id)
         if not conv.read_only and conv.id not in self._streaming:
-            interrupted = [m for m in conv.messages if m.status is Status.STREAMING]
+            interrupted = [m for m in walk_messages(conv.messages) if m.status is Status.STREAMING]
             for message in interrupted:
                 message.status = Status.INTERRUPTED
                 message.error = message.error or "Writer Desktop closed before this reply finished."

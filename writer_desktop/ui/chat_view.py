@@ -6,6 +6,8 @@ on screen kept in place. A streaming reply only re-renders its open tail (``chat
 ~30 times a second (a QTimer coalesces deltas), so streaming stays linear. Colours follow the
 palette (``chat_palette``), the text size ``set_text_scale``. Code blocks have Copy links, and the
 context menu copies a message's Markdown or the selection; ``copied`` and ``notice`` tell about it.
+Messages with versions have ‹ k/n › links in their header; Edit, Regenerate and Branch are in the
+context menu and a toolbar over the hovered message (``message_toolbar``), outside the document.
 Nothing is fetched: ``loadResource`` answers nothing for every address, and links open only after
 the user confirms (http, https, mailto).
 """
@@ -15,7 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPoint, QTimer, QUrl, Signal
-from PySide6.QtGui import QContextMenuEvent, QDesktopServices, QFont, QTextFrameFormat
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDesktopServices,
+    QFont,
+    QMouseEvent,
+    QTextFrameFormat,
+)
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QTextBrowser, QWidget
 
 from writer_desktop.core.models import Conversation, Message, Role, Status
@@ -26,6 +34,8 @@ from .chat_links import PLAIN_TEXT, ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
 from .chat_retry import RetryCountdown
 from .chat_stream import StreamSplit, render_in_parts
+from .message_actions import message_actions, toolbar_actions
+from .message_toolbar import MessageToolbar
 from .render import (
     ACTION_SCHEME,
     SAFE_SCHEMES,
@@ -45,6 +55,10 @@ class ChatView(QTextBrowser):
     continue_requested = Signal(str)
     update_key_requested = Signal(str)  # message id of the reply the key failed for
     choose_model_requested = Signal(str)
+    edit_requested = Signal(str)  # message id of your message to edit and resend
+    regenerate_requested = Signal(str)  # message id of the reply to write again
+    branch_requested = Signal(str)  # message id: a new conversation up to it
+    version_requested = Signal(str, int)  # message id, −1 (older) or +1 (newer)
     notice = Signal(str)  # a short status for the status bar, e.g. "Copied code"
     copied = Signal(str)  # the exact text just put on the clipboard
 
@@ -71,6 +85,9 @@ class ChatView(QTextBrowser):
         self._window = self._lazy.window
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
+        self.toolbar = MessageToolbar(self.viewport())
+        self.toolbar.triggered.connect(lambda href: self._on_anchor(QUrl(href)))
+        self.verticalScrollBar().valueChanged.connect(self._place_toolbar)
         self._apply_scale()
         # Replaceable for tests; the defaults ask the user and hand the address to the desktop.
         self.confirm_open: Callable[[QUrl], bool] = lambda url: ask_to_open(self, url)
@@ -100,6 +117,14 @@ class ChatView(QTextBrowser):
                 self.update_key_requested.emit(args[0])
             elif action == "choose-model":
                 self.choose_model_requested.emit(args[0])
+            elif action == "edit":
+                self.edit_requested.emit(args[0])
+            elif action == "regenerate":
+                self.regenerate_requested.emit(args[0])
+            elif action == "branch":
+                self.branch_requested.emit(args[0])
+            elif action == "version" and len(args) == 2 and args[1] in ("-1", "1"):
+                self.version_requested.emit(args[0], int(args[1]))
             elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
                 self.copy_code(args[0], int(args[1]))
             return
@@ -150,7 +175,40 @@ class ChatView(QTextBrowser):
         text.triggered.connect(self.copy_selection)
         menu.addSeparator()
         menu.addAction("Select all").triggered.connect(self.selectAll)
+        if message_id is not None:
+            menu.addSeparator()
+            for label, href in message_actions(self._messages[message_id]):
+                menu.addAction(label).triggered.connect(
+                    lambda _=False, href=href: self._on_anchor(QUrl(href))
+                )
         return menu
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        self.hover_at(event.position().toPoint())
+
+    def hover_at(self, pos: QPoint) -> None:
+        """Offer the hover toolbar for the message at ``pos`` of the viewport, if any."""
+        message_id = self.message_at(pos)
+        if message_id is None:
+            self.toolbar.clear()
+        else:
+            self.hover_message(message_id)
+
+    def hover_message(self, message_id: str) -> None:
+        """Show the toolbar (Edit, Regenerate, Branch) at the top right of a rendered message."""
+        frame = self._window.frames.get(message_id)
+        if frame is None or message_id not in self._messages:
+            self.toolbar.clear()
+            return
+        rect = self.document().documentLayout().frameBoundingRect(frame)
+        rect.translate(-self.horizontalScrollBar().value(), -self.verticalScrollBar().value())
+        actions = toolbar_actions(self._messages[message_id])
+        self.toolbar.show_for(message_id, actions, rect.toRect())
+
+    def _place_toolbar(self) -> None:
+        if self.toolbar.message_id is not None:
+            self.hover_message(self.toolbar.message_id)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = self.message_menu(event.pos())
@@ -167,11 +225,20 @@ class ChatView(QTextBrowser):
         """Show ``conv`` from its end: only the last screenfuls are rendered now."""
         self._flush_timer.stop()
         self._clear_retry()
+        self.toolbar.clear()
         self._conv_id = conv.id
         self._messages = {m.id: m for m in conv.messages}
         self._parts = {m.id: [m.content] for m in conv.messages}
         self._dirty, self._splits = set(), {}
         self._lazy.show_end([m.id for m in conv.messages])
+
+    def reveal(self, conv_id: str, message_id: str) -> None:
+        """Scroll a rendered message's top into view (the place whose version was switched)."""
+        frame = self._window.frames.get(message_id)
+        if conv_id != self._conv_id or frame is None:
+            return
+        top = self.document().documentLayout().frameBoundingRect(frame).top()
+        self.verticalScrollBar().setValue(max(0, int(top) - 6))
 
     def add_message(self, conv_id: str, message: Message) -> None:
         if conv_id != self._conv_id:
@@ -191,6 +258,7 @@ class ChatView(QTextBrowser):
         self._parts[message.id] = [message.content]
         self._dirty.add(message.id)
         self._flush()
+        self._place_toolbar()  # its actions may have changed (a reply finished)
 
     def append_delta(self, conv_id: str, message_id: str, text: str) -> None:
         if conv_id != self._conv_id or message_id not in self._parts:

@@ -1,7 +1,8 @@
 """Where the user writes: a multi-line editor, Send/Stop, and the model picker.
 
-Enter sends, Shift+Enter adds a line, Esc stops a streaming reply. The text stays until the
-controller accepts the send (:meth:`Composer.clear_text`), so a refused send loses nothing.
+Enter sends, Shift+Enter adds a line, Esc stops a streaming reply, Up in the empty box edits your
+last message. The text stays until the controller accepts the send (:meth:`Composer.clear_text`),
+so a refused send loses nothing.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from .conversation_options import ConversationOptions
 
 
 class PromptEdit(QPlainTextEdit):
-    """The text box; reports Enter and Esc instead of handling them."""
+    """The text box; reports Enter and Esc instead of handling them, and Up when it is empty."""
 
     enter_pressed = Signal()
     escape_pressed = Signal()
+    up_when_empty = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -41,15 +43,20 @@ class PromptEdit(QPlainTextEdit):
         if key == Qt.Key.Key_Escape:
             self.escape_pressed.emit()
             return
+        if key == Qt.Key.Key_Up and not event.modifiers() and self.document().isEmpty():
+            self.up_when_empty.emit()
+            return
         super().keyPressEvent(event)
 
 
 class Composer(QWidget):
-    """Emits ``submitted(text)``, ``stop_requested()`` and ``model_chosen(model id)``."""
+    """Emits ``submitted(text)``, ``stop_requested()``, ``model_chosen(model id)`` and
+    ``edit_last_requested()`` (Up in the empty box, as in a terminal)."""
 
     submitted = Signal(str)
     stop_requested = Signal()
     model_chosen = Signal(str)
+    edit_last_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +101,7 @@ class Composer(QWidget):
 
         self.editor.enter_pressed.connect(self._on_enter)
         self.editor.escape_pressed.connect(self._on_escape)
+        self.editor.up_when_empty.connect(self.edit_last_requested)
         self.button.clicked.connect(self._on_button)
         self.models.activated.connect(self._on_model)
 

@@ -13,9 +13,9 @@ import copy
 import dataclasses
 import logging
 import os
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -30,10 +30,19 @@ from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.stream import RetryScheduled, TextDelta
+from writer_desktop.core.versions import (
+    VersionError,
+    branch_copy,
+    edit_message,
+    last_message_id,
+    regenerate,
+    switch_version,
+)
 
 from .reply_tasks import ReplyTasks
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FALLBACK_MODELS = ("palmyra-x5", "palmyra-x4", "palmyra-fin", "palmyra-med", "palmyra-creative")
 TITLE_LENGTH = 60
@@ -51,6 +60,7 @@ class Controller(QObject):
 
     conversations_changed = Signal(list)  # list[ConversationSummary]
     conversation_opened = Signal(object)  # Conversation (a copy)
+    version_shown = Signal(str, str)  # conversation id, message id now shown at a switched place
     message_added = Signal(str, object)  # conversation id, Message (a copy)
     message_changed = Signal(str, object)  # conversation id, Message (a copy) in its new state
     reply_delta = Signal(str, str, str)  # conversation id, message id, text
@@ -102,6 +112,10 @@ class Controller(QObject):
 
     def is_busy(self, conv_id: str) -> bool:
         return self._replies.is_busy(conv_id)
+
+    def last_message_id(self, role: Role) -> str | None:
+        """The open conversation's last displayed message by ``role`` (for shortcuts)."""
+        return last_message_id(self._current, role) if self._current else None
 
     # -- start and stop -----------------------------------------------------------------------
 
@@ -349,8 +363,7 @@ class Controller(QObject):
             self._send(conv, CONTINUE_PROMPT)
 
     def _send(self, conv: Conversation, text: str) -> bool:
-        if conv.read_only:
-            self.problem.emit("This conversation was saved by a newer version and is read-only.")
+        if not self._writable(conv):
             return False
         self._replies.cancel(conv.id)
         user = Message(Role.USER, text)
@@ -382,6 +395,82 @@ class Controller(QObject):
         reply.model = conv.model
         self.message_changed.emit(conv.id, copy.deepcopy(reply))
         self._start_reply(conv, reply)
+
+    # -- versions: nothing is destroyed (core.versions) ----------------------------------------
+
+    def edit_message(self, message_id: str, text: str) -> None:
+        """Resend your message ``message_id`` as ``text``; the old one and what followed it are
+        kept as a version. A running reply is stopped (and saved) first, as for a send."""
+        conv = self._current
+        if conv is None or not text.strip() or not self._writable(conv):
+            return
+        self._replies.cancel(conv.id)
+        if not self._apply(lambda: edit_message(conv, message_id, text)):
+            return
+        self._save(conv)  # if it fails, the reply's own saves keep trying
+        self._show(conv)
+        reply = Message(Role.ASSISTANT, "", model=conv.model, status=Status.STREAMING)
+        conv.messages.append(reply)
+        self.message_added.emit(conv.id, copy.deepcopy(reply))
+        self._start_reply(conv, reply)
+
+    def regenerate(self, message_id: str) -> None:
+        """Stream a new reply in place of ``message_id``; the old one is kept as a version."""
+        conv = self._current
+        busy = conv is not None and self._refuse_busy(conv, "regenerating")
+        if conv is None or busy or not self._writable(conv):
+            return
+        reply = self._apply(lambda: regenerate(conv, message_id, conv.model))
+        if reply is not None:
+            self._show(conv)
+            self._start_reply(conv, reply)
+
+    def regenerate_last(self) -> None:
+        reply_id = self.last_message_id(Role.ASSISTANT)
+        if reply_id is not None:
+            self.regenerate(reply_id)
+
+    def switch_version(self, message_id: str, delta: int) -> None:
+        """Show an older (``delta`` −1) or newer (+1) version at ``message_id``'s place; saved."""
+        conv = self._current
+        busy = conv is not None and self._refuse_busy(conv, "switching versions")
+        if conv is None or busy or not self._writable(conv):
+            return
+        shown = self._apply(lambda: switch_version(conv, message_id, delta))
+        if shown is None:
+            return
+        if not self._save(conv):
+            shown = switch_version(conv, shown.id, -delta)  # as it was, as on disk
+        self._show(conv)
+        self.version_shown.emit(conv.id, shown.id)
+
+    def branch_from(self, message_id: str) -> None:
+        """Open a new conversation with copies of the messages up to ``message_id``."""
+        conv = self._current
+        if conv is None:
+            return
+        branch = self._apply(lambda: branch_copy(self._snapshot(conv), message_id))
+        if branch is not None and self._save(branch):
+            self._publish_list()
+            self._show(branch)
+            self.notice.emit(f"Started “{branch.title}”.")
+
+    def _apply(self, operation: Callable[[], T]) -> T | None:
+        try:
+            return operation()
+        except VersionError as exc:
+            self.notice.emit(str(exc))
+            return None
+
+    def _writable(self, conv: Conversation) -> bool:
+        if conv.read_only:
+            self.problem.emit("This conversation was saved by a newer version and is read-only.")
+        return not conv.read_only
+
+    def _refuse_busy(self, conv: Conversation, doing: str) -> bool:
+        if self.is_busy(conv.id):
+            self.notice.emit(f"Stop the reply or let it finish before {doing}.")
+        return self.is_busy(conv.id)
 
     def stop(self, conv_id: str | None = None) -> None:
         """Stop the reply streaming in ``conv_id`` (default: the open conversation)."""

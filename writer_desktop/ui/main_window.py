@@ -15,6 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QPushButton,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from writer_desktop.core.export import Format
 from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.index import ConversationSummary
-from writer_desktop.core.models import Conversation
+from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
 
 from .chat_view import ChatView
@@ -138,6 +139,16 @@ class MainWindow(QMainWindow):
             action.setData(value)
             self.theme_actions.addAction(action)
             theme_menu.addAction(action)
+        self._build_conversation_menu()
+
+    def _build_conversation_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Conversation")
+        self.edit_last_action = QAction("&Edit last message…", self)
+        self.edit_last_action.setToolTip("Edit your last message and resend it (Up when empty)")
+        self.regenerate_action = QAction("&Regenerate last reply", self)
+        self.regenerate_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        menu.addAction(self.edit_last_action)
+        menu.addAction(self.regenerate_action)
 
     def _connect_signals(self) -> None:
         c = self.controller
@@ -166,6 +177,13 @@ class MainWindow(QMainWindow):
         self.smaller_action.triggered.connect(lambda: self._scale_text(-10))
         self.reset_size_action.triggered.connect(lambda: self._scale_text(0))
         self.chat.continue_requested.connect(c.continue_reply)
+        self.chat.edit_requested.connect(self.edit_message)
+        self.chat.regenerate_requested.connect(c.regenerate)
+        self.chat.branch_requested.connect(c.branch_from)
+        self.chat.version_requested.connect(c.switch_version)
+        self.composer.edit_last_requested.connect(self._edit_last)
+        self.edit_last_action.triggered.connect(self._edit_last)
+        self.regenerate_action.triggered.connect(c.regenerate_last)
         self.new_action.triggered.connect(self._new_conversation)
         self.quit_action.triggered.connect(self.request_quit)
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
@@ -173,6 +191,7 @@ class MainWindow(QMainWindow):
         # controller → widgets
         c.conversations_changed.connect(self._on_list)
         c.conversation_opened.connect(self._on_opened)
+        c.version_shown.connect(self.chat.reveal)
         c.message_added.connect(self.chat.add_message)
         c.message_changed.connect(self.chat.update_message)
         c.reply_delta.connect(self.chat.append_delta)
@@ -253,6 +272,30 @@ class MainWindow(QMainWindow):
         dialog.replace_key_requested.connect(dialog.reject)
         dialog.open()
         return dialog
+
+    def edit_message(self, message_id: str) -> QInputDialog:
+        """Ask for the new text of your message (non-blocking); OK resends it, the old one and
+        what followed it are kept as a version."""
+        dialog = QInputDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowTitle("Edit message")
+        dialog.setLabelText("Edit your message. The earlier version and its replies are kept.")
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setTextValue(self.chat.message_text(message_id))
+        dialog.setOkButtonText("Resend")
+        dialog.resize(560, 320)
+        dialog.textValueSelected.connect(lambda text: self._resend(message_id, text))
+        dialog.open()
+        return dialog
+
+    def _resend(self, message_id: str, text: str) -> None:
+        if text != self.chat.message_text(message_id):
+            self.controller.edit_message(message_id, text)
+
+    def _edit_last(self) -> None:
+        message_id = self.controller.last_message_id(Role.USER)
+        if message_id is not None:
+            self.edit_message(message_id)
 
     def export_conversation(self, conv_id: str) -> None:
         """Ask where, then write one conversation as Markdown (or JSON, by the chosen filter)."""

@@ -32,6 +32,7 @@ from pygments.lexers import (  # type: ignore[import-untyped]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 from writer_desktop.core.models import Message, Role, Status
+from writer_desktop.core.versions import version_position
 
 from .chat_palette import LIGHT, ChatPalette
 
@@ -187,12 +188,29 @@ def _notice(
 
 
 def header_html(message: Message, palette: ChatPalette = LIGHT) -> str:
-    """Who wrote the message."""
+    """Who wrote the message, and which of its versions this is (‹ k/n ›) if it has some."""
     if message.role is Role.USER:
         header = "You"
     else:
         header = f"Writer · {escape(message.model)}" if message.model else "Writer"
-    return f'<p style="color:{palette.muted}"><b>{header}</b></p>'
+    return f'<p style="color:{palette.muted}"><b>{header}</b>{versions_html(message, palette)}</p>'
+
+
+def versions_html(message: Message, palette: ChatPalette = LIGHT) -> str:
+    """``‹ k/n ›``: links to the older and newer versions (none while the reply streams)."""
+    if not message.versions:
+        return ""
+    k, n = version_position(message)
+    live = message.status is not Status.STREAMING
+
+    def arrow(symbol: str, delta: int, enabled: bool) -> str:
+        if not (enabled and live):
+            return f"&nbsp;{symbol}&nbsp;"
+        href = action_href("version", message.id, str(delta))
+        style = f"color:{palette.link}; text-decoration:none"
+        return f'<a href="{href}" style="{style}"><b>&nbsp;{symbol}&nbsp;</b></a>'
+
+    return f"&nbsp;&nbsp;{arrow('‹', -1, k > 1)}{k}/{n}{arrow('›', 1, k < n)}"
 
 
 ERROR_FIXES = {  # error_kind → (app action, link text)

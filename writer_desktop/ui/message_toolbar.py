@@ -1,0 +1,64 @@
+"""A small toolbar over the message under the mouse: Edit, Regenerate, Branch.
+
+It is a widget on the chat's viewport, not part of the document, so the conversation's text
+holds no links but those model text may have (http, https, mailto) and the app's own notices.
+A button emits the same ``wd-action:`` address as the context menu entry it stands for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QWidget
+
+MARGIN = 4
+
+
+class MessageToolbar(QFrame):
+    """Shown by the chat view for one message at a time; emits ``triggered(address)``."""
+
+    triggered = Signal(str)
+
+    def __init__(self, viewport: QWidget) -> None:
+        super().__init__(viewport)
+        self.setObjectName("messageToolbar")
+        self.setAccessibleName("Message actions")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        self._layout = layout
+        self._buttons: list[QToolButton] = []
+        self._actions: list[tuple[str, str]] = []
+        self.message_id: str | None = None
+        self.hide()
+
+    def buttons(self) -> list[QToolButton]:
+        return list(self._buttons)
+
+    def show_for(self, message_id: str, actions: list[tuple[str, str]], frame: QRect) -> None:
+        """Show ``actions`` at the top right of ``frame`` (viewport coordinates)."""
+        if not actions:
+            self.clear()
+            return
+        if message_id != self.message_id or actions != self._actions:
+            for button in self._buttons:
+                self._layout.removeWidget(button)
+                button.deleteLater()
+            self._buttons = []
+            for text, href in actions:
+                button = QToolButton(self)
+                button.setText(text)
+                button.setAutoRaise(True)
+                button.clicked.connect(lambda _=False, href=href: self.triggered.emit(href))
+                self._layout.addWidget(button)
+                self._buttons.append(button)
+            self.message_id, self._actions = message_id, actions
+            self.adjustSize()
+        self.move(max(0, frame.right() - self.width() - MARGIN), max(0, frame.top() + MARGIN))
+        self.show()
+        self.raise_()
+
+    def clear(self) -> None:
+        self.message_id = None
+        self.hide()
