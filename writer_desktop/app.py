@@ -25,6 +25,9 @@ from .core.api import Timeouts, WriterClient
 from .core.autostart import Autostart
 from .core.errors import AlreadyLocked, ConfigError, StorageError
 from .core.paths import AppPaths
+from .core.readonly import ReadOnlyStore
+from .core.search import SEARCH_NAME
+from .core.search_service import SearchService
 from .core.secrets import KeyStore
 from .core.settings import Settings, SettingsFile, effective_base_url
 from .core.store import ConversationStore
@@ -36,6 +39,7 @@ from .ui.launcher import gui_command
 from .ui.main_window import MainWindow
 from .ui.quick_bridge import QuickBridge
 from .ui.quick_prompt import QuickPrompt
+from .ui.search_ui import SearchUi
 from .ui.single_instance import InstanceServer, send_to_running, socket_name
 from .ui.theme import ThemeSwitcher
 from .ui.tray import Tray
@@ -151,6 +155,11 @@ async def session(
                 closed.set_result(None)
 
         window.closed.connect(on_closed)
+        search = SearchService(
+            store.cache_dir / SEARCH_NAME, ReadOnlyStore(store.conversations_dir)
+        )
+        SearchUi(window, search)
+        search.start()  # indexes in the background; searches work meanwhile
         quick = QuickBridge(window.controller, QuickPrompt(), window)
         if hotkeys is not None:
             hotkeys.activated.connect(quick.show)
@@ -180,6 +189,7 @@ async def session(
             if hotkeys is not None:
                 hotkeys.close()
             await window.controller.shutdown()
+            search.close()
     return 0
 
 

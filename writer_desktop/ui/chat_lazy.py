@@ -72,6 +72,22 @@ class LazyWindow:
             window.prepend(0, count=1)
         self.scroll.restore(None)
 
+    def show_around(self, order: list[str], message_id: str) -> None:
+        """Render the screenfuls from ``message_id`` on (a search result), not from the end."""
+        if message_id not in order:
+            self.show_end(order)
+            return
+        self._timer.stop()
+        self.stale = set()
+        window = self.window
+        window.reset(order, at=order.index(message_id))
+        target = self._view.viewport().height() * OPEN_SCREENS
+        layout = self._view.document().documentLayout()
+        while not window.at_end and layout.documentSize().height() < target:
+            window.append(0, count=1)
+        if window.lo > 0:
+            window.prepend(0, count=1)  # the message before it, for context
+
     def add(self, message_id: str, jump: bool) -> None:
         """A new last message; ``jump`` to the end for it, or keep the view where it is."""
         window = self.window

@@ -35,6 +35,7 @@ from .chat_palette import chat_palette
 from .chat_retry import RetryCountdown
 from .chat_stream import StreamSplit, render_in_parts
 from .message_actions import message_actions, toolbar_actions
+from .message_frames import MAX_RENDERED
 from .message_toolbar import MessageToolbar
 from .render import (
     ACTION_SCHEME,
@@ -231,6 +232,36 @@ class ChatView(QTextBrowser):
         self._parts = {m.id: [m.content] for m in conv.messages}
         self._dirty, self._splits = set(), {}
         self._lazy.show_end([m.id for m in conv.messages])
+
+    def show_message(self, message_id: str) -> None:
+        """Bring a message of the open conversation into view, rendering around it if needed."""
+        if message_id not in self._messages or self._conv_id is None:
+            return
+        if message_id not in self._window.frames:
+            self._lazy.show_around(list(self._messages), message_id)
+        self.reveal(self._conv_id, message_id)
+
+    def render_all(self) -> None:
+        """Render every message so Find sees them all, keeping the view where it is.
+
+        Only for conversations of up to MAX_RENDERED messages and not while a reply streams;
+        beyond that Find covers the rendered part (what is on screen and around it).
+        """
+        order = list(self._messages)
+        window = self._window
+        streaming = any(m.status is Status.STREAMING for m in self._messages.values())
+        if (window.lo == 0 and window.at_end) or len(order) > MAX_RENDERED or streaming:
+            return
+        frames = window.rendered_frames()
+        visible = self._lazy.scroll.visible_range(frames)
+        first = window.rendered[visible.start] if len(visible) else None
+        following = self._lazy.following()
+        window.reset(order, at=0)
+        window.append(0, count=len(order))
+        if following or first is None:
+            self._lazy.scroll.restore(None)
+        elif self._conv_id is not None:
+            self.reveal(self._conv_id, first)
 
     def reveal(self, conv_id: str, message_id: str) -> None:
         """Scroll a rendered message's top into view (the place whose version was switched)."""

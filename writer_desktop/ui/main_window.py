@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self._build_conversation_menu()
 
     def _build_conversation_menu(self) -> None:
-        menu = self.menuBar().addMenu("&Conversation")
+        menu = self.conversation_menu = self.menuBar().addMenu("&Conversation")
         self.edit_last_action = QAction("&Edit last message…", self)
         self.edit_last_action.setToolTip("Edit your last message and resend it (Up when empty)")
         self.regenerate_action = QAction("&Regenerate last reply", self)

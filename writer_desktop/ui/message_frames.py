@@ -30,11 +30,11 @@ class MessageFrames:
         self.hi = 0
         self.frames: dict[str, QTextFrame] = {}
 
-    def reset(self, order: list[str]) -> None:
-        """A new conversation, nothing rendered yet (the window sits at its end)."""
+    def reset(self, order: list[str], at: int | None = None) -> None:
+        """A new conversation, nothing rendered yet; the window sits at its end or at ``at``."""
         self._doc.clear()
         self.order = order
-        self.lo = self.hi = len(order)
+        self.lo = self.hi = len(order) if at is None else max(0, min(at, len(order)))
         self.frames = {}
 
     @property

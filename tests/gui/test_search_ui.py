@@ -1,0 +1,90 @@
+"""Search wired into the window: Ctrl+Shift+F finds across conversations, a hit opens the
+conversation at the message with the words highlighted by the find bar (Ctrl+F)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from tests.fake_writer.behaviours import Reply
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import main_window, reply_done, run_scenario, send, until
+from writer_desktop.core.readonly import ReadOnlyStore
+from writer_desktop.core.search_service import SearchService
+from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.search_ui import SearchUi
+
+
+def test_search_opens_the_hit_and_find_highlights_it(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(
+        Reply(text="Bananas are berries, botanically."), Reply(text="Cherries are drupes.")
+    )
+    service = SearchService(tmp_path / "search.sqlite3", ReadOnlyStore(store.conversations_dir))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            ui = SearchUi(window, service)
+            service.start()
+            try:
+                await send(window, "tell me about bananas")
+                await reply_done(window)
+                banana = window.controller.current_id
+                window.new_action.trigger()
+                await send(window, "and cherries?")
+                await reply_done(window)
+                assert window.controller.current_id != banana
+                window.show()
+                ui.search_action.trigger()
+                assert ui.panel.isVisible()
+                QTest.keyClicks(ui.panel.field, "botanically")
+                await until(lambda: ui.panel.model.rowCount() == 1, what="search hit")
+                hit = ui.panel.model.hit(0)
+                assert hit is not None
+                assert hit.conversation_id == banana
+                QTest.keyClick(ui.panel.field, Qt.Key.Key_Return)
+                await until(lambda: window.controller.current_id == banana, what="opened")
+                assert ui.find_bar.isVisible()
+                assert ui.find_bar.field.text() == "botanically"
+                assert len(ui.find_bar.matches) == 1
+                ui.find_bar.close_bar()
+                # Ctrl+F on its own searches the open conversation
+                ui.find_action.trigger()
+                assert ui.find_bar.isVisible()
+                # a deleted conversation leaves the index
+                window.controller.delete(banana)
+                ui.panel.run_query()
+                await until(lambda: ui.panel.model.rowCount() == 0, what="hit gone")
+            finally:
+                service.close()
+
+    run_scenario(scenario())
+
+
+def test_show_message_renders_around_a_message_far_above(qtbot: QtBot) -> None:
+    from writer_desktop.core.models import Conversation, Message, Role
+    from writer_desktop.ui.chat_view import ChatView
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    conv = Conversation(title="long")
+    conv.messages = [
+        Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message number {i} " * 20)
+        for i in range(600)
+    ]
+    view.show_conversation(conv)
+    target = conv.messages[3].id
+    assert target not in view._window.frames  # only the end is rendered at first
+    view.show_message(target)
+    assert target in view._window.frames
+    assert "message number 3 " in view.toPlainText()
+    top = view.verticalScrollBar().value()
+    frame = view._window.frames[target]
+    frame_top = view.document().documentLayout().frameBoundingRect(frame).top()
+    assert abs(frame_top - top) < 20  # the message is at the top of the view
