@@ -97,3 +97,33 @@ def test_import_reports_bad_files_and_adds_good_ones(
     assert len(problems) == 1
     assert "bad.json" in problems[0]
     assert "Imported 1 conversation" in problems[0]
+
+
+def test_export_a_selection_of_conversations(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    fake.enqueue(Reply(text="a"), Reply(text="b"), Reply(text="c"))
+    folder = tmp_path / "picked"
+    folder.mkdir()
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            for prompt in ("alpha", "beta", "gamma"):
+                window.new_action.trigger()
+                await send(window, prompt)
+                await reply_done(window)
+            sidebar = window.sidebar
+            selection = sidebar.view.selectionModel()
+            flags = QItemSelectionModel.SelectionFlag
+            selection.select(sidebar.proxy.index(0, 0), flags.ClearAndSelect | flags.Rows)
+            selection.select(sidebar.proxy.index(2, 0), flags.Select | flags.Rows)
+            assert len(sidebar.selected_ids()) == 2
+            [_rename, _pin, export, _delete] = sidebar.context_actions(sidebar.proxy.index(0, 0))
+            assert export.text() == "&Export 2 selected…"
+            window.ask_export_folder = lambda: (str(folder), "markdown")
+            export.trigger()
+            assert sorted(f.name for f in folder.iterdir()) == ["alpha.md", "gamma.md"]
+
+    run_scenario(scenario())

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self.export_all_action.triggered.connect(self._export_all)
         self.import_action.triggered.connect(self._import)
         self.sidebar.export_requested.connect(self.export_conversation)
+        self.sidebar.export_many_requested.connect(self.export_conversations)
         self.theme_actions.triggered.connect(self._on_theme_chosen)
         self.composer.submitted.connect(c.send)
         self.composer.stop_requested.connect(c.stop)
@@ -320,6 +321,12 @@ class MainWindow(QMainWindow):
         folder, fmt = self.ask_export_folder()
         if folder:
             self.controller.export_all(Path(folder), fmt)
+
+    def export_conversations(self, conv_ids: Sequence[str]) -> None:
+        """Several selected conversations, each to its own file in a folder the user picks."""
+        folder, fmt = self.ask_export_folder()
+        if folder:
+            self.controller.export(list(conv_ids), Path(folder), fmt)
 
     def _import(self) -> None:
         paths = self.ask_import_paths()

@@ -104,6 +104,7 @@ class Sidebar(QWidget):
     rename_requested = Signal(str, str)
     pin_requested = Signal(str, bool)  # conversation id, pinned
     export_requested = Signal(str)
+    export_many_requested = Signal(list)  # conversation ids (a selection of several)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +129,8 @@ class Sidebar(QWidget):
             | QAbstractItemView.EditTrigger.DoubleClicked
         )
         self.view.setUniformItemSizes(True)
+        # Ctrl/Shift+click select several conversations (to export them together).
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
         layout.addWidget(self.new_button)
@@ -178,6 +181,11 @@ class Sidebar(QWidget):
         if conv_id:
             self.delete_requested.emit(conv_id)
 
+    def selected_ids(self) -> list[str]:
+        """The selected conversations, in list order."""
+        rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [str(index.data(ID_ROLE)) for index in rows]
+
     def context_actions(self, index: QModelIndex) -> list[QAction]:
         """Rename, Pin/Unpin, Export and Delete for the conversation at ``index``."""
         conv_id = str(index.data(ID_ROLE))
@@ -186,8 +194,13 @@ class Sidebar(QWidget):
         rename.triggered.connect(lambda: self.view.edit(index))
         pin = QAction("Un&pin" if pinned else "&Pin to top", self)
         pin.triggered.connect(lambda: self.pin_requested.emit(conv_id, not pinned))
-        export = QAction("&Export…", self)
-        export.triggered.connect(lambda: self.export_requested.emit(conv_id))
+        chosen = self.selected_ids()
+        if len(chosen) > 1 and conv_id in chosen:
+            export = QAction(f"&Export {len(chosen)} selected…", self)
+            export.triggered.connect(lambda: self.export_many_requested.emit(chosen))
+        else:
+            export = QAction("&Export…", self)
+            export.triggered.connect(lambda: self.export_requested.emit(conv_id))
         delete = QAction("&Delete", self)
         delete.triggered.connect(lambda: self.delete_requested.emit(conv_id))
         return [rename, pin, export, delete]
