@@ -24,6 +24,7 @@ from .core import logs
 from .core.api import Timeouts, WriterClient
 from .core.autostart import Autostart
 from .core.errors import AlreadyLocked, ConfigError, StorageError
+from .core.model_cache import CACHE_NAME, ModelCache
 from .core.paths import AppPaths
 from .core.readonly import ReadOnlyStore
 from .core.search import SEARCH_NAME
@@ -214,8 +215,9 @@ async def open_main_window(
     nothing; the conversations are there to read while the key is looked up.
     """
     controller = Controller(
-        store, client, settings, keys=keys, settings_file=settings_file, autostart=autostart
-    )
+        store, client, settings, keys=keys, settings_file=settings_file, autostart=autostart,
+        model_cache=ModelCache(store.cache_dir / CACHE_NAME),
+    )  # fmt: skip
     window = MainWindow(controller, state, theme=theme, hotkeys=hotkeys, tray=tray)
     controller.setParent(window)
     window.show()

@@ -287,3 +287,26 @@ def test_offline_model_list_falls_back_to_built_in(
             assert [picker.itemText(i) for i in range(picker.count())] == list(FALLBACK_MODELS)
 
     run_scenario(scenario())
+
+
+def test_offline_start_uses_the_last_known_model_list(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    from writer_desktop.core.model_cache import ModelCache
+
+    ModelCache(store.cache_dir / "models.json").save(["palmyra-x5", "palmyra-x6-preview"])
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path, base_url=f"http://127.0.0.1:{port}") as w:
+            await until(lambda: "last known" in w.statusBar().currentMessage(), what="notice")
+            picker = w.composer.models
+            assert [picker.itemText(i) for i in range(picker.count())] == [
+                "palmyra-x5",
+                "palmyra-x6-preview",
+            ]
+
+    run_scenario(scenario())

@@ -24,6 +24,7 @@ from writer_desktop.core.autostart import Autostart
 from writer_desktop.core.errors import StorageError, WriterError
 from writer_desktop.core.export import Format, export_to_file, export_to_folder
 from writer_desktop.core.importer import ImportReport, Outcome, import_files
+from writer_desktop.core.model_cache import ModelCache
 from writer_desktop.core.models import Conversation, Message, Params, Role, Status
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed
 from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
@@ -85,6 +86,7 @@ class Controller(QObject):
         settings_file: SettingsFile | None = None,
         environ: Mapping[str, str] | None = None,
         autostart: Autostart | None = None,
+        model_cache: ModelCache | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -98,7 +100,9 @@ class Controller(QObject):
         self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
         self._current: Conversation | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self.models: list[str] = list(FALLBACK_MODELS)
+        self._model_cache = model_cache
+        cached = model_cache.load() if model_cache is not None else None
+        self.models: list[str] = cached or list(FALLBACK_MODELS)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -553,10 +557,13 @@ class Controller(QObject):
             models = [m.id for m in await self._client.list_models()]
         except WriterError as exc:
             log.info("model list unavailable: %s", exc.user_message)
-            self.notice.emit("Offline: using the built-in model list.")
+            known = "the built-in" if self.models == list(FALLBACK_MODELS) else "the last known"
+            self.notice.emit(f"Offline: using {known} model list.")
             return
         if models:
             self.models = models
+            if self._model_cache is not None:
+                self._model_cache.save(models)
         current = self._current.model if self._current else self._settings.default_model
         self.models_loaded.emit(self.models, current)
 
