@@ -74,7 +74,9 @@ def configure(
     for handler in handlers:
         handler.setFormatter(RedactingFormatter(redactor, fmt))
         root.addHandler(handler)
-    # httpx logs every request at INFO; keep that for DEBUG runs only.
+    # httpx logs every request at INFO; keep that for DEBUG runs only. markdown-it logs every
+    # parsing rule it enters at DEBUG, which would bury the app's own lines.
     logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
     logging.getLogger("httpcore").setLevel(max(root.level, logging.INFO))
+    logging.getLogger("markdown_it").setLevel(max(root.level, logging.INFO))
     return handlers

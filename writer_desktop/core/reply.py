@@ -197,4 +197,6 @@ async def stream_reply(
         store.unmark_streaming(conv.id)
         conv.touch()
         saver.save()
+        if reply.status is not Status.COMPLETE:
+            log.info("reply %s ended %s (%s)", reply.id, reply.status.value, reply.error_kind)
     return reply
