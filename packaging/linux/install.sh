@@ -1,0 +1,53 @@
+#!/bin/sh
+# Install Writer Desktop for the current user, into ~/.local (no root needed):
+#   ~/.local/opt/writer-desktop/             the app
+#   ~/.local/bin/writer-desktop              a symlink to it (put ~/.local/bin on your PATH)
+#   ~/.local/share/applications/             the menu entry
+#   ~/.local/share/icons/hicolor/            the icons
+# Run it from the unpacked release folder. `./install.sh --uninstall` removes all of that again;
+# your conversations and settings (~/.local/share/Writer Desktop, ~/.config/Writer Desktop) stay.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+DATA=${XDG_DATA_HOME:-$HOME/.local/share}
+PREFIX=$HOME/.local
+APPDIR=$PREFIX/opt/writer-desktop
+BIN=$PREFIX/bin/writer-desktop
+
+refresh() {
+    command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$DATA/applications" || true
+    # No gtk-update-icon-cache here: a cache in ~/.local/share/icons would hide icons other apps
+    # install there later. Desktops pick up new icons in an uncached folder by themselves.
+    touch "$DATA/icons/hicolor" 2>/dev/null || true
+}
+
+if [ "${1:-}" = "--uninstall" ]; then
+    rm -rf "$APPDIR"
+    [ -L "$BIN" ] && rm -f "$BIN"
+    rm -f "$DATA/applications/writer-desktop.desktop"
+    find "$DATA/icons/hicolor" -path "*/apps/writer-desktop.*" -delete 2>/dev/null || true
+    refresh
+    echo "Writer Desktop removed. Your conversations and settings were kept."
+    exit 0
+fi
+
+[ -x "$HERE/writer-desktop/writer-desktop" ] || { echo "run install.sh from the unpacked release folder" >&2; exit 1; }
+
+mkdir -p "$PREFIX/opt" "$PREFIX/bin" "$DATA/applications"
+# Replace an older version as a whole (a new folder first, then swap it in).
+rm -rf "$APPDIR.new"
+cp -R "$HERE/writer-desktop" "$APPDIR.new"
+rm -rf "$APPDIR"
+mv "$APPDIR.new" "$APPDIR"
+ln -sfn "$APPDIR/writer-desktop" "$BIN"
+# The menu entry runs the absolute path, so it works even without ~/.local/bin on PATH.
+sed -e "s|^Exec=writer-desktop|Exec=$APPDIR/writer-desktop|" \
+    -e "s|^TryExec=writer-desktop|TryExec=$APPDIR/writer-desktop|" \
+    "$HERE/share/applications/writer-desktop.desktop" > "$DATA/applications/writer-desktop.desktop"
+cp -R "$HERE/share/icons" "$DATA/"
+refresh
+echo "Writer Desktop installed: $APPDIR (command: $BIN)"
+case ":$PATH:" in
+    *":$PREFIX/bin:"*) ;;
+    *) echo "Note: $PREFIX/bin is not on your PATH; the menu entry works anyway." ;;
+esac
