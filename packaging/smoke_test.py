@@ -187,8 +187,8 @@ def host_keyring() -> Any:
     except ImportError:
         return None
     try:
-        backend = SecretService.Keyring()
-        backend.get_password("writer-desktop", "api-key")
+        backend = SecretService.Keyring()  # type: ignore[no-untyped-call]
+        backend.get_password("writer-desktop", "api-key")  # type: ignore[no-untyped-call]
     except Exception:
         return None
     return backend
