@@ -13,10 +13,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from . import APP_AUTHOR, APP_NAME
@@ -35,6 +33,7 @@ from .core.store import ConversationStore
 from .ui.controller import Controller
 from .ui.event_loop import run
 from .ui.hotkey_service import HotkeyService
+from .ui.icons import app_icon
 from .ui.key_dialog import KeyDialog, ask_for_key
 from .ui.launcher import gui_command
 from .ui.main_window import MainWindow
@@ -47,7 +46,6 @@ from .ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
-ICON = Path(__file__).resolve().parent.parent / "resources" / "writer-desktop.svg"
 
 
 def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None) -> int:
@@ -67,8 +65,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_AUTHOR)
     app.setQuitOnLastWindowClosed(False)  # the session ends it, after replies are saved
-    if ICON.is_file():
-        app.setWindowIcon(QIcon(str(ICON)))
+    app.setWindowIcon(app_icon(app))
 
     instance = InstanceServer(socket_name(paths.runtime))
     request = (
