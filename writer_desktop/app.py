@@ -47,7 +47,6 @@ from .ui.tray import Tray
 log = logging.getLogger(__name__)
 
 
-
 def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None) -> int:
     """Start the app (or wake the one already running); return the process exit code.
 
