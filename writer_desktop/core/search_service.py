@@ -147,13 +147,37 @@ class SearchService:
                     self._query = None
 
     def _next_job(self) -> _Job | None:
-        """An update or removal first (quick; a query then sees it), then the query, then sync."""
-        if self._jobs and (self._jobs[0][0] != "sync" or self._query is None):
+        """Updates and removals first, wherever they are queued (quick; a query then sees
+        them), then the query, then a sync."""
+        update = self._pending_update()
+        if update is not None:
+            return update
+        if self._jobs and self._query is None:
             return self._jobs.popleft()
         return None
 
+    def _pending_update(self) -> _Job | None:
+        """Take the first queued update or removal (the caller holds ``_cond``)."""
+        for job in self._jobs:
+            if job[0] != "sync":
+                self._jobs.remove(job)
+                return job
+        return None
+
     def _serve(self) -> None:
-        """Answer the waiting query, if any (also called between files during a sync)."""
+        """Answer the waiting query, if any (also called between files during a sync).
+
+        Updates and removals queued meanwhile are applied first, so a conversation deleted or
+        changed before the query was asked never shows up stale in its answer.
+        """
+        while True:
+            with self._cond:
+                if self._query is None or self._closing:
+                    return
+                update = self._pending_update()
+            if update is None:
+                break
+            self._do(update)
         with self._cond:
             if self._query is None or self._closing:
                 return
