@@ -1,0 +1,80 @@
+"""Kill -9 the real app while a reply streams: after a restart the partial reply is there,
+marked interrupted, never shown as complete — at most about a second of text is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import FAKE_KEY
+from tests.e2e.test_quick_x11 import MAIN_TITLE, ROOT, wait_for_window, xdotool
+from tests.fake_writer.server import FakeWriter
+from writer_desktop.core.models import Status
+from writer_desktop.core.store import ConversationStore
+
+
+def saved_reply(home: Path) -> dict[str, object] | None:
+    for path in (home / "conversations").glob("*.json"):
+        try:
+            messages = json.loads(path.read_text())["messages"]
+        except (OSError, ValueError, KeyError):
+            continue
+        replies = [m for m in messages if m["role"] == "assistant"]
+        if replies:
+            reply: dict[str, object] = replies[-1]
+            return reply
+    return None
+
+
+def test_partial_reply_survives_kill_and_restart(
+    display: str, fake: FakeWriter, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "WRITER_DESKTOP_HOME": str(home),
+        "WRITER_BASE_URL": fake.base_url,
+        "WRITER_API_KEY": FAKE_KEY,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "writer_desktop"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        window = wait_for_window(display, MAIN_TITLE)
+        xdotool(display, "windowfocus", "--sync", window)
+        xdotool(display, "type", "--delay", "5", "/slow 40 400")  # 400 tokens at 40/s: 10 s
+        xdotool(display, "key", "Return")
+        deadline = time.monotonic() + 15
+        partial = ""
+        while time.monotonic() < deadline:  # wait until some text has reached the disk
+            reply = saved_reply(home)
+            if reply and reply["status"] == "streaming" and len(str(reply["content"])) > 20:
+                partial = str(reply["content"])
+                break
+            time.sleep(0.05)
+        assert partial, "no streamed text was saved while the reply streamed"
+        time.sleep(1.2)  # a little more arrives, and one more save happens
+        before_kill = str((saved_reply(home) or {}).get("content", ""))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with ConversationStore(home, home / "cache") as store:  # what the next start does
+        [summary] = store.list()
+        conv = store.load(summary.id)
+        assert not list((home / "conversations").glob(".*.tmp"))
+    reply_message = conv.messages[-1]
+    assert reply_message.status is Status.INTERRUPTED
+    assert reply_message.content.startswith(partial)
+    assert len(reply_message.content) >= len(before_kill)
+    assert reply_message.error
