@@ -217,8 +217,8 @@ async def open_main_window(
     window = MainWindow(controller, state, theme=theme, hotkeys=hotkeys, tray=tray)
     controller.setParent(window)
     window.show()
-    controller.start()
-    reopen_last_conversation(controller, store, state)
+    last = state.value(LAST_CONVERSATION)
+    controller.start(prefer=last if isinstance(last, str) else None)
     window.closed.connect(lambda: remember_conversation(controller, state))
     window.composer.focus_editor()
     found = await keys.lookup_async()
@@ -261,16 +261,6 @@ def show_if_any(window: MainWindow, text: str) -> None:
 
 
 LAST_CONVERSATION = "last_conversation"
-
-
-def reopen_last_conversation(
-    controller: Controller, store: ConversationStore, state: QSettings
-) -> None:
-    """Open the conversation that was open when the app last closed, if it still exists."""
-    last = state.value(LAST_CONVERSATION)
-    known = isinstance(last, str) and any(summary.id == last for summary in store.list())
-    if known and last != controller.current_id:
-        controller.open_conversation(str(last))
 
 
 def remember_conversation(controller: Controller, state: QSettings) -> None:

@@ -127,12 +127,14 @@ class Controller(QObject):
     def settings(self) -> Settings:
         return self._settings
 
-    def start(self) -> None:
-        """Publish the list and open the newest conversation (or a new one). Needs no key."""
+    def start(self, prefer: str | None = None) -> None:
+        """Publish the list and open ``prefer`` if it still exists, else the newest conversation
+        (or a new one). Needs no key."""
         summaries = self._store.list()
         self.conversations_changed.emit(summaries)
-        if summaries:
-            self.open_conversation(summaries[0].id)
+        ids = [s.id for s in summaries]
+        if ids:
+            self.open_conversation(prefer if prefer in ids else ids[0])
         else:
             self.new_conversation()
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from writer_desktop.core.models import Message, Role, Status
 
-from .chat_links import parse_action, refusal
+from .chat_links import ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
 from .composer import PromptEdit
 from .render import (
@@ -77,7 +77,7 @@ class AnswerView(QTextBrowser):
         self._md = make_markdown(self._palette)
         self.message: Message | None = None
         # Replaceable for tests, as in the chat view.
-        self.confirm_open: Callable[[QUrl], bool] = self._ask_to_open
+        self.confirm_open: Callable[[QUrl], bool] = lambda url: ask_to_open(self, url)
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.refuse: Callable[[str], object] = lambda text: QMessageBox.warning(
             self, "Link not opened", text
@@ -103,14 +103,6 @@ class AnswerView(QTextBrowser):
         blocks = code_blocks(self._md, self.message.content if self.message else "")
         if 0 <= index < len(blocks):
             QApplication.clipboard().setText(blocks[index])
-
-    def _ask_to_open(self, url: QUrl) -> bool:
-        buttons = QMessageBox.StandardButton
-        text = f"Open this address in your browser?\n\n{url.toString()}"
-        answer = QMessageBox.question(
-            self, "Open link?", text, buttons.Open | buttons.Cancel, buttons.Cancel
-        )
-        return answer == buttons.Open
 
     def _on_anchor(self, url: QUrl) -> None:
         scheme = url.scheme().lower()
