@@ -20,7 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from search import QUERIES, build_corpus
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.search import QUERIES, build_corpus  # noqa: E402
 
 
 def main() -> None:

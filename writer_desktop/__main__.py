@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .cli import add_commands, run
+from .cli_args import add_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return request_quick(" ".join(args.text))
     if args.command is not None:
-        return run(args)  # headless: export, import, search, list
+        from .cli import run  # headless: export, import, search, list
+
+        return run(args)
     from .app import run_gui  # Qt is imported only once a window is really wanted
 
     return run_gui(quick_text=args.show_quick)

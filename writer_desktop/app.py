@@ -1,48 +1,46 @@
 """The composition root: builds everything, in order, and runs until the window closes.
 
-:func:`run_gui` does the synchronous part (paths, logging, settings, QApplication, store, API
-address), then runs :func:`session` on the qasync event loop: http client, key, controller, window.
-:func:`open_main_window` is the part tests reuse to drive the real widgets.
+Start-up has two phases so that the window is on screen as early as a bare Qt window would be
+(docs/performance.md). :func:`run_gui` does the synchronous part with only Qt's widgets and the
+storage core loaded — paths, logging, settings, QApplication, the single-instance check, the
+store (its listing cache as it was), the main window with the conversation list — and waits
+for the first frame. Only then is the rest imported (asyncio, the HTTP stack, the Markdown
+renderer, the keyring) and :func:`session` runs on the qasync event loop: the store is synced,
+then http client, key, controller. :func:`open_main_window` is what tests reuse.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from . import APP_AUTHOR, APP_NAME
 from .core import logs
-from .core.api import Timeouts, WriterClient
-from .core.autostart import Autostart
 from .core.errors import AlreadyLocked, ConfigError, StorageError
-from .core.model_cache import CACHE_NAME, ModelCache
 from .core.paths import AppPaths
-from .core.readonly import ReadOnlyStore
-from .core.search import SEARCH_NAME
-from .core.search_service import SearchService
-from .core.secrets import KeyStore
 from .core.settings import Settings, SettingsFile, effective_base_url
 from .core.store import ConversationStore
-from .ui.controller import Controller
-from .ui.event_loop import run
-from .ui.hotkey_service import HotkeyService
+from .ui.first_paint import TRACE_ENV, FirstPaint, StartTrace
 from .ui.icons import app_icon
-from .ui.key_dialog import KeyDialog, ask_for_key
-from .ui.launcher import gui_command
 from .ui.main_window import MainWindow
-from .ui.quick_bridge import QuickBridge
-from .ui.quick_prompt import QuickPrompt
-from .ui.search_ui import SearchUi
 from .ui.single_instance import InstanceServer, send_to_running, socket_name
 from .ui.theme import ThemeSwitcher
-from .ui.tray import Tray
+
+if TYPE_CHECKING:  # imported for real after the first paint (see the module docstring)
+    from .core.api import WriterClient
+    from .core.autostart import Autostart
+    from .core.secrets import KeyStore
+    from .ui.controller import Controller
+    from .ui.hotkey_service import HotkeyService
+    from .ui.key_dialog import KeyDialog
+    from .ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +51,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     ``quick_text`` (from ``writer-desktop quick``) opens the quick prompt once the app is up.
     """
     environ = os.environ
+    trace = StartTrace(environ.get(TRACE_ENV))
     paths = AppPaths.from_env(environ)
     paths.ensure()
     redactor = logs.Redactor()
@@ -82,7 +81,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         return 1
     store = ConversationStore(paths.data, paths.cache)
     try:
-        store.open()
+        store.open(sync=False)  # synced right after the first paint
     except AlreadyLocked as exc:
         # Another copy holds the data folder; it may still be starting (two launches at once).
         if _hand_over(instance.name, request):
@@ -92,21 +91,51 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     except StorageError as exc:
         QMessageBox.critical(None, APP_NAME, exc.user_message)
         return 1
-    state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
-    problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()]
-    problems += settings_file.problems
-    theme = ThemeSwitcher(app)
     try:
+        state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
+        theme = ThemeSwitcher(app)
+        window = first_frame(store, settings, state, theme, trace)
+        # The rest of the app loads now, behind the window.
+        from .core.secrets import KeyStore
+        from .ui.event_loop import run
+
         return run(
             session(
-                app, store, settings, base_url, KeyStore(), redactor, state, problems,
+                app, store, settings, base_url, KeyStore(), redactor, state, settings_file.problems,
                 settings_file=settings_file, theme=theme, instance=instance,
-                desktop=True, quick_text=quick_text,
+                desktop=True, quick_text=quick_text, window=window, trace=trace,
             )
         )  # fmt: skip
     finally:
         instance.close()
         store.close()
+
+
+FIRST_ROWS = 200  # sidebar rows listed before the first paint; the full list follows at once
+
+
+def first_frame(
+    store: ConversationStore,
+    settings: Settings,
+    state: QSettings,
+    theme: ThemeSwitcher,
+    trace: StartTrace,
+) -> MainWindow:
+    """Show the main window with the first conversations listed and wait for it to be drawn.
+
+    Nothing can be typed or clicked to effect yet (the controller is attached by
+    :func:`session` a moment later), but the user sees the app at once.
+    """
+    window = MainWindow(state, settings, theme=theme)
+    window.sidebar.set_conversations(store.list(FIRST_ROWS))
+    window.chat.setPlaceholderText("")  # no "ask anything" flash before the conversation shows
+    painted = FirstPaint(window, lambda: trace.mark("first_paint"))
+    window.show()
+    if painted.wait():
+        log.debug("first paint done")
+    else:
+        log.warning("the main window was not drawn within 2 s; carrying on")
+    return window
 
 
 async def session(
@@ -124,14 +153,36 @@ async def session(
     instance: InstanceServer | None = None,
     desktop: bool = False,
     quick_text: str | None = None,
+    window: MainWindow | None = None,
+    trace: StartTrace | None = None,
 ) -> int:
     """Everything that needs the event loop; returns when the main window has closed.
 
-    ``desktop`` adds what reaches beyond the window (global shortcut, tray icon, start at
-    login); tests leave it off so that they never grab keys or touch the user's login items.
+    ``desktop`` adds what reaches beyond the window (global shortcut, tray, start at login);
+    tests leave it off so that they never grab keys or touch the user's login items. ``window``
+    is the one :func:`first_frame` already shows; without it one is made here.
     """
-    import httpx  # imported here: not needed before the loop runs
+    import asyncio
 
+    import httpx
+
+    from .core.api import Timeouts, WriterClient
+    from .core.autostart import Autostart
+    from .core.readonly import ReadOnlyStore
+    from .core.search import SEARCH_NAME
+    from .core.search_service import SearchService
+    from .ui.hotkey_service import HotkeyService
+    from .ui.launcher import gui_command
+    from .ui.quick_bridge import QuickBridge
+    from .ui.quick_prompt import QuickPrompt
+    from .ui.search_ui import SearchUi
+    from .ui.tray import Tray
+
+    try:
+        store.sync()  # the listing cache was shown as it was; now check it against the folder
+    except StorageError as exc:
+        problems = [*problems, exc.user_message]
+    problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
     hotkeys = HotkeyService(app) if desktop else None
     tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
     autostart = Autostart(gui_command()) if desktop else None
@@ -141,7 +192,7 @@ async def session(
         window = await open_main_window(
             store, client, keys, settings, redactor, state,
             settings_file=settings_file, theme=theme, hotkeys=hotkeys, tray=tray,
-            autostart=autostart,
+            autostart=autostart, window=window, trace=trace,
         )  # fmt: skip
         if window is None:
             return 0
@@ -204,21 +255,32 @@ async def open_main_window(
     hotkeys: HotkeyService | None = None,
     tray: Tray | None = None,
     autostart: Autostart | None = None,
+    window: MainWindow | None = None,
+    trace: StartTrace | None = None,
 ) -> MainWindow | None:
-    """Show the window at once, then find (or ask for) the key; None if the user gave up.
+    """Show the window (unless ``window`` is already shown), attach the controller, then find
+    (or ask for) the key; None if the user gave up.
 
     The window comes first so that a slow or hanging keyring never leaves the user looking at
     nothing; the conversations are there to read while the key is looked up.
     """
+    from .core.model_cache import CACHE_NAME, ModelCache
+    from .ui.controller import Controller
+    from .ui.key_dialog import KeyDialog, ask_for_key
+
     controller = Controller(
         store, client, settings, keys=keys, settings_file=settings_file, autostart=autostart,
         model_cache=ModelCache(store.cache_dir / CACHE_NAME),
     )  # fmt: skip
-    window = MainWindow(controller, state, theme=theme, hotkeys=hotkeys, tray=tray)
+    if window is None:
+        window = MainWindow(state, settings, theme=theme)
+        window.show()
+    window.attach(controller, hotkeys=hotkeys, tray=tray)
     controller.setParent(window)
-    window.show()
     last = state.value(LAST_CONVERSATION)
     controller.start(prefer=last if isinstance(last, str) else None)
+    if trace is not None:
+        trace.mark("ready")
     window.closed.connect(lambda: remember_conversation(controller, state))
     window.composer.focus_editor()
     found = await keys.lookup_async()
@@ -246,6 +308,8 @@ async def replace_key(
     window: MainWindow, keys: KeyStore, client: WriterClient, redactor: logs.Redactor
 ) -> None:
     """Settings ▸ Replace key: the same checks as the first run; Cancel keeps the old key."""
+    from .ui.key_dialog import KeyDialog, ask_for_key
+
     dialog = KeyDialog(window, cancel_text="Cancel")
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     key = await ask_for_key(dialog, keys, client)

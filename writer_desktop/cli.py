@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, cast
+from typing import BinaryIO, TextIO, cast
 
 from writer_desktop.core.errors import AlreadyLocked, StorageError, WriterError
 from writer_desktop.core.export import (
@@ -32,7 +32,7 @@ from writer_desktop.core.readonly import ConversationNotFound, ReadOnlyStore
 from writer_desktop.core.search import SEARCH_NAME, SearchIndex, snippet_parts
 from writer_desktop.core.store import ConversationStore
 
-__all__ = ["add_commands", "run"]
+__all__ = ["run"]
 
 RUNNING = "Writer Desktop is running; import from its File menu, or close it first."
 PROG = "writer-desktop"
@@ -41,40 +41,6 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 class UsageError(Exception):
     """Bad arguments: reported on stderr with exit status 2."""
-
-
-def add_commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[Any]:
-    """Add the headless subcommands to the main parser (``args.command`` names the one used)."""
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    export = sub.add_parser(
-        "export",
-        help="write conversations as Markdown or JSON files",
-        description="Write conversations as Markdown or JSON. Works while the app runs. "
-        "IDs may be abbreviated to any unique prefix.",
-    )
-    export.add_argument("ids", nargs="*", metavar="ID", help="conversation id or id prefix")
-    export.add_argument("--all", action="store_true", help="export every conversation")
-    export.add_argument(
-        "--format", choices=["markdown", "json"], help="default: json for -o *.json, else markdown"
-    )
-    export.add_argument(
-        "-o", "--output", metavar="PATH",
-        help="a file for one conversation, a folder for several (default: the current folder); "
-        "'-' writes one conversation to standard output",
-    )  # fmt: skip
-    export.add_argument("--force", action="store_true", help="replace files that exist")
-    imp = sub.add_parser(
-        "import",
-        help="add conversations from exported JSON files",
-        description="Add conversations from JSON files made by 'export --format json'. Nothing "
-        "is overwritten: a clashing id gets a new one, an identical conversation is skipped.",
-    )
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    search = sub.add_parser("search", help="full-text search of every conversation")
-    search.add_argument("query", nargs="+", help="words to find (the last one may be a prefix)")
-    search.add_argument("--limit", type=int, default=20, help="most hits shown (default 20)")
-    sub.add_parser("list", help="list conversations: id, last update, title")
-    return sub
 
 
 def run(args: argparse.Namespace, paths: AppPaths | None = None) -> int:

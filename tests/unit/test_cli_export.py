@@ -38,7 +38,7 @@ def run(home: Path, *args: str, cwd: Path | None = None) -> subprocess.Completed
         timeout=120, check=False,
     )  # fmt: skip
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
-    assert "writer_desktop.core.paths" in imported or result.returncode == 2  # the check is live
+    assert "writer_desktop.cli_args" in imported or result.returncode == 2  # the check is live
     loaded_qt = [name for name in imported if name.startswith(QT)]
     assert loaded_qt == [], f"the command imported {loaded_qt}"
     result.stderr = "\n".join(ln for ln in result.stderr.splitlines() if "import time:" not in ln)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import json
 import logging
 import random
@@ -23,16 +22,15 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from .. import __version__
+from .base_url import DEFAULT_BASE_URL, check_base_url
 from .errors import (
     ApiError,
     AuthError,
     BadRequest,
-    ConfigError,
     Forbidden,
     ModelNotFound,
     NetworkError,
@@ -47,44 +45,8 @@ from .stream import ChunkParser, RetryScheduled, StreamEvent, TextDelta, error_d
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.writer.com"
 USER_AGENT = f"writer-desktop/{__version__}"
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 _MAX_ERROR_BODY = 64 * 1024
-
-
-def check_base_url(url: str) -> str:
-    """Return ``url`` normalised (no trailing slash) or raise :class:`ConfigError`.
-
-    ``https`` is always accepted; plain ``http`` only for loopback hosts, so a key is never sent
-    in clear text over a network.
-    """
-    raw = url.strip()
-    try:
-        parts = urlsplit(raw)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ConfigError(f"The API address {raw!r} is not a valid URL.") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise ConfigError(f"The API address {raw!r} must start with https://.")
-    if parts.username or parts.password:
-        raise ConfigError("The API address must not contain a user name or password.")
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise ConfigError(
-            f"Refusing plain http:// for {host}: the API key would travel unencrypted. "
-            "Use https://, or http:// only for this computer (127.0.0.1, ::1, localhost)."
-        )
-    return raw.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True, slots=True)

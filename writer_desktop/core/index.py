@@ -123,11 +123,13 @@ class Index:
             return _summary(row) if row else None
         return None
 
-    def summaries(self) -> list[ConversationSummary]:
-        """All rows: pinned first, then the most recently updated."""
+    def summaries(self, limit: int | None = None) -> list[ConversationSummary]:
+        """All rows (or the first ``limit``): pinned first, then the most recently updated."""
         with self._guard():
             rows = self._conn.execute(
-                f"SELECT {_NAMES} FROM conversations ORDER BY pinned DESC, updated_ts DESC, id"
+                f"SELECT {_NAMES} FROM conversations ORDER BY pinned DESC, updated_ts DESC, id "
+                "LIMIT ?",
+                (-1 if limit is None else limit,),
             )
             return [_summary(row) for row in rows]
         return []

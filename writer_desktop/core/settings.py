@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .api import DEFAULT_BASE_URL, check_base_url
 from .atomic import atomic_write
+from .base_url import DEFAULT_BASE_URL, check_base_url
 
 log = logging.getLogger(__name__)
 

@@ -105,26 +105,36 @@ class ConversationStore:
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def open(self) -> ConversationStore:
-        """Create the folders (0700), lock, clean temp files, purge old trash, sync the index."""
+    def open(self, *, sync: bool = True) -> ConversationStore:
+        """Create the folders (0700), lock, open the index and (unless ``sync`` is false) sync.
+
+        ``sync=False`` is for a fast start: the listing cache is shown as it was, and
+        :meth:`sync` runs once the window is on screen.
+        """
         if self._index is not None:
             return self
         for folder in (self.root, self.conversations_dir, self.trash_dir, self.cache_dir):
             _make_private_dir(folder)
         self._lock.acquire()
         try:
-            clean_temp_files(self.conversations_dir)
             self._index = Index(self.cache_dir / INDEX_NAME, owner=str(self.root.resolve()))
-            try:
-                self.purge_trash()
-            except StorageError as exc:
-                log.warning("could not purge the trash: %s", exc)
-            self.refresh()
-            self.recover()
+            if sync:
+                self.sync()
         except BaseException:
             self.close()
             raise
         return self
+
+    def sync(self) -> None:
+        """Clean temp files, purge old trash, bring the index up to date with the folder, and
+        mark replies that were streaming when the app last stopped as interrupted."""
+        clean_temp_files(self.conversations_dir)
+        try:
+            self.purge_trash()
+        except StorageError as exc:
+            log.warning("could not purge the trash: %s", exc)
+        self.refresh()
+        self.recover()
 
     def close(self) -> None:
         if self._index is not None:
@@ -148,9 +158,9 @@ class ConversationStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def list(self) -> builtins.list[ConversationSummary]:
-        """Every conversation: pinned first, then the most recently updated."""
-        return self._idx.summaries()
+    def list(self, limit: int | None = None) -> builtins.list[ConversationSummary]:
+        """Every conversation (or the first ``limit``): pinned first, then the most recent."""
+        return self._idx.summaries(limit)
 
     def load(self, conv_id: str) -> Conversation:
         """Read one conversation; a ``streaming`` message nobody streams becomes ``interrupted``.

@@ -10,8 +10,8 @@ re-rendered. A finished reply keeps its parts; a replaced text (a retry) is rend
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCharFormat,
@@ -26,6 +26,9 @@ from .chat_document import refill
 from .chat_palette import ChatPalette
 from .render import footer_html, header_html, markdown_html
 from .tail_split import stable_end
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 COMMIT_MIN = 1000  # finished Markdown (characters) worth rendering once, apart from the tail
 

@@ -15,6 +15,7 @@ the user confirms (http, https, mailto).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -46,6 +47,9 @@ from .render import (
     message_html,
 )
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 FLUSH_MS = 33  # ≈ 30 renders per second at most
 
 
@@ -74,7 +78,7 @@ class ChatView(QTextBrowser):
         self.document().setUndoRedoEnabled(False)
         self.anchorClicked.connect(self._on_anchor)
         self._palette = chat_palette(self.palette())
-        self._md = make_markdown(self._palette)
+        self._md_cache: MarkdownIt | None = None  # made on the first render: see _md
         self._scale = 100
         self._conv_id: str | None = None
         self._messages: dict[str, Message] = {}
@@ -97,6 +101,14 @@ class ChatView(QTextBrowser):
             self, "Link not opened", text
         )
         self._ready = True
+
+    @property
+    def _md(self) -> MarkdownIt:
+        """The Markdown renderer, made on first use: importing it is left until after the
+        window's first paint (docs/performance.md)."""
+        if self._md_cache is None:
+            self._md_cache = make_markdown(self._palette)
+        return self._md_cache
 
     # -- links and actions --------------------------------------------------------------------
 
@@ -404,7 +416,7 @@ class ChatView(QTextBrowser):
         if palette == self._palette:
             return
         self._palette = palette
-        self._md = make_markdown(palette)
+        self._md_cache = None
         self._lazy.restyle()
 
     def _apply_scale(self) -> None:

@@ -162,3 +162,8 @@ class Composer(QWidget):
         model = self.models.itemText(index)
         if model:
             self.model_chosen.emit(model)
+
+
+def model_choices(models: Sequence[str], current: str) -> list[str]:
+    """The picker's entries: the known models, plus the conversation's own if it is missing."""
+    return [*models, current] if current and current not in models else list(models)

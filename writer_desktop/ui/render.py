@@ -15,21 +15,15 @@ import functools
 import re
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from pygments import highlight  # type: ignore[import-untyped]
-from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
-from pygments.lexer import Lexer  # type: ignore[import-untyped]
-from pygments.lexers import (  # type: ignore[import-untyped]
-    TextLexer,
-    get_all_lexers,
-    get_lexer_by_name,
-)
-from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+if TYPE_CHECKING:  # markdown-it and Pygments load on the first render, after the first paint
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+    from pygments.lexer import Lexer  # type: ignore[import-untyped]
 
 from writer_desktop.core.models import Message, Role, Status
 from writer_desktop.core.versions import version_position
@@ -70,6 +64,8 @@ def action_href(action: str, *args: str) -> str:
 
 @functools.cache
 def _builtin_aliases() -> frozenset[str]:
+    from pygments.lexers import get_all_lexers  # type: ignore[import-untyped]
+
     return frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
 
 
@@ -78,6 +74,9 @@ def _lexer(lang: str) -> Lexer:
     """The lexer for a fence's language. Only Pygments' own: looking up an unknown name in the
     plugins scans every installed package (~45 ms), and a streaming fence passes through many
     partial names ("p", "pyt", …)."""
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+
     if lang not in _builtin_aliases():
         return TextLexer()
     try:
@@ -92,6 +91,10 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
     Fenced code gets a "Copy" action link when the render ``env`` names a ``message_id``; the
     blocks are numbered from ``env["code_index"]``, which is left at the next number.
     """
+    from markdown_it import MarkdownIt
+    from pygments import highlight  # type: ignore[import-untyped]
+    from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
+
     formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
 
     def highlight_code(code: str, lang: str, _attrs: str) -> str:

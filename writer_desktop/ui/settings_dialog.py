@@ -33,15 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_desktop.core.api import check_base_url
+from writer_desktop.core.base_url import check_base_url
 from writer_desktop.core.errors import ConfigError
 from writer_desktop.core.secrets import KeyLookup, KeySource
 from writer_desktop.core.settings import Settings
 
 from .hotkey import HotkeyError
 from .hotkey_recorder import HotkeyGroup
-
-THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+from .theme import THEMES
 
 
 class SettingsDialog(QDialog):

@@ -1,0 +1,47 @@
+"""The API address: Writer's by default; plain http only to this computer, so a key never
+travels unencrypted. Kept apart from :mod:`.api` so that settings can check an address without
+loading the HTTP stack."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+DEFAULT_BASE_URL = "https://api.writer.com"
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def check_base_url(url: str) -> str:
+    """Return ``url`` normalised (no trailing slash) or raise :class:`ConfigError`.
+
+    ``https`` is always accepted; plain ``http`` only for loopback hosts, so a key is never sent
+    in clear text over a network.
+    """
+    raw = url.strip()
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"The API address {raw!r} is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"The API address {raw!r} must start with https://.")
+    if parts.username or parts.password:
+        raise ConfigError("The API address must not contain a user name or password.")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"Refusing plain http:// for {host}: the API key would travel unencrypted. "
+            "Use https://, or http:// only for this computer (127.0.0.1, ::1, localhost)."
+        )
+    return raw.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
