@@ -44,7 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli import run  # headless: export, import, search, list
 
         return run(args)
-    from .app import run_gui  # Qt is imported only once a window is really wanted
+    from .ui.pyside_imports import lighten_feature_check  # Qt is imported only now
+
+    lighten_feature_check()  # before the app's modules: see ui/pyside_imports.py
+    from .app import run_gui
 
     return run_gui(quick_text=args.show_quick)
 

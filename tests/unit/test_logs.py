@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from writer_desktop.core.logs import LOG_FILE, Redactor, configure, parse_level
+from writer_desktop.core.logs import LOG_FILE, Redactor, RotatingLog, configure, parse_level
 
 
 def test_level_from_environment() -> None:
@@ -36,3 +36,25 @@ def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:
     assert "sk-canary" not in text
     assert "abc.def-ghi" not in text
     assert text.count("[redacted]") >= 5
+
+
+def test_the_log_file_moves_aside_when_full(tmp_path: Path) -> None:
+    handler = RotatingLog(tmp_path / LOG_FILE, max_bytes=1000, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("test.rotation")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        for i in range(100):
+            log.warning("line %03d %s", i, "x" * 40)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [LOG_FILE, f"{LOG_FILE}.1", f"{LOG_FILE}.2"]  # older ones are dropped
+    assert "line 099" in (tmp_path / LOG_FILE).read_text()
+    for name in names:
+        assert (tmp_path / name).stat().st_size < 1000 + 100  # at most one line over
+    newest_backup = (tmp_path / f"{LOG_FILE}.1").read_text().splitlines()
+    current = (tmp_path / LOG_FILE).read_text().splitlines()
+    assert int(newest_backup[-1].split()[1]) + 1 == int(current[0].split()[1])  # nothing lost

@@ -8,7 +8,7 @@ in tracebacks, so an API key cannot reach a log even through a third-party libra
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -50,6 +50,50 @@ class RedactingFormatter(logging.Formatter):
         return self._redactor.scrub(super().format(record))
 
 
+class RotatingLog(logging.FileHandler):
+    """A log file that moves aside once it passes ``max_bytes``: ``NAME.1`` … ``NAME.<backups>``.
+
+    The standard library's RotatingFileHandler does the same, but importing ``logging.handlers``
+    (sockets, pickle, queues) costs ~10 ms before the window can be drawn.
+    """
+
+    def __init__(self, path: Path, *, max_bytes: int, backups: int) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.max_bytes = max_bytes
+        self.backups = backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._size() >= self.max_bytes:
+                self._rotate()
+        except OSError:
+            self.handleError(record)
+        super().emit(record)
+
+    def _size(self) -> int:
+        if self.stream is not None:
+            return self.stream.tell()
+        try:
+            return os.path.getsize(self.baseFilename)  # a file left by the previous run
+        except FileNotFoundError:
+            return 0
+
+    def _rotate(self) -> None:
+        self.acquire()
+        try:
+            self.close()  # the next record reopens a fresh file (delay=True)
+            base = self.baseFilename
+            for i in range(self.backups - 1, 0, -1):
+                if os.path.exists(f"{base}.{i}"):
+                    os.replace(f"{base}.{i}", f"{base}.{i + 1}")
+            if self.backups > 0:
+                os.replace(base, f"{base}.1")
+            else:
+                os.remove(base)
+        finally:
+            self.release()
+
+
 def parse_level(environ: Mapping[str, str]) -> int:
     name = environ.get(LEVEL_ENV, "INFO").strip().upper() or "INFO"
     level = logging.getLevelName(name)
@@ -63,10 +107,7 @@ def configure(
     fmt = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
     handlers: list[logging.Handler] = []
     if log_dir is not None:
-        file_handler = logging.handlers.RotatingFileHandler(
-            log_dir / LOG_FILE, maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
-        )
-        handlers.append(file_handler)
+        handlers.append(RotatingLog(log_dir / LOG_FILE, max_bytes=2 * 1024 * 1024, backups=3))
     if stderr:
         handlers.append(logging.StreamHandler())
     root = logging.getLogger()
