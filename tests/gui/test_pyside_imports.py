@@ -11,7 +11,7 @@ from writer_desktop.ui.pyside_imports import HOOK_MODULE, uses_pyside
 def test_same_answers_as_pyside_for_every_loaded_module() -> None:
     import PySide6.QtCore  # noqa: F401
 
-    original = sys.modules[HOOK_MODULE]._mod_uses_pyside  # type: ignore[attr-defined]
+    original = sys.modules[HOOK_MODULE]._mod_uses_pyside
     if original is uses_pyside:  # already replaced in this process: nothing to compare
         return
     modules = [m for m in list(sys.modules.values()) if getattr(m, "__file__", None)]
