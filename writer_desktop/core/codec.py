@@ -14,8 +14,9 @@ import math
 from datetime import datetime
 from typing import Any
 
+from writer_desktop.core import migrate, models
 from writer_desktop.core.errors import StorageError
-from writer_desktop.core.models import SCHEMA_VERSION, Conversation, Message
+from writer_desktop.core.models import Conversation, Message
 
 MAX_FILE_SIZE = 64 * 2**20
 _EPOCH = "1970-01-01T00:00:00.000Z"
@@ -46,6 +47,17 @@ def decode(raw: bytes, conv_id: str) -> Conversation:
 
     A file whose ``schema_version`` is newer than ours is never unreadable: if it does not parse
     as the current shape, what can be read (title, times, messages we understand) comes back.
+    An older one is upgraded in memory (``migrate``); ``MigrationFailed`` if that fails.
+    """
+    return decode_versioned(raw, conv_id)[0]
+
+
+def decode_versioned(raw: bytes, conv_id: str) -> tuple[Conversation, int]:
+    """As :func:`decode`, also returning the ``schema_version`` the file itself has.
+
+    A file older than ``SCHEMA_VERSION`` comes back upgraded (``migrate.upgrade``) with the
+    current version; the second value tells the store to keep a copy before rewriting it.
+    Raises ``Unreadable`` or ``migrate.MigrationFailed`` (the file must then be left alone).
     """
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
@@ -64,19 +76,27 @@ def decode(raw: bytes, conv_id: str) -> Conversation:
     except ValueError as exc:
         raise Unreadable(f"it is not valid JSON ({exc})") from None
     version = data.get("schema_version") if isinstance(data, dict) else None
-    newer = version if type(version) is int and version > SCHEMA_VERSION else None
+    newer = version if type(version) is int and version > models.SCHEMA_VERSION else None
+    older = type(version) is int and 1 <= version < models.SCHEMA_VERSION
+    if older:
+        data = migrate.upgrade(data)  # in memory only; MigrationFailed leaves the file alone
     try:
         conv = Conversation.from_dict(data)
     # Whatever from_dict trips over in a hand-edited file must not stop the other files loading.
     except Exception as exc:
+        if older:  # perhaps the step's fault: leave the file for a version that reads it
+            raise migrate.MigrationFailed(
+                f"after upgrading it from format version {version} it is not a valid "
+                f"conversation: {exc}"
+            ) from None
         if newer is None:
             raise Unreadable(f"it is not a valid conversation: {exc}") from None
-        return _salvage(data, conv_id, newer)
+        return _salvage(data, conv_id, newer), newer
     if conv.id != conv_id:
         if newer is None:
             raise Unreadable("its id does not match the file name")
         conv.id = conv_id
-    return conv
+    return conv, version if type(version) is int else conv.schema_version
 
 
 def _salvage(data: dict[str, Any], conv_id: str, version: int) -> Conversation:

@@ -37,9 +37,11 @@ from writer_desktop.core.atomic import (
     move_no_replace,
     storage_error,
 )
-from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, decode, encode
+from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, encode
+from writer_desktop.core.codec import decode_versioned as decode  # (conv, file's version)
 from writer_desktop.core.errors import ReadOnlyConversation, StorageError
 from writer_desktop.core.index import ConversationSummary, Index
+from writer_desktop.core.migrate import MigrationFailed
 from writer_desktop.core.models import Conversation, Status, walk_messages
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "ConversationStore",
     "ConversationSummary",
     "CorruptConversation",
+    "MigrationFailed",
     "StoreProblem",
 ]
 
@@ -56,6 +59,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "writer-desktop.lock"
 INDEX_NAME = "index.sqlite3"
+BACKUPS = "backups"  # byte copies of older-version files, kept before their first rewrite
 TRASH_DAYS = 30
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # fullmatch
 
@@ -102,6 +106,7 @@ class ConversationStore:
         self._lock = FileLock(root / LOCK_NAME)
         self._index: Index | None = None
         self._streaming: set[str] = set()
+        self._older: dict[str, int] = {}  # id → schema_version of a file read from an older one
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -234,6 +239,7 @@ class ConversationStore:
                 f"{self._max_size // 2**20} MiB."
             )
         self._require_open()
+        self._back_up_older(conv.id, path)
         atomic_write(path, data)
         try:
             st = path.stat()
@@ -343,7 +349,15 @@ class ConversationStore:
         try:
             if st.st_size > self._max_size or len(raw) > self._max_size:
                 raise Unreadable(f"it is larger than {self._max_size // 2**20} MiB")
-            conv = decode(raw, conv_id)
+            conv, version = decode(raw, conv_id)
+        except MigrationFailed as exc:
+            # Left exactly where and as it is: a later version may read it. Reported, not listed.
+            self.problems.append(StoreProblem(path, exc.reason))
+            self._update(remove=[conv_id])
+            raise MigrationFailed(
+                f"A conversation file ({path.name}) could not be upgraded to this version of "
+                f"Writer Desktop ({exc.reason}); it was left unchanged."
+            ) from exc
         except Unreadable as exc:
             moved = self._set_aside(path)
             self.problems.append(StoreProblem(path, exc.reason, moved))
@@ -351,7 +365,33 @@ class ConversationStore:
             raise CorruptConversation(
                 f"A conversation file could not be read ({exc.reason}); it was set aside."
             ) from None
+        if version < conv.schema_version:
+            self._older[conv_id] = version
         return conv, st.st_size, st.st_mtime_ns
+
+    def _back_up_older(self, conv_id: str, path: Path) -> None:
+        """Before the first rewrite of a file read from an older format version, keep a byte
+        copy as ``backups/<id>.v<version>-<time>.json`` (never replacing one). Raises
+        ``StorageError``, and then the file is not rewritten either."""
+        version = self._older.get(conv_id)
+        if version is None:
+            return
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raw = None  # deleted meanwhile: nothing old to keep
+        except OSError as exc:
+            raise storage_error(exc, f"keep a copy of {path.name} before upgrading it") from exc
+        if raw is not None:
+            folder = self.root / BACKUPS
+            _make_private_dir(folder)
+            base = f"{conv_id}.v{version}-{trash.stamp(self._clock())}"
+            target, n = folder / f"{base}.json", 1
+            while target.exists():
+                target, n = folder / f"{base}-{n}.json", n + 1
+            atomic_write(target, raw)
+            log.info("kept a copy of %s (format version %d) as %s", path.name, version, target)
+        del self._older[conv_id]
 
     def _set_aside(self, path: Path) -> Path | None:
         base = f"{path.name}.corrupt-{trash.stamp(self._clock())}"
