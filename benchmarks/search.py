@@ -21,6 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import Figure  # noqa: E402
+
 
 def words(text: str) -> list[str]:
     return text.split()
@@ -115,24 +121,20 @@ def build_corpus(folder: Path, count: int, messages: int, seed: int) -> None:
         (folder / f"{conv.id}.json").write_bytes(encode(conv))
 
 
-def main() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+def measure(count: int, messages: int, seed: int, repeat: int) -> dict[str, object]:
+    """Build a corpus and an index in a temporary folder; time every query ``repeat`` times."""
+    root = Path(__file__).resolve().parents[1]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     from writer_desktop.core.readonly import ReadOnlyStore
     from writer_desktop.core.search import SEARCH_NAME, SearchIndex
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--messages", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="search-bench-"))
     try:
         folder = base / "conversations"
         folder.mkdir()
         started = time.perf_counter()
-        build_corpus(folder, args.count, args.messages, args.seed)
+        build_corpus(folder, count, messages, seed)
         corpus_s = time.perf_counter() - started
         corpus_mb = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
         path = base / SEARCH_NAME
@@ -146,32 +148,62 @@ def main() -> None:
         with SearchIndex(path) as index:
             for query in QUERIES:
                 per_query = []
-                for _ in range(args.repeat):
+                for _ in range(repeat):
                     started = time.perf_counter()
                     hits = index.search(query)
                     per_query.append((time.perf_counter() - started) * 1000)
                 timings += per_query
                 worst.append((statistics.median(per_query), query, len(hits)))
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-        rows = [
-            ("conversations × messages", f"{args.count} × {args.messages}"),
-            ("corpus (JSON files)", f"{corpus_mb:.0f} MiB, written in {corpus_s:.1f} s"),
-            ("index build (sync from files)", f"{build_s:.1f} s"),
-            ("index size", f"{index_mb:.0f} MiB"),
-            ("queries × repeats", f"{len(QUERIES)} × {args.repeat}"),
-            ("median per query", f"{statistics.median(timings):.1f} ms"),
-            ("p95 per query", f"{p95:.1f} ms"),
-            ("slowest query (median)", "{1!r}: {0:.1f} ms".format(*max(worst))),
-        ]
-        width = max(len(label) for label, _ in rows)
-        for label, value in rows:
-            print(f"{label:<{width}}  {value}")
-        print("\nslowest five:")
-        for ms, query, count in sorted(worst, reverse=True)[:5]:
-            print(f"  {ms:7.1f} ms  {count:3d} hits  {query!r}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
+    timings.sort()
+    return {
+        "median": statistics.median(timings),
+        "p95": timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)],
+        "corpus_mb": corpus_mb, "corpus_s": corpus_s, "build_s": build_s,
+        "index_mb": index_mb, "queries": len(QUERIES), "worst": sorted(worst, reverse=True),
+    }  # fmt: skip
+
+
+def figures(runs: int = 5, count: int = 10_000, messages: int = 20) -> list[Figure]:
+    """Figure 5: median and p95 of every query × ``runs`` over ``count`` × ``messages``."""
+    m = measure(count, messages, seed=7, repeat=runs)
+    med, p95 = float(str(m["median"])), float(str(m["p95"]))
+    index_mb, build_s = float(str(m["index_mb"])), float(str(m["build_s"]))
+    where = f"{count:,} × {messages}, {m['queries']} queries × {runs}"
+    return [
+        Figure(5, "search: median per query", med, "ms", "≤ 50", med <= 50, where),
+        Figure(5, "search: p95 per query", p95, "ms", "≤ 150", p95 <= 150,
+               f"index {index_mb:.0f} MiB, built in {build_s:.0f} s"),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    m = measure(args.count, args.messages, args.seed, args.repeat)
+    worst = m["worst"]
+    assert isinstance(worst, list)
+    rows = [
+        ("conversations × messages", f"{args.count} × {args.messages}"),
+        ("corpus (JSON files)", f"{m['corpus_mb']:.0f} MiB, written in {m['corpus_s']:.1f} s"),
+        ("index build (sync from files)", f"{m['build_s']:.1f} s"),
+        ("index size", f"{m['index_mb']:.0f} MiB"),
+        ("queries × repeats", f"{m['queries']} × {args.repeat}"),
+        ("median per query", f"{m['median']:.1f} ms"),
+        ("p95 per query", f"{m['p95']:.1f} ms"),
+        ("slowest query (median)", "{1!r}: {0:.1f} ms".format(*worst[0])),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    print("\nslowest five:")
+    for ms, query, count in worst[:5]:
+        print(f"  {ms:7.1f} ms  {count:3d} hits  {query!r}")
 
 
 if __name__ == "__main__":

@@ -211,6 +211,10 @@ async def session(
         quick = QuickBridge(window.controller, QuickPrompt(), window)
         if hotkeys is not None:
             hotkeys.activated.connect(quick.show)
+            if trace is not None and trace.enabled:  # for benchmarks/hotkey.py
+                hotkeys.activated.connect(
+                    lambda: FirstPaint(quick.prompt, lambda: trace.mark("quick_paint"))
+                )
             # A shortcut taken by another program is said in words, never silently ignored.
             hotkeys.problem_changed.connect(lambda text: show_if_any(window, text))
             if hotkeys.mechanism and hotkeys.problem:

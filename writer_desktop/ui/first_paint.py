@@ -2,8 +2,9 @@
 
 ``WRITER_DESKTOP_TRACE_START=FILE`` makes the app append one line per start-up milestone to FILE:
 ``<name> <seconds since the epoch>`` (``first_paint``: the main window's first frame is drawn;
-``ready``: the event loop runs and the open conversation is shown). ``benchmarks/startup.py``
-reads it; a bare PySide6 window in the benchmark reports its first paint the same way.
+``ready``: the event loop runs and the open conversation is shown; ``quick_paint``: the quick
+prompt is drawn after the global shortcut). ``benchmarks/startup.py`` and ``benchmarks/hotkey.py``
+read it; a bare PySide6 window in the benchmark reports its first paint the same way.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class StartTrace:
 
     def __init__(self, path: str | None) -> None:
         self._path = Path(path) if path else None
+
+    @property
+    def enabled(self) -> bool:
+        return self._path is not None
 
     def mark(self, milestone: str) -> None:
         if self._path is None:
