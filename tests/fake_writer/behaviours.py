@@ -103,10 +103,14 @@ class Stall(StreamStyle):
 
 @dataclass
 class KeepAliveOnly(StreamStyle):
-    """Only ``: keep-alive`` comments every ``interval`` seconds for ``seconds``, then end."""
+    """Only ``: keep-alive`` comments every ``interval`` seconds for ``seconds``, then end.
+
+    With ``text``, that text streams first (no ``finish_reason``): a reply that hangs while the
+    server keeps the connection alive."""
 
     seconds: float
     interval: float = 1.0
+    text: str | None = None
 
 
 @dataclass

@@ -204,6 +204,8 @@ def _stream(
     resp = Response(200, [], "text/event-stream", rng=rng, label=label)
 
     if isinstance(behaviour, b.KeepAliveOnly):
+        if behaviour.text:
+            resp.ops.append(Send(b"".join(chat_events(enc, tokenize(behaviour.text), None))))
         count = max(1, int(behaviour.seconds / behaviour.interval))
         for i in range(count):
             resp.ops += [At(i * behaviour.interval), Send(enc.comment())]

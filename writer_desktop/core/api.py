@@ -13,12 +13,14 @@ the server sees the disconnect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import logging
+import math
 import random
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,17 +109,18 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
     ms = headers.get("retry-after-ms")
     if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError):
+            if math.isfinite(seconds := float(ms) / 1000):  # "inf", "nan", "1e999" mean nothing
+                return max(0.0, seconds)
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -298,34 +301,50 @@ class WriterClient:
         if delay is None or attempt >= self.retry.max_attempts:
             raise error
         status = error.status if isinstance(error, ApiError) else None
-        return RetryScheduled(attempt, self.retry.max_attempts, delay, error.user_message, status)
+        # The countdown shows the wait itself: Writer's description, without "asks to wait …".
+        reason = error.description if isinstance(error, ApiError) else error.user_message
+        return RetryScheduled(attempt, self.retry.max_attempts, delay, reason, status)
 
     async def _read_stream(self, response: httpx.Response) -> AsyncGenerator[StreamEvent, None]:
         decoder = SSEDecoder()
         parser = ChunkParser()
+        watchdog = _TextWatchdog(self.timeouts.idle)
+        chunks = response.aiter_raw()
         try:
-            async for raw in response.aiter_raw():
+            while not parser.done:
+                try:
+                    raw = await watchdog.next(chunks)
+                except StopAsyncIteration:
+                    for sse in decoder.flush():
+                        for delta in parser.feed(sse):
+                            yield delta
+                    break
                 for sse in decoder.decode(raw):
                     for delta in parser.feed(sse):
+                        watchdog.text_arrived()
                         yield delta
                     if parser.done:
                         break
-                if parser.done:
-                    break
-            else:
-                for sse in decoder.flush():
-                    for delta in parser.feed(sse):
-                        yield delta
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, TimeoutError) as exc:
             if parser.finish_reason is None:
-                message = (
-                    f"No data from Writer for {self.timeouts.idle:g} s; the reply was cut off."
-                    if isinstance(exc, httpx.TimeoutException)
-                    else "The connection was lost before the reply finished."
-                )
+                if not isinstance(exc, httpx.TimeoutException | TimeoutError):
+                    message = "The connection was lost before the reply finished."
+                elif watchdog.trickling:  # keep-alives (or empty chunks) but no text
+                    message = (
+                        f"Writer kept the connection open but sent no text for "
+                        f"{self.timeouts.idle:g} s; the reply was cut off."
+                    )
+                else:
+                    message = (
+                        f"No data from Writer for {self.timeouts.idle:g} s; the reply was cut off."
+                    )
                 raise StreamInterrupted(message, parser.text) from None
             log.info("connection closed uncleanly after finish_reason; reply is complete")
         finally:
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(httpx.HTTPError):
+                    await close()
             await response.aclose()
         finished = parser.finished()
         if finished is None:
@@ -333,6 +352,41 @@ class WriterClient:
                 "The reply ended before Writer said it was finished.", parser.text
             )
         yield finished
+
+
+class _TextWatchdog:
+    """The idle timeout on reply *text*, not on bytes.
+
+    httpx's read timeout restarts with every byte, so a server that sends only ``: keep-alive``
+    comments (or empty chunks) would hold a reply open forever. This allows ``idle`` seconds of
+    waiting on the network between two pieces of text (and before the first); time the consumer
+    spends between reads does not count.
+    """
+
+    def __init__(self, idle: float) -> None:
+        self.idle = idle
+        self.waited = 0.0
+        self.last_wait = 0.0
+
+    @property
+    def trickling(self) -> bool:
+        """Bytes kept coming (the last silence was short), only no text among them."""
+        return self.last_wait < self.idle / 2
+
+    def text_arrived(self) -> None:
+        self.waited = 0.0
+
+    async def next(self, chunks: AsyncIterator[bytes]) -> bytes:
+        """The next piece of the body; ``TimeoutError`` once the text budget is spent."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            async with asyncio.timeout(max(0.0, self.idle - self.waited)):
+                raw = await anext(chunks)
+        finally:
+            self.last_wait = loop.time() - start
+            self.waited += self.last_wait
+        return raw
 
 
 async def _read_limited(response: httpx.Response) -> bytes:

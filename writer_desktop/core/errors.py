@@ -29,6 +29,8 @@ Third-party exceptions (httpx, OSError, keyring) are translated where they are c
 
 from __future__ import annotations
 
+import math
+
 
 class WriterError(Exception):
     """Base of every error Writer Desktop reports.
@@ -78,6 +80,17 @@ class ApiError(WriterError):
         self.tpe = tpe
         self.key = key
         self.retry_after = retry_after
+
+    @property
+    def user_message(self) -> str:
+        """Writer's description; for a retryable error, also how long Writer asked us to wait
+        (shown when that wait was too long to sit through, or the retries ran out)."""
+        text = super().user_message
+        if self.retryable and self.retry_after is not None and self.retry_after >= 1:
+            stop = "" if text.endswith((".", "!", "?")) else "."
+            wait = human_duration(self.retry_after)
+            text = f"{text}{stop} Writer asks to wait {wait} before trying again."
+        return text
 
     def __repr__(self) -> str:
         return (
@@ -197,3 +210,22 @@ class SecretsError(WriterError):
     """The OS keyring could not be used (absent, locked, failing or hanging)."""
 
     kind = "keyring"
+
+
+def human_duration(seconds: float) -> str:
+    """A wait in words: ``45 seconds``, ``about 3 minutes``, ``about 12 days``, ``about 3 years``
+    (``more than a century`` for anything longer, or infinite)."""
+    s = max(0.0, seconds)
+    if not math.isfinite(s) or s >= 100 * 365.25 * 86400:
+        return "more than a century"
+    if s < 90:
+        n = max(1, round(s))
+        return f"{n} second{'s' if n != 1 else ''}"
+    for unit, size, limit in (
+        ("minutes", 60, 90 * 60),
+        ("hours", 3600, 36 * 3600),
+        ("days", 86400, 2 * 365 * 86400),
+    ):
+        if s < limit:
+            return f"about {round(s / size)} {unit}"
+    return f"about {round(s / (365.25 * 86400))} years"
