@@ -26,12 +26,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import Figure, median  # noqa: E402
+
+if TYPE_CHECKING:
+    from writer_desktop.core.paths import AppPaths
 
 BARE = """
 import os, sys, time
@@ -68,8 +72,10 @@ def build_home(home: Path, count: int, seed: int = 7) -> str:
     from writer_desktop.core.models import Conversation, Message, Role
 
     rng = random.Random(seed)
-    folder = home / "data" / "conversations"
-    folder.mkdir(parents=True)
+    paths = app_paths(home)
+    paths.ensure()
+    folder = paths.conversations
+    folder.mkdir(mode=0o700)
     reopen = ""
     for i in range(count):
         n = 40 if i == count // 2 else rng.randint(2, 8)
@@ -85,13 +91,17 @@ def build_home(home: Path, count: int, seed: int = 7) -> str:
         (folder / f"{conv.id}.json").write_bytes(encode(conv))
         if n == 40:
             reopen = conv.id
-    os.chmod(home / "data", 0o700)
-    os.chmod(folder, 0o700)
     return reopen
 
 
+def app_paths(home: Path) -> AppPaths:
+    from writer_desktop.core.paths import AppPaths
+
+    return AppPaths.from_env({"WRITER_DESKTOP_HOME": str(home)})
+
+
 def remember(home: Path, conv_id: str) -> None:
-    config = home / "config"
+    config = app_paths(home).config
     config.mkdir(parents=True, exist_ok=True)
     (config / "window.ini").write_text(f"[General]\nlast_conversation={conv_id}\n")
 

@@ -5,8 +5,9 @@ Start-up has two phases so that the window is on screen as early as a bare Qt wi
 storage core loaded — paths, logging, settings, QApplication, the single-instance check, the
 store (its listing cache as it was), the main window with the conversation list — and waits
 for the first frame. Only then is the rest imported (asyncio, the HTTP stack, the Markdown
-renderer, the keyring) and :func:`session` runs on the qasync event loop: the store is synced,
-then http client, key, controller. :func:`open_main_window` is what tests reuse.
+renderer, the keyring) and :func:`session` runs on the qasync event loop: http client, controller
+(the open conversation is shown, then the store is synced with the folder), key.
+:func:`open_main_window` is what tests reuse.
 """
 
 from __future__ import annotations
@@ -178,11 +179,6 @@ async def session(
     from .ui.search_ui import SearchUi
     from .ui.tray import Tray
 
-    try:
-        store.sync()  # the listing cache was shown as it was; now check it against the folder
-    except StorageError as exc:
-        problems = [*problems, exc.user_message]
-    problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
     hotkeys = HotkeyService(app) if desktop else None
     tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
     autostart = Autostart(gui_command()) if desktop else None
@@ -196,6 +192,7 @@ async def session(
         )  # fmt: skip
         if window is None:
             return 0
+        problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def on_closed() -> None:
@@ -268,6 +265,8 @@ async def open_main_window(
     The window comes first so that a slow or hanging keyring never leaves the user looking at
     nothing; the conversations are there to read while the key is looked up.
     """
+    import asyncio
+
     from .core.model_cache import CACHE_NAME, ModelCache
     from .ui.controller import Controller
     from .ui.key_dialog import KeyDialog, ask_for_key
@@ -285,6 +284,8 @@ async def open_main_window(
     controller.start(prefer=last if isinstance(last, str) else None)
     if trace is not None:
         trace.mark("ready")
+    await asyncio.sleep(0)  # let the conversation be drawn before the list is completed
+    controller.sync_store()  # the cache's list, checked against the folder
     window.closed.connect(lambda: remember_conversation(controller, state))
     window.composer.focus_editor()
     found = await keys.lookup_async()

@@ -167,6 +167,10 @@ class ConversationStore:
         """Every conversation (or the first ``limit``): pinned first, then the most recent."""
         return self._idx.summaries(limit)
 
+    def summary(self, conv_id: str) -> ConversationSummary | None:
+        """The listing cache's row for ``conv_id`` (None if it has none)."""
+        return self._idx.get(conv_id)
+
     def load(self, conv_id: str) -> Conversation:
         """Read one conversation; a ``streaming`` message nobody streams becomes ``interrupted``.
 
@@ -337,7 +341,11 @@ class ConversationStore:
         try:
             with path.open("rb") as f:
                 st = os.fstat(f.fileno())
-                raw = b"" if st.st_size > self._max_size else f.read(self._max_size + 1)
+                # Read the size it has, not up to the limit: read(n) allocates n bytes up
+                # front, which would be 64 MiB for every small file.
+                raw = b"" if st.st_size > self._max_size else f.read(st.st_size + 1)
+                if len(raw) > st.st_size:  # grew meanwhile (edited in place): read on
+                    raw += f.read(self._max_size + 1 - len(raw))
         except FileNotFoundError:
             self._update(remove=[conv_id])
             raise ConversationNotFound("This conversation no longer exists.") from None

@@ -128,15 +128,26 @@ class Controller(QObject):
         return self._settings
 
     def start(self, prefer: str | None = None) -> None:
-        """Publish the list and open ``prefer`` if it still exists, else the newest conversation
-        (or a new one). Needs no key."""
+        """Open ``prefer`` if the listing cache has it, else the newest conversation (or a new
+        one). Needs no key. :meth:`sync_store` completes the start: the whole list."""
+        if prefer is not None and self._store.summary(prefer) is not None:
+            self.open_conversation(prefer)  # the full list follows in sync_store()
+            return
         summaries = self._store.list()
         self.conversations_changed.emit(summaries)
-        ids = [s.id for s in summaries]
-        if ids:
-            self.open_conversation(prefer if prefer in ids else ids[0])
+        if summaries:
+            self.open_conversation(summaries[0].id)
         else:
             self.new_conversation()
+
+    def sync_store(self) -> None:
+        """Check the listing cache against the folder (files changed while the app was closed)
+        and publish the whole list; problems found are left in the store's list."""
+        try:
+            self._store.sync()
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+        self._publish_list()
 
     def use_key(self, key: str, info: KeyLookup) -> None:
         """The key to talk to Writer with (``info`` says where it lives); fetch the models."""
