@@ -130,6 +130,7 @@ def first_frame(
     window = MainWindow(state, settings, theme=theme)
     window.sidebar.set_conversations(store.list(FIRST_ROWS))
     window.chat.setPlaceholderText("")  # no "ask anything" flash before the conversation shows
+    window.composer.set_models([settings.default_model], settings.default_model)  # not blank
     painted = FirstPaint(window, lambda: trace.mark("first_paint"))
     window.show()
     if painted.wait():
