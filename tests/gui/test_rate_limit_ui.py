@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 
-from tests.fake_writer.behaviours import Error, RateLimit, Reply, http_date
+from tests.fake_writer.behaviours import Error, RateLimit, Reply, Stall, http_date
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import (
     last_message,
@@ -51,8 +51,8 @@ def gated(window: MainWindow) -> Gate:
 
 def countdown(window: MainWindow) -> str | None:
     """The countdown line shown in the chat view, if any."""
-    lines = [line for line in window.chat.toPlainText().splitlines() if "Retrying in" in line]
-    return lines[-1][lines[-1].index("Retrying in") :].strip() if lines else None
+    lines = [line for line in window.chat.toPlainText().splitlines() if "Retrying " in line]
+    return lines[-1][lines[-1].index("Retrying ") :].strip() if lines else None
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,8 @@ def test_real_wait_for_an_http_date_counts_down_to_the_reply(
             assert countdown(window) is None
 
     run_scenario(scenario())
-    numbers = [int(line.split("Retrying in ")[1].split(" s")[0]) for line in seen]
+    counting = [line for line in seen if line.startswith("Retrying in ")]
+    numbers = [int(line.split("Retrying in ")[1].split(" s")[0]) for line in counting]
     assert all(line.endswith("— Rate limited: Quota exceeded") for line in seen)
     assert len(numbers) >= 2  # it ticked
     assert numbers == sorted(numbers, reverse=True)
@@ -311,3 +312,33 @@ def test_401_update_key_opens_the_key_dialog_and_the_new_key_is_used(
             assert models[-1].headers["authorization"] == "Bearer test-key"
 
     run_scenario(scenario())
+
+
+def test_countdown_says_now_once_the_wait_is_over(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    """After the wait the retried request may take a while: the view says it is retrying now,
+    never 'Retrying in 0 s' for as long as that takes."""
+    fake.enqueue(RateLimit(retry_after="1"), Stall(after_bytes=0, seconds=30))
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path, real_sleep=True) as window:
+            await send(window, "Hi")
+
+            def now() -> bool:
+                if (line := countdown(window)) is not None and line not in seen:
+                    seen.append(line)
+                return line == "Retrying now — Rate limited: Quota exceeded"
+
+            await until(now, 4.0, "Retrying now")
+            await until(lambda: len(fake.chat_requests) == 2, what="the retry")
+            await asyncio.sleep(1.2)  # a tick later it still says "now"
+            assert countdown(window) == "Retrying now — Rate limited: Quota exceeded"
+            QTest.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
+            await reply_done(window, 2.0)
+            assert countdown(window) is None
+
+    run_scenario(scenario())
+    assert seen[0] == "Retrying in 1 s — Rate limited: Quota exceeded"
+    assert not any("in 0 s" in line for line in seen)

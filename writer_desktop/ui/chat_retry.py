@@ -37,11 +37,15 @@ class RetryCountdown:
         if self._state is None or self._state[0] != message_id:
             return None
         _, deadline, reason = self._state
-        seconds = max(0, round(deadline - time.monotonic()))
+        seconds = round(deadline - time.monotonic())
+        if seconds <= 0:  # the wait is over; the next attempt may take a while to answer
+            return f"Retrying now — {reason}"
         return f"Retrying in {seconds} s — {reason}"
 
     def _tick(self) -> None:
         if self._state is None:
             self._timer.stop()
-        else:
-            self._on_tick(self._state[0])
+            return
+        if self._state[1] <= time.monotonic():  # "now" needs no more ticks
+            self._timer.stop()
+        self._on_tick(self._state[0])
