@@ -62,11 +62,15 @@ class Tokens(StreamStyle):
 
 @dataclass
 class Trickle(StreamStyle):
-    """A paced stream (``text``, ``n`` tokens or the echo), a token per ``delay_per_token`` s."""
+    """A paced stream (``text``, ``n`` tokens or the echo), a token per ``delay_per_token`` s.
+
+    ``whole_events``: write each event in one piece, as a real server does, instead of splitting
+    it at random bytes (for benchmarks: the splits cost the client a read per few bytes)."""
 
     text: str | None = None
     n: int | None = None
     delay_per_token: float = 0.001
+    whole_events: bool = False
 
 
 @dataclass

@@ -48,6 +48,11 @@ def _dispatch(command: str, args: list[str]) -> b.Behaviour | None:
         case "slow":
             tps = _float(args, 0, 20.0)
             return b.Trickle(n=_int(args, 1, 200), delay_per_token=1.0 / max(tps, 0.001))
+        case "pace":  # like /slow, but each event in one write, as a real server sends it
+            tps = _float(args, 0, 1000.0)
+            return b.Trickle(
+                n=_int(args, 1, 10_000), delay_per_token=1.0 / max(tps, 0.001), whole_events=True
+            )
         case "error":
             return b.Error(_int(args, 0, 500))
         case "guardrail":

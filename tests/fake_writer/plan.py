@@ -229,6 +229,8 @@ def _stream(
         delay = behaviour.delay_per_token
         for i, event in enumerate(events):
             resp.ops += [At(i * delay), Send(event)]
+        if behaviour.whole_events:
+            resp.rng = None
     elif isinstance(behaviour, b.CutAfter | b.Stall):
         resp.ops = _disrupt(b"".join(events), behaviour, chunked=True)
     else:

@@ -179,6 +179,7 @@ HELP_REPLY = """\
 
 - `/tokens N` — stream N tokens
 - `/slow TPS [N]` — trickle N tokens (default 200) at TPS tokens per second
+- `/pace TPS [N]` — N tokens (default 10000) at TPS per second, each event in one write
 - `/error CODE` — answer with Writer's error body (400 401 403 404 408 409 413 422 429 500 503 504)
 - `/guardrail` — 400 `fail.guardrail.blocked`
 - `/ratelimit [SECONDS]` — 429 with `Retry-After`

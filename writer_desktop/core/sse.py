@@ -55,43 +55,39 @@ class SSEDecoder:
         return bool(self._partial or self._data or self._event)
 
     def _feed_text(self, text: str) -> list[ServerSentEvent]:
-        if not text:
-            return []
         if self._skip_lf:
             self._skip_lf = False
-            if text[0] == "\n":
+            if text[:1] == "\n":
                 text = text[1:]
+        if not text:
+            return []
+        if "\r" in text:  # one line ending from here on; a final "\r" may own the next "\n"
+            self._skip_lf = text[-1] == "\r"
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        if len(lines) == 1:
+            self._partial += text
+            return []
+        if self._partial:
+            lines[0] = self._partial + lines[0]
+        self._partial = lines.pop()  # the unfinished last line ("" after a line ending)
         events: list[ServerSentEvent] = []
-        start = 0
-        length = len(text)
-        while start < length:
-            cr = text.find("\r", start)
-            lf = text.find("\n", start)
-            if cr == -1 and lf == -1:
-                self._partial += text[start:]
-                break
-            if cr == -1 or (lf != -1 and lf < cr):
-                end, nxt = lf, lf + 1
-            else:
-                end, nxt = cr, cr + 1
-                if nxt < length:
-                    if text[nxt] == "\n":
-                        nxt += 1
-                else:
-                    self._skip_lf = True
-            line = self._partial + text[start:end] if self._partial else text[start:end]
-            self._partial = ""
-            event = self._process_line(line)
-            if event is not None:
-                events.append(event)
-            start = nxt
+        for line in lines:
+            if line.startswith("data:"):  # the common case, inline
+                value = line[5:]
+                self._data.append(value[1:] if value[:1] == " " else value)
+            elif line:
+                self._process_line(line)
+            elif self._data:
+                events.append(self._dispatch())
+            else:  # an event without data is dropped
+                self._event = ""
         return events
 
-    def _process_line(self, line: str) -> ServerSentEvent | None:
-        if not line:
-            return self._dispatch()
+    def _process_line(self, line: str) -> None:
+        """A non-blank line: a comment or a field."""
         if line[0] == ":":
-            return None
+            return
         name, sep, value = line.partition(":")
         if sep and value.startswith(" "):
             value = value[1:]
@@ -104,17 +100,14 @@ class SSEDecoder:
                 self._id = value
         elif name == "retry" and value.isdigit():
             self._retry = int(value)
-        return None
 
-    def _dispatch(self) -> ServerSentEvent | None:
-        if not self._data:
-            self._event = ""
-            return None
+    def _dispatch(self) -> ServerSentEvent:
+        data = self._data
         event = ServerSentEvent(
-            data="\n".join(self._data),
-            event=self._event or "message",
-            id=self._id,
-            retry=self._retry,
+            data[0] if len(data) == 1 else "\n".join(data),
+            self._event or "message",
+            self._id,
+            self._retry,
         )
         self._reset_event()
         return event

@@ -99,6 +99,22 @@ def _usage(data: Any) -> Usage | None:
         return None
 
 
+_raw_decode = json.JSONDecoder().raw_decode
+_JSON_SPACE = " \t\n\r"
+
+
+def _loads(data: str) -> Any:
+    """``json.loads``, a little faster for the common case (a chunk per delta adds up): no
+    leading whitespace. Raises ``ValueError`` as ``json.loads`` does."""
+    try:
+        value, end = _raw_decode(data)
+    except ValueError:
+        return json.loads(data)  # leading whitespace, or the error in json.loads's words
+    if end != len(data) and data[end:].strip(_JSON_SPACE):
+        raise ValueError("extra data after the JSON value")
+    return value
+
+
 class ChunkParser:
     """Turns the SSE events of one reply into :data:`StreamEvent` values.
 
@@ -123,12 +139,12 @@ class ChunkParser:
         data = event.data
         if event.event == "error":
             self._fail(data)
-        if data.strip() == "[DONE]":
-            self.done = True
-            return []
         try:
-            chunk = json.loads(data)
+            chunk = _loads(data)
         except (ValueError, RecursionError):
+            if data.strip() == "[DONE]":
+                self.done = True
+                return []
             raise StreamFailed(
                 "The reply stream contained data that is not valid JSON.", self.text
             ) from None
@@ -139,9 +155,10 @@ class ChunkParser:
             if any(k in chunk for k in ("tpe", "errors", "error")):
                 self._fail(data)
             raise StreamFailed("The reply stream contained a chunk without choices.", self.text)
-        usage = _usage(chunk.get("usage"))
-        if usage is not None:
-            self.usage = usage
+        if chunk.get("usage") is not None:
+            usage = _usage(chunk["usage"])
+            if usage is not None:
+                self.usage = usage
         deltas: list[TextDelta] = []
         for choice in choices:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:

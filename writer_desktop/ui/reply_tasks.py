@@ -3,6 +3,7 @@
 Starting a reply where one is running cancels that one and lets it save (as ``stopped``) before the
 new one streams. The text received so far is kept per reply, because the core copies deltas into
 the message only when it saves (about once a second) and a view opened mid-stream needs all of it.
+Deltas that arrive together (in one network read) are reported as one.
 """
 
 from __future__ import annotations
@@ -79,11 +80,27 @@ class ReplyTasks:
         self, conv: Conversation, reply: Message, previous: asyncio.Task[Message] | None
     ) -> Message:
         streamed = self._streamed[reply.id] = [reply.content]
+        pending: list[str] = []  # deltas not yet reported: see deliver
+        loop = asyncio.get_running_loop()
+
+        def deliver() -> None:
+            """Report the pending deltas as one. A fast stream brings hundreds of deltas in one
+            network read, all parsed before the loop runs again; a signal and a view update per
+            delta would cost more than reading them."""
+            if pending:
+                text = "".join(pending)
+                pending.clear()
+                streamed.append(text)  # text_so_far is what views were told, no more
+                self._on_event(conv, reply, TextDelta(text))
 
         def notify(event: ReplyEvent) -> None:
             if isinstance(event, TextDelta):
-                streamed.append(event.text)
-            self._on_event(conv, reply, event)
+                if not pending:
+                    loop.call_soon(deliver)
+                pending.append(event.text)
+            else:
+                deliver()
+                self._on_event(conv, reply, event)
 
         try:
             if previous is not None:  # let the stopped reply finish saving before this starts
@@ -99,6 +116,7 @@ class ReplyTasks:
                     log.warning("could not save stopped reply: %s", exc)
             raise
         finally:
+            deliver()
             self._streamed.pop(reply.id, None)
             last = self._tasks.get(conv.id) is asyncio.current_task()
             if last:
