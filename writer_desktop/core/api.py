@@ -313,6 +313,7 @@ class WriterClient:
         try:
             loop = asyncio.get_running_loop()
             woke = -_GATHER  # when a read last had to wait for the network
+            since = 0  # bytes read since then
             pause = 0.0
             while not parser.done:
                 if pause > 0:  # text trickles in: let some gather, then read it in one go
@@ -325,11 +326,13 @@ class WriterClient:
                         for delta in parser.feed(sse):
                             yield delta
                     break
-                if watchdog.last_wait > _WAITED:
+                since += len(raw)
+                if watchdog.last_wait > _WAITED:  # this read had to wait for the network
                     now = loop.time()
-                    pause = woke + _GATHER - now  # > 0: the second wait within _GATHER
-                    if pause <= 0:
-                        woke = now
+                    if now - woke >= _GATHER or since > _TRICKLE * (now - woke):
+                        woke, since = now, 0
+                    else:  # the second wait within _GATHER, and little came: a trickle
+                        pause = woke + _GATHER - now
                 for sse in decoder.decode(raw):
                     for delta in parser.feed(sse):
                         watchdog.text_arrived()
@@ -352,6 +355,7 @@ class WriterClient:
                 raise StreamInterrupted(message, parser.text) from None
             log.info("connection closed uncleanly after finish_reason; reply is complete")
         finally:
+            watchdog.close()
             close = getattr(chunks, "aclose", None)
             if close is not None:
                 with contextlib.suppress(httpx.HTTPError):
@@ -366,6 +370,7 @@ class WriterClient:
 
 
 _WAITED = 0.0003  # a read that took longer waited for the network (buffered data takes µs)
+_TRICKLE = 640_000  # bytes/s: slower is a trickle (~1,500 of Writer's ~400-byte events a second)
 _GATHER = 0.025
 """While a reply trickles in, wake up for the network at most about once per this many seconds
 and read what gathered meanwhile in one go. A wake-up costs far more than parsing what it brings:
@@ -386,6 +391,13 @@ class _TextWatchdog:
         self.idle = idle
         self.waited = 0.0
         self.last_wait = 0.0
+        # One timer per reply, not one per read: at 1,000 events/s a timeout per read is a
+        # thousand timers a second, and under qasync a cancelled one stays registered with Qt
+        # until it would have fired. The deadline only moves later, so the timer re-arms itself.
+        self._deadline: float | None = None  # while a read waits: when the budget runs out
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._expired = False
 
     @property
     def trickling(self) -> bool:
@@ -399,13 +411,37 @@ class _TextWatchdog:
         """The next piece of the body; ``TimeoutError`` once the text budget is spent."""
         loop = asyncio.get_running_loop()
         start = loop.time()
+        self._deadline = start + max(0.0, self.idle - self.waited)
+        self._task = asyncio.current_task()
+        if self._timer is None:
+            self._timer = loop.call_at(self._deadline, self._check)
         try:
-            async with asyncio.timeout(max(0.0, self.idle - self.waited)):
-                raw = await anext(chunks)
+            raw = await anext(chunks)
+        except asyncio.CancelledError:  # by _check (then a timeout), or by someone else
+            if self._expired and self._task is not None and self._task.uncancel() == 0:
+                raise TimeoutError from None
+            raise
         finally:
+            self._deadline = None
             self.last_wait = loop.time() - start
             self.waited += self.last_wait
         return raw
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._deadline is None or self._task is None:
+            return  # not waiting now: the next read arms the timer again
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._deadline:
+            self._expired = True
+            self._task.cancel()
+        else:
+            self._timer = loop.call_at(self._deadline, self._check)
 
 
 async def _read_limited(response: httpx.Response) -> bytes:
