@@ -23,7 +23,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from . import APP_AUTHOR, APP_NAME
-from .core import logs
+from .core import crash, logs
 from .core.errors import AlreadyLocked, ConfigError, StorageError
 from .core.paths import AppPaths
 from .core.settings import Settings, SettingsFile, effective_base_url
@@ -57,6 +57,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     paths.ensure()
     redactor = logs.Redactor()
     logs.configure(paths.logs, environ, redactor)
+    reporter = crash.install(paths.logs, redactor)  # unhandled errors: scrubbed reports
     settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
 
@@ -73,8 +74,6 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     if send_to_running(instance.name, request):
         log.info("Writer Desktop is already running: handed the request to it")
         return 0
-    if not instance.listen():
-        log.warning("could not listen on %s; later launches will not find this one", instance.name)
     try:
         base_url = effective_base_url(settings, environ)
     except ConfigError as exc:
@@ -86,12 +85,17 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     except AlreadyLocked as exc:
         # Another copy holds the data folder; it may still be starting (two launches at once).
         if _hand_over(instance.name, request):
+            log.info("Writer Desktop is already running (it holds the data folder): handed over")
             return 0
         QMessageBox.critical(None, APP_NAME, exc.user_message)
         return 1
     except StorageError as exc:
         QMessageBox.critical(None, APP_NAME, exc.user_message)
         return 1
+    # Listen only once the data folder is ours: of two launches at once, the one that will
+    # run is the one later launches find (the other hands over to it, see _hand_over).
+    if not instance.listen():
+        log.warning("could not listen on %s; later launches will not find this one", instance.name)
     try:
         state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         theme = ThemeSwitcher(app)
@@ -105,11 +109,13 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
                 app, store, settings, base_url, KeyStore(), redactor, state, settings_file.problems,
                 settings_file=settings_file, theme=theme, instance=instance,
                 desktop=True, quick_text=quick_text, window=window, trace=trace,
+                reporter=reporter,
             )
         )  # fmt: skip
     finally:
         instance.close()
         store.close()
+        reporter.uninstall()
 
 
 FIRST_ROWS = 200  # sidebar rows listed before the first paint; the full list follows at once
@@ -157,6 +163,7 @@ async def session(
     quick_text: str | None = None,
     window: MainWindow | None = None,
     trace: StartTrace | None = None,
+    reporter: crash.CrashReporter | None = None,
 ) -> int:
     """Everything that needs the event loop; returns when the main window has closed.
 
@@ -173,6 +180,7 @@ async def session(
     from .core.readonly import ReadOnlyStore
     from .core.search import SEARCH_NAME
     from .core.search_service import SearchService
+    from .ui.crash_notice import CrashNotice
     from .ui.hotkey_service import HotkeyService
     from .ui.launcher import gui_command
     from .ui.quick_bridge import QuickBridge
@@ -180,6 +188,8 @@ async def session(
     from .ui.search_ui import SearchUi
     from .ui.tray import Tray
 
+    if reporter is not None:
+        reporter.watch_loop(asyncio.get_running_loop())
     hotkeys = HotkeyService(app) if desktop else None
     tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
     autostart = Autostart(gui_command()) if desktop else None
@@ -194,6 +204,10 @@ async def session(
         if window is None:
             return 0
         problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
+        if reporter is not None:
+            notice = CrashNotice(window)
+            notice.reported.connect(window.show_problem)
+            reporter.on_crash = notice
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def on_closed() -> None:
@@ -240,6 +254,8 @@ async def session(
                 hotkeys.close()
             await window.controller.shutdown()
             search.close()
+            if reporter is not None:
+                reporter.on_crash = None  # the window is going away
     return 0
 
 

@@ -36,14 +36,6 @@ def wait_until(predicate: Callable[[], object], seconds: float) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="race in app.run_gui (about 1 launch pair in 4 here): both launches probe the socket, "
-    "find nobody and listen, and the later listen renames its socket over the earlier one's. If "
-    "the lock went to the earlier one, the later one hands over to its own socket, gives up after "
-    "3 s and shows a modal 'already running' box forever, while the winner is unreachable. Fix: "
-    "listen only after store.open() has taken the lock.",
-)
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_two_simultaneous_launches_leave_one_running(
     fake: FakeWriter, tmp_path: Path, round_: int

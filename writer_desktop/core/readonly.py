@@ -85,13 +85,17 @@ class ReadOnlyStore:
         path = self.conversations_dir / f"{conv_id}.json"
         try:
             with path.open("rb") as f:
-                raw = f.read(self._max_size + 1)
+                # f.read(n) reserves n bytes up front: read the file's size, not the limit.
+                size = os.fstat(f.fileno()).st_size
+                raw = b"" if size > self._max_size else f.read(size + 1)
+                if len(raw) > size:  # grew meanwhile (edited in place): read on
+                    raw += f.read(self._max_size + 1 - len(raw))
         except FileNotFoundError:
             raise ConversationNotFound("This conversation no longer exists.") from None
         except OSError as exc:
             raise storage_error(exc, f"read {path.name}") from exc
         try:
-            if len(raw) > self._max_size:
+            if size > self._max_size or len(raw) > self._max_size:
                 raise Unreadable(f"it is larger than {self._max_size // 2**20} MiB")
             return decode(raw, conv_id)
         except Unreadable as exc:
