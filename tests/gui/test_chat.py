@@ -23,6 +23,7 @@ from tests.gui.harness import (
     until,
 )
 from writer_desktop.core.errors import DiskFull
+from writer_desktop.core.models import Conversation, Role, Status
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.controller import FALLBACK_MODELS
 from writer_desktop.ui.render import ERROR_BG
@@ -308,5 +309,36 @@ def test_offline_start_uses_the_last_known_model_list(
                 "palmyra-x5",
                 "palmyra-x6-preview",
             ]
+
+    run_scenario(scenario())
+
+
+def test_a_reply_whose_last_save_failed_is_saved_once_space_is_back(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.enqueue(Reply(text="Worth keeping."))
+    real_save = store.save
+    full = {"on": True}
+
+    def save(conv: Conversation) -> None:
+        done = any(m.status is Status.COMPLETE for m in conv.messages if m.role is Role.ASSISTANT)
+        if done and full["on"]:  # the disk fills up just as the reply ends
+            raise DiskFull("Could not save: the disk is full.")
+        real_save(conv)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            monkeypatch.setattr(store, "save", save)
+            await send(window, "Keep this")
+            await reply_done(window)
+            conv_id = window.controller.current_id
+            assert conv_id is not None
+            assert "retrying" in window.statusBar().currentMessage()
+            assert saved(store, conv_id)["messages"][-1]["status"] != "complete"
+            full["on"] = False
+            await until(lambda: saved(store, conv_id)["messages"][-1]["status"] == "complete",
+                        seconds=10, what="the background save")  # fmt: skip
+            assert saved(store, conv_id)["messages"][-1]["content"] == "Worth keeping."
+            assert window.statusBar().currentMessage() == "Saved."
 
     run_scenario(scenario())

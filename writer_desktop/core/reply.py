@@ -200,3 +200,24 @@ async def stream_reply(
         if reply.status is not Status.COMPLETE:
             log.info("reply %s ended %s (%s)", reply.id, reply.status.value, reply.error_kind)
     return reply
+
+
+async def save_until_saved(
+    store: ConversationSaver,
+    conv: Conversation,
+    notify: Callable[[ReplyEvent], None],
+    *,
+    interval: float = 2.0,
+) -> None:
+    """After a reply's last save failed (disk full), try again every ``interval`` seconds until
+    it works, then ``notify(Saved())``. The caller runs it as a background task; cancelling it
+    (the app quitting) leaves the conversation as it is in memory."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            store.save(conv)
+        except StorageError as exc:
+            log.info("conversation %s still not saved: %s", conv.id, exc)
+            continue
+        notify(Saved())
+        return

@@ -26,7 +26,7 @@ from writer_desktop.core.export import Format, export_to_file, export_to_folder
 from writer_desktop.core.importer import ImportReport, Outcome, import_files
 from writer_desktop.core.model_cache import ModelCache
 from writer_desktop.core.models import Conversation, Message, Params, Role, Status
-from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed
+from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, save_until_saved
 from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
 from writer_desktop.core.store import ConversationStore
@@ -100,6 +100,8 @@ class Controller(QObject):
         self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
         self._current: Conversation | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._unsaved: set[str] = set()  # conversations whose last save failed
+        self._saving: set[str] = set()  # … being saved again in the background
         self._model_cache = model_cache
         cached = model_cache.load() if model_cache is not None else None
         self.models: list[str] = cached or list(FALLBACK_MODELS)
@@ -549,11 +551,26 @@ class Controller(QObject):
         elif isinstance(event, RetryScheduled):
             self.retry_scheduled.emit(conv.id, event.delay, retry_reason(event))
         elif isinstance(event, SaveFailed):
+            self._unsaved.add(conv.id)
             self.notice.emit(f"{event.error.user_message} Your reply is kept; retrying.")
         elif isinstance(event, Saved):
+            self._unsaved.discard(conv.id)
             self.notice.emit("Saved.")
 
     def _on_reply_end(self, conv: Conversation, reply: Message, idle: bool) -> None:
+        if conv.id in self._unsaved and conv.id not in self._saving:
+            # The last save failed too (the disk is still full): keep trying in the background.
+            self._saving.add(conv.id)
+
+            async def keep_saving() -> None:
+                try:
+                    await save_until_saved(
+                        self._store, conv, lambda e: self._on_reply_event(conv, reply, e)
+                    )
+                finally:
+                    self._saving.discard(conv.id)
+
+            self.spawn(keep_saving())
         if idle:
             self.busy_changed.emit(conv.id, False)
         self.message_changed.emit(conv.id, copy.deepcopy(reply))
