@@ -137,6 +137,7 @@ def first_frame(
     window.sidebar.set_conversations(store.list(FIRST_ROWS))
     window.chat.setPlaceholderText("")  # no "ask anything" flash before the conversation shows
     window.composer.set_models([settings.default_model], settings.default_model)  # not blank
+    window.composer.focus_editor()  # typing starts at once; Enter waits for the key (set_ready)
     painted = FirstPaint(window, lambda: trace.mark("first_paint"))
     window.show()
     if painted.wait():
@@ -322,6 +323,7 @@ async def open_main_window(
     window.key_replacement_requested.connect(
         lambda: controller.spawn(replace_key(window, keys, client, redactor))
     )
+    window.set_ready()  # sends a message typed while the app was starting
     window.composer.focus_editor()
     return window
 

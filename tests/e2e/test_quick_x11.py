@@ -63,13 +63,21 @@ def app_env(display: str, fake: FakeWriter, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def running_app(app_env: dict[str, str], display: str) -> Iterator[subprocess.Popen[str]]:
+def running_app(
+    app_env: dict[str, str], display: str, fake: FakeWriter
+) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "writer_desktop"], cwd=ROOT, env=app_env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         wait_for_window(display, MAIN_TITLE)
+        # The window is drawn before the rest of the app loads (docs/performance.md); the
+        # shortcut is grabbed a moment later, before the model list is asked for.
+        deadline = time.monotonic() + 20
+        while not any(r.path.endswith("/models") for r in fake.requests):
+            assert time.monotonic() < deadline, "the app never asked for the model list"
+            time.sleep(0.02)
         yield proc
     finally:
         proc.terminate()

@@ -6,12 +6,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+import httpx
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from writer_desktop.app import FIRST_ROWS, first_frame
+from tests.fake_writer.behaviours import Reply
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import KEY, make_client, run_scenario, until
+from writer_desktop.app import FIRST_ROWS, first_frame, open_main_window
+from writer_desktop.core.logs import Redactor
 from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.core.secrets import KeyStore
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.first_paint import StartTrace
@@ -63,3 +70,36 @@ def test_first_frame_lists_conversations_from_the_cache_and_reports_its_paint(
 def test_a_trace_needs_no_file() -> None:
     StartTrace(None).mark("first_paint")  # nothing to write to: nothing happens
     StartTrace("/nonexistent/folder/trace").mark("first_paint")  # an unwritable trace is ignored
+
+
+def test_a_message_sent_before_the_app_is_ready_is_sent_once_it_is(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, qapp: QApplication
+) -> None:
+    """Typing and pressing Enter right after the window appears: nothing is lost or ignored."""
+    fake.enqueue(Reply(text="Here already."))
+    state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+    async def scenario() -> None:
+        window = first_frame(store, Settings(), state, ThemeSwitcher(qapp), StartTrace(None))
+        QTest.keyClicks(window.composer.editor, "typed at once")
+        QTest.keyClick(window.composer.editor, Qt.Key.Key_Return)
+        assert "will be sent in a moment" in window.statusBar().currentMessage()
+        assert window.composer.editor.toPlainText() == "typed at once"  # kept meanwhile
+        async with httpx.AsyncClient() as http:
+            keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+            shown = await open_main_window(
+                store, make_client(http, fake.base_url), keys, Settings(), Redactor(), state,
+                window=window,
+            )  # fmt: skip
+            assert shown is window
+            try:
+                await until(lambda: "Here already." in window.chat.toPlainText(), what="reply")
+                assert [r.json["messages"][-1]["content"] for r in fake.chat_requests] == [
+                    "typed at once"
+                ]
+                assert window.composer.editor.toPlainText() == ""
+            finally:
+                window.close()
+                await window.controller.shutdown()
+
+    run_scenario(scenario())

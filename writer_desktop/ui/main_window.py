@@ -107,6 +107,11 @@ class MainWindow(QMainWindow):
         self._apply_appearance(settings)
         self.resize(1000, 700)
         self._restore_state()
+        # Enter pressed before the app is ready (the controller attached and the key known) is
+        # kept and acted on once it is: typing right after the window appears must not be lost.
+        self._ready = False
+        self._pending_send: str | None = None
+        self.composer.submitted.connect(self._submit)
 
     def attach(
         self,
@@ -189,7 +194,6 @@ class MainWindow(QMainWindow):
         self.sidebar.export_requested.connect(self.export_conversation)
         self.sidebar.export_many_requested.connect(self.export_conversations)
         self.theme_actions.triggered.connect(self._on_theme_chosen)
-        self.composer.submitted.connect(c.send)
         self.composer.stop_requested.connect(c.stop)
         self.composer.model_chosen.connect(c.set_model)
         self.chat.retry_requested.connect(c.retry)
@@ -226,6 +230,20 @@ class MainWindow(QMainWindow):
         c.notice.connect(self.show_notice)
         c.problem.connect(self.show_problem)
         c.settings_changed.connect(self._apply_settings)
+
+    def set_ready(self) -> None:
+        """The key is known: send what was submitted while the app was starting, if anything."""
+        self._ready = True
+        pending, self._pending_send = self._pending_send, None
+        if pending is not None:
+            self.controller.send(pending)
+
+    def _submit(self, text: str) -> None:
+        if self._ready:
+            self.controller.send(text)
+        elif text.strip():
+            self._pending_send = text
+            self.show_notice("Starting… your message will be sent in a moment.")
 
     # -- controller → widgets -----------------------------------------------------------------
 
