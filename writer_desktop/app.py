@@ -321,7 +321,7 @@ async def open_main_window(
     redactor.add(key)
     controller.use_key(key, found)
     window.key_replacement_requested.connect(
-        lambda: controller.spawn(replace_key(window, keys, client, redactor))
+        lambda failed: controller.spawn(replace_key(window, keys, client, redactor, failed))
     )
     window.set_ready()  # sends a message typed while the app was starting
     window.composer.focus_editor()
@@ -329,9 +329,15 @@ async def open_main_window(
 
 
 async def replace_key(
-    window: MainWindow, keys: KeyStore, client: WriterClient, redactor: logs.Redactor
+    window: MainWindow,
+    keys: KeyStore,
+    client: WriterClient,
+    redactor: logs.Redactor,
+    failed_reply: str = "",
 ) -> None:
-    """Settings ▸ Replace key: the same checks as the first run; Cancel keeps the old key."""
+    """Settings ▸ Replace key, or Update key on a reply refused for the old one: the same checks
+    as the first run; Cancel keeps the old key. With the new key in use, ``failed_reply`` (if
+    any) is sent again, so the question need not be typed twice."""
     from .ui.key_dialog import KeyDialog, ask_for_key
 
     dialog = KeyDialog(window, cancel_text="Cancel")
@@ -341,6 +347,8 @@ async def replace_key(
         redactor.add(key)
         window.controller.use_key(key, keys.describe(key))
         window.show_notice("The new API key is in use.")
+        if failed_reply:
+            window.controller.retry(failed_reply)
 
 
 def show_if_any(window: MainWindow, text: str) -> None:

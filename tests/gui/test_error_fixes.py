@@ -38,7 +38,7 @@ def test_rejected_key_offers_update_key_which_opens_the_key_dialog(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.key_replacement_requested.connect(lambda: asked.append(True))
+            window.key_replacement_requested.connect(lambda failed: asked.append(bool(failed)))
             await send(window, "hello")
             await reply_done(window)
             reply = last_message(window)
@@ -76,7 +76,7 @@ def test_quick_prompt_error_fix_reaches_the_main_window(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.key_replacement_requested.connect(lambda: asked.append(True))
+            window.key_replacement_requested.connect(lambda failed: asked.append(bool(failed)))
             prompt = QuickPrompt()
             QuickBridge(window.controller, prompt, window).show()
             QTest.keyClicks(prompt.editor, "hi")

@@ -282,7 +282,7 @@ def test_client_errors_are_not_retried_and_offer_their_fix(
 def test_401_update_key_opens_the_key_dialog_and_the_new_key_is_used(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
-    fake.enqueue(Error(401))
+    fake.enqueue(Error(401), Reply(text="Answered with the new key."))
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
@@ -310,6 +310,14 @@ def test_401_update_key_opens_the_key_dialog_and_the_new_key_is_used(
                         what="the new key")  # fmt: skip
             models = [r for r in fake.requests if r.path == "/v1/models"]
             assert models[-1].headers["authorization"] == "Bearer test-key"
+            # The reply refused for the old key is sent again: no need to type the question twice.
+            await until(lambda: "Answered with the new key." in window.chat.toPlainText(),
+                        what="the failed reply sent again")  # fmt: skip
+            await reply_done(window)
+            assert len(fake.chat_requests) == 2
+            assert fake.chat_requests[-1].headers["authorization"] == "Bearer test-key"
+            assert last_message(window).id == reply.id  # the same message, now answered
+            assert last_message(window).status.value == "complete"
 
     run_scenario(scenario())
 

@@ -57,7 +57,9 @@ class MainWindow(QMainWindow):
 
     controller: Controller  # set by attach(); nothing reaches it before (no signal is connected)
 
-    key_replacement_requested = Signal()
+    # A new key is wanted; the id of the reply that failed for the old one ("" from Settings),
+    # which is sent again once the new key is in use.
+    key_replacement_requested = Signal(str)
     closed = Signal()  # the window really closed (not hidden to the tray): the app ends
 
     def __init__(
@@ -410,7 +412,7 @@ class MainWindow(QMainWindow):
             self.controller.forget_key()
 
     def _replace_key(self) -> None:
-        self.key_replacement_requested.emit()
+        self.key_replacement_requested.emit("")
 
     def _scale_text(self, step: int) -> None:
         """Ctrl+= / Ctrl+- / Ctrl+0: the chat's text size, kept in the settings."""

@@ -82,11 +82,11 @@ class QuickBridge(QObject):
         if self._conv is not None:
             self.controller.continue_reply(message_id, self._conv)
 
-    def _fix(self, action: str, _message_id: str) -> None:
+    def _fix(self, action: str, message_id: str) -> None:
         """A failed quick reply's fix happens in the main window: a new key, another model."""
-        if action == "update-key":
-            self.window.bring_to_front()
-            self.window.key_replacement_requested.emit()
+        if action == "update-key" and self._conv is not None:
+            self._open_in_main(self._conv)  # where the reply is sent again with the new key
+            self.window.key_replacement_requested.emit(message_id)
         elif action == "choose-model" and self._conv is not None:
             self._open_in_main(self._conv)
             self.window.composer.choose_model()
