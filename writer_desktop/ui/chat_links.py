@@ -24,18 +24,28 @@ def parse_action(url: QUrl) -> tuple[str, list[str]]:
     return action, [unquote(a) for a in args]
 
 
+def shown_address(url: QUrl) -> str:
+    """The address exactly as the browser will get it: ASCII only, percent-encoded.
+
+    Qt's readable form decodes the host to Unicode and ``%E2%80%AE`` to a real right-to-left
+    override, so ``xn--pypal-4ve.com`` (a Cyrillic "а") would read as paypal.com and
+    ``/%E2%80%AEgnp.exe`` as ``/exe.png``: a spoofed address, shown just when the user decides.
+    """
+    return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+
+
 def refusal(url: QUrl) -> str:
     scheme = url.scheme().lower()
-    shown = url.toString() or "(empty)"
+    shown = shown_address(url) or "(empty)"
     return f"Writer Desktop does not open “{scheme or 'relative'}” links:\n{shown}"
 
 
 def ask_to_open(parent: QWidget, url: QUrl) -> bool:
-    """Ask before handing an address to the browser, showing it in full."""
+    """Ask before handing an address to the browser, showing it in full (and in ASCII)."""
     answer = QMessageBox.question(
         parent,
         "Open link?",
-        f"Open this address in your browser?\n\n{url.toString()}",
+        f"Open this address in your browser?\n\n{shown_address(url)}",
         QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )

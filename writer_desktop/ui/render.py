@@ -48,6 +48,27 @@ def show_bidi_controls(text: str) -> str:
     return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
+BREAK_EVERY = 256  # characters of text without a space, at most, between chances to wrap
+ZERO_WIDTH_SPACE = "\u200b"
+# A tag, or a run of text of BREAK_EVERY characters or more with no space (only tried where a run
+# starts, so finding them stays linear); an entity (&amp;) is one character that is never split.
+_TAG_OR_LONG_RUN = re.compile(rf"<[^>]*>|(?<![^ \t\n\r\f<>])[^ \t\n\r\f<>]{{{BREAK_EVERY},}}")
+_RUN_PIECE = re.compile(rf"(?:&#?\w+;|.){{1,{BREAK_EVERY}}}")
+
+
+def breakable(html: str) -> str:
+    """Give every long run of text a zero-width space each BREAK_EVERY characters.
+
+    Qt lays out a line with nowhere to wrap in time growing with the square of its length: a
+    reply of one 1 MB "word" froze the window for over a minute (and again on every reopen).
+    Tags (and the addresses in their attributes) are left as they are.
+    """
+    return _TAG_OR_LONG_RUN.sub(
+        lambda m: m[0] if m[0][0] == "<" else ZERO_WIDTH_SPACE.join(_RUN_PIECE.findall(m[0])),
+        html,
+    )
+
+
 def link_allowed(url: str) -> bool:
     """Only absolute http, https and mailto addresses may become links."""
     try:
@@ -163,7 +184,7 @@ def markdown_html(
     env: dict[str, object] = {"code_index": first_code}
     if message_id is not None:
         env["message_id"] = message_id
-    html = md.render(show_bidi_controls(text), env) if text else ""
+    html = breakable(md.render(show_bidi_controls(text), env)) if text else ""
     return html, int(str(env["code_index"]))
 
 
@@ -261,7 +282,8 @@ def footer_html(
 def body_html(md: MarkdownIt, message: Message) -> str:
     """The message's text: the user's as typed, the model's as Markdown."""
     if message.role is Role.USER:
-        return "".join(f"<p>{escape(line) or '&nbsp;'}</p>" for line in message.content.split("\n"))
+        lines = message.content.split("\n")
+        return breakable("".join(f"<p>{escape(line) or '&nbsp;'}</p>" for line in lines))
     return markdown_html(md, message.content, message.id)[0]
 
 
