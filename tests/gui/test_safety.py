@@ -164,3 +164,21 @@ def test_copy_links_cannot_be_forged_by_model_text() -> None:
     assert "href=" not in html
     user = message_html(make_markdown(), Message(Role.USER, "```\nuser code\n```"))
     assert "copy-code" not in user  # the user's text is plain: no blocks, no links
+
+
+def test_mailto_links_that_would_attach_a_file_stay_text() -> None:
+    from writer_desktop.ui.render import link_allowed
+
+    for url in (
+        "mailto:a@b.example?attach=/etc/passwd",
+        "mailto:a@b.example?subject=x&ATTACHMENT=%2Fh",
+        "mailto:a@b.example?%61ttach=~/.ssh/id_rsa",
+    ):
+        assert not link_allowed(url), url
+    assert link_allowed("mailto:a@b.example?subject=attach%20the%20report")
+
+
+def test_copied_selection_leaves_out_the_wrap_points_of_long_words() -> None:
+    from writer_desktop.ui.chat_links import PLAIN_TEXT
+
+    assert ("x" * 256 + "\u200b" + "y\u2029z").translate(PLAIN_TEXT) == "x" * 256 + "y\nz"

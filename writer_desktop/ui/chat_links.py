@@ -13,7 +13,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 # In QTextCursor.selectedText(), Qt's paragraph and line separators and frame marks are breaks.
 PLAIN_TEXT = str.maketrans(
-    {"\u2029": "\n", "\u2028": "\n", "\ufdd0": "\n", "\ufdd1": "\n", "\xa0": " "}
+    {
+        "\u2029": "\n",
+        "\u2028": "\n",
+        "\ufdd0": "\n",
+        "\ufdd1": "\n",
+        "\xa0": " ",
+        "\u200b": None,
+    }  # the renderer's wrap points in very long words
 )
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 if TYPE_CHECKING:  # markdown-it and Pygments load on the first render, after the first paint
     from markdown_it import MarkdownIt
@@ -40,6 +40,7 @@ NOTICE_BG = LIGHT.notice_bg
 ERROR_BG = LIGHT.error_bg
 MUTED = LIGHT.muted
 
+_ATTACH = re.compile(r"(^|&)\s*attach(ment)?\s*=", re.IGNORECASE)
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
@@ -72,9 +73,12 @@ def breakable(html: str) -> str:
 def link_allowed(url: str) -> bool:
     """Only absolute http, https and mailto addresses may become links."""
     try:
-        scheme = urlsplit(url.strip()).scheme.lower()
+        parts = urlsplit(url.strip())
     except ValueError:
         return False
+    scheme = parts.scheme.lower()
+    if scheme == "mailto" and _ATTACH.search(unquote(parts.query)):
+        return False  # some mail programs attach the named local file
     return scheme in SAFE_SCHEMES
 
 
