@@ -52,3 +52,29 @@ def test_leaving_async_generators_early_is_clean() -> None:
     assert result.stdout.strip() == "ok"
     for bad in ("ignored GeneratorExit", "no running event loop", "was never awaited", "Traceback"):
         assert bad not in result.stderr, result.stderr
+
+
+def test_cancelled_delayed_callbacks_leave_no_qt_timers_and_others_still_fire() -> None:
+    import asyncio
+
+    from writer_desktop.ui.event_loop import EventLoop, run
+
+    async def scenario() -> tuple[int, int, list[str]]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, EventLoop)
+        registered = loop._timer._SimpleTimer__callbacks
+        before = len(registered)
+        fired: list[str] = []
+        for _ in range(1000):  # what httpx's read timeout does on every read of a stream
+            loop.call_later(90, fired.append, "cancelled").cancel()
+        after_cancel = len(registered) - before
+        loop.call_later(0.01, fired.append, "kept")
+        kept = loop.call_later(0.02, fired.append, "kept late")
+        await asyncio.sleep(0.1)
+        kept.cancel()  # after it fired: nothing to remove, no Qt warning
+        return after_cancel, len(registered) - before, fired
+
+    after_cancel, at_end, fired = run(scenario())
+    assert after_cancel == 0
+    assert at_end == 0
+    assert fired == ["kept", "kept late"]

@@ -6,6 +6,11 @@ them an async generator left early (an SSE reply stopped by the user, or ended b
 finalised by the garbage collector outside the loop and Python reports "async generator ignored
 GeneratorExit" / "no running event loop" at shutdown. :class:`EventLoop` installs the hooks around
 ``run_forever``; ``tests/gui/test_event_loop.py`` guards it.
+
+qasync also leaves a cancelled ``call_later`` registered with Qt until its time comes: every read
+of a streamed reply arms httpx's 90 s read timeout and cancels it, so thousands of dead Qt timers
+pile up (and are walked by Qt's event dispatcher) while a long reply streams. :class:`EventLoop`
+kills the Qt timer when its handle is cancelled.
 """
 
 from __future__ import annotations
@@ -16,12 +21,47 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import qasync
+from PySide6.QtCore import QThread
 
 _T = TypeVar("_T")
 
 
+class _QtTimerHandle(asyncio.Handle):
+    """A delayed callback whose ``cancel()`` also removes its Qt timer."""
+
+    __slots__ = ("_forget",)
+    _forget: Callable[[], None]
+
+    def cancel(self) -> None:
+        if not self._cancelled:
+            super().cancel()
+            self._forget()
+
+
 class EventLoop(qasync.QEventLoop):  # type: ignore[misc]
-    """qasync's loop with asyncio's async-generator hooks installed while it runs."""
+    """qasync's loop with asyncio's async-generator hooks installed while it runs, and delayed
+    callbacks whose Qt timer goes away when they are cancelled."""
+
+    def call_later(
+        self, delay: float, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.Handle:
+        timer = self._timer
+        callbacks = getattr(timer, "_SimpleTimer__callbacks", None)  # qasync's own bookkeeping
+        if delay <= 0 or callbacks is None:
+            return super().call_later(delay, callback, *args, context=context)  # type: ignore[no-any-return]
+        handle = _QtTimerHandle(callback, args, self, context=context)
+        timer_id = timer.startTimer(int(delay * 1000))
+        callbacks[timer_id] = handle
+
+        def forget() -> None:
+            # Only from the loop's own thread, and only while Qt still has the timer (after it
+            # fired, qasync has killed it and dropped the entry).
+            if callbacks.get(timer_id) is handle and QThread.currentThread() == timer.thread():
+                del callbacks[timer_id]
+                timer.killTimer(timer_id)
+
+        handle._forget = forget
+        return handle
 
     def run_forever(self) -> Any:
         previous = sys.get_asyncgen_hooks()
