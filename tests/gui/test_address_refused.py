@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
-import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +11,7 @@ import pytest
 
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, reply_done, run_scenario, saved, send
+from tests.untrusted_tls import Seen, self_signed_certificate, untrusted_server
 from writer_desktop.core.store import ConversationStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,40 +44,15 @@ def test_plain_http_to_another_computer_stops_the_start_with_a_message(
     assert "the API key would travel unencrypted" in result.stdout
 
 
-@pytest.fixture
-def self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a self-signed certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
 def test_an_untrusted_certificate_fails_the_reply_in_words_and_nothing_is_sent(
-    fake: FakeWriter, store: ConversationStore, tmp_path: Path, self_signed: tuple[Path, Path]
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
-    cert, key = self_signed
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    requests_seen = 0
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal requests_seen
-        try:
-            if await reader.read(1):
-                requests_seen += 1  # only reachable if the client accepted the certificate
-        except (ssl.SSLError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    cert, key = self_signed_certificate(tmp_path)
+    seen = Seen()
 
     async def scenario() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
-        address = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        nonlocal seen
+        server, address, seen = await untrusted_server(cert, key)
         try:
             async with main_window(fake, store, tmp_path, base_url=address) as window:
                 await send(window, "Is this private?")
@@ -95,5 +68,5 @@ def test_an_untrusted_certificate_fails_the_reply_in_words_and_nothing_is_sent(
             await server.wait_closed()
 
     run_scenario(scenario())
-    assert requests_seen == 0
+    assert seen.requests == 0
     assert fake.chat_requests == []  # nothing fell back to another address
