@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Figure, median  # noqa: E402
+from benchmarks.common import Figure, median, stop  # noqa: E402
 from benchmarks.startup import display, wait_for  # noqa: E402
 
 
@@ -72,12 +72,7 @@ def start_to_paint(exe: Path, env: dict[str, str], cold: bool, bundle: Path) -> 
         try:
             marks = wait_for(proc, trace, ("first_paint",))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         return marks["first_paint"] - started
 
 

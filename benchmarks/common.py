@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,3 +27,15 @@ def median(values: Sequence[float]) -> float:
     if not values:
         raise ValueError("no runs")
     return statistics.median(values)
+
+
+def stop(proc: subprocess.Popen[Any], seconds: float = 10) -> None:
+    """Ask a child process to end (SIGTERM); kill it if it has not within ``seconds``."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

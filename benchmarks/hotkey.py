@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Figure, median  # noqa: E402
+from benchmarks.common import Figure, median, stop  # noqa: E402
 from benchmarks.startup import display, wait_for  # noqa: E402
 
 QUICK_TITLE = "Quick prompt"
@@ -115,8 +115,7 @@ def figures(runs: int = 5) -> list[Figure]:
                     time.sleep(0.3)
             finally:
                 keys.close()
-                proc.terminate()
-                proc.wait(10)
+                stop(proc)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     value = median(latencies)

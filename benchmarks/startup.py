@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Figure, median  # noqa: E402
+from benchmarks.common import Figure, median, stop  # noqa: E402
 
 if TYPE_CHECKING:
     from writer_desktop.core.paths import AppPaths
@@ -165,12 +164,7 @@ class Start:
             self.ready = marks["ready"] - started
             self.rss = idle_rss(proc.pid) if memory else 0
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
             Path(trace).unlink(missing_ok=True)
 
 

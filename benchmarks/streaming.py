@@ -35,7 +35,6 @@ import importlib
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -50,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Figure, median  # noqa: E402
+from benchmarks.common import Figure, median, stop  # noqa: E402
 
 KEY = "test-key"
 MODEL = "palmyra-x5"
@@ -80,12 +79,7 @@ def fake_server() -> Iterator[str]:
             raise RuntimeError(f"the fake server did not start: {line!r}")
         yield line[line.index("http://") :].strip()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def run_child(
