@@ -130,8 +130,9 @@ def first_frame(
 ) -> MainWindow:
     """Show the main window with the first conversations listed and wait for it to be drawn.
 
-    Nothing can be typed or clicked to effect yet (the controller is attached by
-    :func:`session` a moment later), but the user sees the app at once.
+    The controller is attached by :func:`session` a moment later; until then the user can
+    already type, and a message sent meanwhile goes out once the app is ready
+    (:meth:`MainWindow.set_ready`).
     """
     window = MainWindow(state, settings, theme=theme)
     window.sidebar.set_conversations(store.list(FIRST_ROWS))

@@ -133,12 +133,11 @@ class Controller(QObject):
         """Open ``prefer`` if the listing cache has it, else the newest conversation (or a new
         one). Needs no key. :meth:`sync_store` completes the start: the whole list."""
         if prefer is not None and self._store.summary(prefer) is not None:
-            self.open_conversation(prefer)  # the full list follows in sync_store()
+            self.open_conversation(prefer)
             return
-        summaries = self._store.list()
-        self.conversations_changed.emit(summaries)
-        if summaries:
-            self.open_conversation(summaries[0].id)
+        newest = self._store.list(1)  # the full list follows in sync_store()
+        if newest:
+            self.open_conversation(newest[0].id)
         else:
             self.new_conversation()
 
