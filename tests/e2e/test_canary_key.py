@@ -12,11 +12,10 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.e2e.test_quick_x11 import MAIN_TITLE, ROOT, wait_for_window, xdotool
+from tests.e2e.waiting import wait_until
 from tests.fake_writer.server import FakeWriter
 
 CANARY = "sk-CANARY-7f3a9c2e5b1d4068"
@@ -32,15 +31,6 @@ def finished_replies(home: Path) -> int:
             continue  # being replaced right now: read it next time
         count += sum(m["role"] == "assistant" and m["status"] != "streaming" for m in messages)
     return count
-
-
-def wait_until(predicate: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_canary_key_leaks_nowhere(display: str, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FAKE_KEY
+from tests.e2e.waiting import wait_until
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 
@@ -74,10 +75,9 @@ def running_app(
         wait_for_window(display, MAIN_TITLE)
         # The window is drawn before the rest of the app loads (docs/performance.md); the
         # shortcut is grabbed a moment later, before the model list is asked for.
-        deadline = time.monotonic() + 20
-        while not any(r.path.endswith("/models") for r in fake.requests):
-            assert time.monotonic() < deadline, "the app never asked for the model list"
-            time.sleep(0.02)
+        assert wait_until(lambda: any(r.path.endswith("/models") for r in fake.requests), 20), (
+            "the app never asked for the model list"
+        )
         yield proc
     finally:
         proc.terminate()

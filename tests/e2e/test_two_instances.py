@@ -12,11 +12,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.waiting import wait_until
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import KEY
 from writer_desktop.core.errors import AlreadyLocked
@@ -24,15 +24,6 @@ from writer_desktop.core.store import ConversationStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 3
-
-
-def wait_until(predicate: Callable[[], object], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.slow
