@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from . import APP_AUTHOR, APP_NAME
 from .core import crash, logs
@@ -30,8 +30,8 @@ from .core.settings import Settings, SettingsFile, effective_base_url
 from .core.store import ConversationStore
 from .ui.first_paint import TRACE_ENV, FirstPaint, StartTrace
 from .ui.icons import app_icon
+from .ui.instance_client import send_to_running, socket_name
 from .ui.main_window import MainWindow
-from .ui.single_instance import InstanceServer, send_to_running, socket_name
 from .ui.theme import ThemeSwitcher
 
 if TYPE_CHECKING:  # imported for real after the first paint (see the module docstring)
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # imported for real after the first paint (see the module doc
     from .ui.controller import Controller
     from .ui.hotkey_service import HotkeyService
     from .ui.key_dialog import KeyDialog
+    from .ui.single_instance import InstanceServer
     from .ui.tray import Tray
 
 log = logging.getLogger(__name__)
@@ -67,40 +68,41 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     app.setQuitOnLastWindowClosed(False)  # the session ends it, after replies are saved
     app.setWindowIcon(app_icon(app))
 
-    instance = InstanceServer(socket_name(paths.runtime))
+    instance_name = socket_name(paths.runtime)
     request = (
         {"command": "activate"} if quick_text is None else {"command": "quick", "text": quick_text}
     )
-    if send_to_running(instance.name, request):
+    if send_to_running(instance_name, request):
         log.info("Writer Desktop is already running: handed the request to it")
         return 0
     try:
         base_url = effective_base_url(settings, environ)
     except ConfigError as exc:
-        QMessageBox.critical(None, APP_NAME, exc.user_message)
-        return 1
+        return cannot_start(exc.user_message)
     store = ConversationStore(paths.data, paths.cache)
     try:
         store.open(sync=False)  # synced right after the first paint
     except AlreadyLocked as exc:
         # Another copy holds the data folder; it may still be starting (two launches at once).
-        if _hand_over(instance.name, request):
+        if _hand_over(instance_name, request):
             log.info("Writer Desktop is already running (it holds the data folder): handed over")
             return 0
-        QMessageBox.critical(None, APP_NAME, exc.user_message)
-        return 1
+        return cannot_start(exc.user_message)
     except StorageError as exc:
-        QMessageBox.critical(None, APP_NAME, exc.user_message)
-        return 1
-    # Listen only once the data folder is ours: of two launches at once, the one that will
-    # run is the one later launches find (the other hands over to it, see _hand_over).
-    if not instance.listen():
-        log.warning("could not listen on %s; later launches will not find this one", instance.name)
+        return cannot_start(exc.user_message)
+    instance: InstanceServer | None = None
     try:
         state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         theme = ThemeSwitcher(app)
         window = first_frame(store, settings, state, theme, trace)
-        # The rest of the app loads now, behind the window.
+        # The rest of the app loads now, behind the window. Listening comes first, and only now
+        # that the data folder is ours: of two launches at once, the one that will run is the
+        # one later launches find (the other hands over to it, see _hand_over).
+        from .ui.single_instance import InstanceServer
+
+        instance = InstanceServer(instance_name)
+        if not instance.listen():
+            log.warning("could not listen on %s; later launches won't find this one", instance_name)
         from .core.secrets import KeyStore
         from .ui.event_loop import run
 
@@ -113,7 +115,8 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
             )
         )  # fmt: skip
     finally:
-        instance.close()
+        if instance is not None:
+            instance.close()
         store.close()
         reporter.uninstall()
 
@@ -134,9 +137,8 @@ def first_frame(
     already type, and a message sent meanwhile goes out once the app is ready
     (:meth:`MainWindow.set_ready`).
     """
-    window = MainWindow(state, settings, theme=theme)
+    window = MainWindow(state, settings, theme=theme, defer_chat=True)  # made by attach()
     window.sidebar.set_conversations(store.list(FIRST_ROWS))
-    window.chat.setPlaceholderText("")  # no "ask anything" flash before the conversation shows
     window.composer.set_models([settings.default_model], settings.default_model)  # not blank
     window.composer.focus_editor()  # typing starts at once; Enter waits for the key (set_ready)
     painted = FirstPaint(window, lambda: trace.mark("first_paint"))
@@ -377,10 +379,20 @@ def _hand_over(name: str, request: dict[str, str], seconds: float = 3.0) -> bool
     return False
 
 
+def cannot_start(text: str) -> int:
+    """Say why the app cannot start; returns the exit code."""
+    from PySide6.QtWidgets import QMessageBox  # built on first use (see main_window)
+
+    QMessageBox.critical(None, APP_NAME, text)
+    return 1
+
+
 def show_problems(parent: QWidget, problems: Sequence[str]) -> None:
     """Tell the user once, without blocking, about files and settings that could not be used."""
     if not problems:
         return
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(
         QMessageBox.Icon.Warning, APP_NAME, "Some files could not be used.", parent=parent
     )

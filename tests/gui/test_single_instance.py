@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from writer_desktop.ui.single_instance import InstanceServer, socket_name
+from writer_desktop.ui.instance_client import socket_name
+from writer_desktop.ui.single_instance import InstanceServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX socket paths")
 
-CLIENT = (
+CLIENT = (  # as a later launch asks, before it has loaded Qt
     "import sys, json\n"
-    "from PySide6.QtCore import QCoreApplication\n"
-    "from writer_desktop.ui.single_instance import send_to_running\n"
-    "app = QCoreApplication([])\n"
+    "from writer_desktop.ui.instance_client import send_to_running\n"
     "print(send_to_running(sys.argv[1], json.loads(sys.argv[2])))\n"
+    "assert 'PySide6.QtNetwork' not in sys.modules\n"
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFrame
 from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.behaviours import Reply
@@ -26,12 +26,14 @@ from writer_desktop.ui.theme import ThemeSwitcher
 
 # Loaded only after the first paint (each costs 20–40 ms here; see docs/performance.md).
 LATE = ("asyncio", "httpx", "markdown_it", "pygments", "keyring", "qasync", "ssl", "jeepney")
+# Parts of the window made after the first paint (MainWindow(defer_chat=True), then attach()).
+LATE_UI = ("writer_desktop.ui.chat_view", "PySide6.QtNetwork")
 
 
 def test_the_first_phase_imports_none_of_the_slow_modules() -> None:
     code = (
         "import sys, writer_desktop.__main__, writer_desktop.app\n"
-        f"print(' '.join(m for m in {LATE!r} if m in sys.modules))"
+        f"print(' '.join(m for m in {LATE + LATE_UI!r} if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -59,6 +61,10 @@ def test_first_frame_lists_conversations_from_the_cache_and_reports_its_paint(
         qtbot.addWidget(window)
         assert window.isVisible()
         assert window.sidebar.model.rowCount() == FIRST_ROWS
+        slot = window.findChild(QFrame, "chatSlot")  # where the chat view will be
+        assert slot is not None
+        assert slot.isVisible()
+        assert not hasattr(window, "chat")
         assert trace_file.read_text().startswith("first_paint ")
         store.sync()  # the second phase: the bad file is found and set aside, the rest listed
         assert [p.path.name for p in store.take_problems()] == [f"{late.id}.json"]
@@ -92,6 +98,8 @@ def test_a_message_sent_before_the_app_is_ready_is_sent_once_it_is(
                 window=window,
             )  # fmt: skip
             assert shown is window
+            assert window.findChild(QFrame, "chatSlot") is None  # the chat view took its place
+            assert window.chat.isVisible()
             try:
                 await until(lambda: "Here already." in window.chat.toPlainText(), what="reply")
                 assert [r.json["messages"][-1]["content"] for r in fake.chat_requests] == [

@@ -11,6 +11,7 @@ from writer_desktop.ui.theme import ThemeSwitcher, dark_palette, is_dark
 def test_switching_themes_changes_the_palette(qapp: QApplication, qtbot: QtBot) -> None:
     switcher = ThemeSwitcher(qapp)
     original = qapp.palette()
+    style = qapp.style().name()
     try:
         switcher.apply("dark")
         widget = QWidget()
@@ -21,6 +22,7 @@ def test_switching_themes_changes_the_palette(qapp: QApplication, qtbot: QtBot) 
         assert not is_dark(qapp.palette())
         switcher.apply("system")
         assert qapp.palette() == original
+        assert qapp.style().name() == style  # Fusion, if dark needed it, is undone too
         assert switcher.current == "system"
     finally:
         switcher.apply("system")

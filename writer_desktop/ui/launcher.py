@@ -12,11 +12,9 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QCoreApplication
-
 from writer_desktop.core.paths import AppPaths
 
-from .single_instance import send_to_running, socket_name
+from .instance_client import send_to_running, socket_name
 
 SHOW_QUICK_OPTION = "--show-quick"
 
@@ -31,7 +29,10 @@ def gui_command(extra: Sequence[str] = ()) -> list[str]:
 def request_quick(text: str, environ: Mapping[str, str] | None = None) -> int:
     """Show the quick prompt (prefilled with ``text``); return the exit status."""
     env = os.environ if environ is None else environ
-    _app = QCoreApplication.instance() or QCoreApplication([])  # QLocalSocket needs one
+    if sys.platform == "win32":  # the named-pipe client is Qt's, which needs an application
+        from PySide6.QtCore import QCoreApplication
+
+        _app = QCoreApplication.instance() or QCoreApplication([])
     name = socket_name(AppPaths.from_env(env).runtime)
     if send_to_running(name, {"command": "quick", "text": text}):
         return 0

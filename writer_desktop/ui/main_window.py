@@ -1,7 +1,9 @@
 """The main window: sidebar | chat view over composer, menus, and the status bar.
 
 All wiring between the children and the controller happens in :meth:`MainWindow._connect_signals`.
-Geometry and the splitter are kept in a QSettings INI file chosen by the caller.
+Geometry and the splitter are kept in a QSettings INI file chosen by the caller. Dialog classes
+are imported where they are used: PySide6 builds a class (and its enums) on first import, and the
+first frame needs none of them.
 """
 
 from __future__ import annotations
@@ -13,31 +15,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QInputDialog,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import QFrame, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.index import ConversationSummary
 from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
 
-from .chat_view import ChatView
 from .composer import Composer, model_choices
 from .sidebar import Sidebar
 from .theme import THEMES, ThemeSwitcher
 
 if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
+    from PySide6.QtWidgets import QInputDialog
+
     from writer_desktop.core.export import Format
 
+    from .chat_view import ChatView
     from .controller import Controller
     from .hotkey_service import HotkeyService
     from .settings_dialog import SettingsDialog
@@ -56,6 +51,7 @@ class MainWindow(QMainWindow):
     """
 
     controller: Controller  # set by attach(); nothing reaches it before (no signal is connected)
+    chat: ChatView  # made in the constructor, or by attach() when ``defer_chat`` (see there)
 
     # A new key is wanted; the id of the reply that failed for the old one ("" from Settings),
     # which is sent again once the new key is in use.
@@ -69,7 +65,12 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         theme: ThemeSwitcher | None = None,
+        defer_chat: bool = False,
     ) -> None:
+        """``defer_chat``: leave an empty placeholder where the conversation goes and make the
+        chat view in :meth:`attach`. It shows nothing until a conversation is opened anyway,
+        and it is the largest part of the window to import and build (about 25 ms), so the
+        first frame does without it."""
         super().__init__(parent)
         self.setWindowTitle("Writer Desktop")
         self._state = state
@@ -83,12 +84,16 @@ class MainWindow(QMainWindow):
         self.ask_export_folder: Callable[[], tuple[str, Format]] = self._ask_export_folder
         self.ask_import_paths: Callable[[], list[str]] = self._ask_import_paths
         self.sidebar = Sidebar(self)
-        self.chat = ChatView(self)
         self.composer = Composer(self)
         chat_area = QWidget(self)
-        chat_layout = QVBoxLayout(chat_area)
+        self._chat_layout = chat_layout = QVBoxLayout(chat_area)
         chat_layout.setContentsMargins(0, 6, 0, 0)
-        chat_layout.addWidget(self.chat, 1)
+        self._chat_slot: QFrame | None = None
+        if defer_chat:
+            self._chat_slot = chat_slot(chat_area)
+            chat_layout.addWidget(self._chat_slot, 1)
+        else:
+            self._make_chat()
         chat_layout.addWidget(self.composer)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -123,11 +128,28 @@ class MainWindow(QMainWindow):
         tray: Tray | None = None,
     ) -> None:
         """Connect the controller: from now on the window shows its state and forwards input."""
+        if self._chat_slot is not None:
+            self._make_chat()
         self.controller = controller
         self._hotkeys = hotkeys
         self.tray = tray
         self._connect_signals()
         self._apply_settings(controller.settings)
+
+    def _make_chat(self) -> None:
+        """The chat view, in the placeholder's place if there is one."""
+        from .chat_view import ChatView
+
+        chat = ChatView(self._chat_layout.parentWidget())
+        chat.set_text_scale(self._settings.text_scale)
+        slot, self._chat_slot = self._chat_slot, None
+        if slot is None:
+            self._chat_layout.insertWidget(0, chat, 1)
+        else:
+            self._chat_layout.replaceWidget(slot, chat)
+            slot.hide()
+            slot.deleteLater()
+        self.chat = chat
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -270,6 +292,8 @@ class MainWindow(QMainWindow):
 
     def show_problem(self, text: str) -> None:
         """A non-blocking message box: a nested event loop inside a reply task would break it."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Warning, "Writer Desktop", text, parent=self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -284,7 +308,8 @@ class MainWindow(QMainWindow):
 
     def _apply_appearance(self, settings: Settings) -> None:
         self._settings = settings
-        self.chat.set_text_scale(settings.text_scale)
+        if self._chat_slot is None:
+            self.chat.set_text_scale(settings.text_scale)
         if self._theme is not None:
             self._theme.apply(settings.theme)
         for action in self.theme_actions.actions():
@@ -325,6 +350,8 @@ class MainWindow(QMainWindow):
     def edit_message(self, message_id: str) -> QInputDialog:
         """Ask for the new text of your message (non-blocking); OK resends it, the old one and
         what followed it are kept as a version."""
+        from PySide6.QtWidgets import QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setWindowTitle("Edit message")
@@ -382,11 +409,15 @@ class MainWindow(QMainWindow):
             self.controller.import_files([Path(p) for p in paths])
 
     def _ask_save_path(self, suggested: str) -> tuple[str, str]:
+        from PySide6.QtWidgets import QFileDialog
+
         return QFileDialog.getSaveFileName(
             self, "Export conversation", str(Path.home() / suggested), EXPORT_FILTERS
         )
 
     def _ask_export_folder(self) -> tuple[str, Format]:
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
         folder = QFileDialog.getExistingDirectory(self, "Export all conversations to")
         if not folder:
             return "", "markdown"
@@ -397,12 +428,16 @@ class MainWindow(QMainWindow):
         return folder, "markdown" if answer == QMessageBox.StandardButton.Yes else "json"
 
     def _ask_import_paths(self) -> list[str]:
+        from PySide6.QtWidgets import QFileDialog
+
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import conversations", str(Path.home()), "Writer Desktop JSON (*.json)"
         )
         return paths
 
     def _remove_key(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.question(
             self, "Remove API key",
             "Remove the Writer API key from the system keyring? You will be asked for a key "
@@ -477,3 +512,13 @@ class MainWindow(QMainWindow):
             return
         super().closeEvent(event)
         self.closed.emit()
+
+
+def chat_slot(parent: QWidget) -> QFrame:
+    """What stands where the chat view will be: the same frame on the same background."""
+    slot = QFrame(parent)
+    slot.setObjectName("chatSlot")
+    slot.setFrameStyle(QFrame.Shape.StyledPanel | QFrame.Shadow.Sunken)
+    slot.setBackgroundRole(QPalette.ColorRole.Base)
+    slot.setAutoFillBackground(True)
+    return slot

@@ -1,5 +1,8 @@
 """One running Writer Desktop per user: a local socket that later launches talk to.
 
+This is the server half, started once the first frame is drawn; the client half, which every
+launch uses before drawing anything, is :mod:`.instance_client`.
+
 The first instance listens on ``<runtime>/writer-desktop.sock`` (a named pipe on Windows) that only
 the user can open; a second ``writer-desktop`` sends ``{"command": "activate"}`` and exits, and
 ``writer-desktop quick [TEXT]`` sends ``{"command": "quick", "text": ...}``. A socket file left by a
@@ -11,7 +14,6 @@ Wire format: one JSON object per line, one request per connection, at most 64 Ki
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import sys
@@ -25,34 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_REQUEST = 64 * 1024
 COMMANDS = ("activate", "quick")
-
-
-def socket_name(runtime_dir: Path) -> str:
-    """The server name: a private path on POSIX, a per-user pipe name on Windows."""
-    if sys.platform == "win32":
-        return f"writer-desktop-{getpass.getuser()}"
-    return str(runtime_dir / "writer-desktop.sock")
-
-
-def send_to_running(name: str, request: dict[str, Any], timeout_ms: int = 2000) -> bool:
-    """Deliver ``request`` to a running instance; False when none answers (blocking call)."""
-    sock = QLocalSocket()
-    sock.connectToServer(name)
-    if not sock.waitForConnected(timeout_ms):
-        return False
-    try:
-        sock.write(json.dumps(request).encode("utf-8") + b"\n")
-        if not sock.waitForBytesWritten(timeout_ms):
-            return False
-        reply = b""
-        while b"\n" not in reply and sock.waitForReadyRead(timeout_ms):
-            reply += bytes(sock.readAll().data())
-        try:
-            return bool(json.loads(reply.decode("utf-8")).get("ok"))
-        except (ValueError, AttributeError):
-            return False
-    finally:
-        sock.abort()
 
 
 class InstanceServer(QObject):

@@ -64,7 +64,9 @@ class ThemeSwitcher:
     def __init__(self, app: QApplication) -> None:
         self._app = app
         self._original_palette = QPalette(app.palette())
-        self._original_style = app.style().name()
+        # Recorded when Fusion first replaces it: asking for the style makes PySide6 build the
+        # QStyle class and its enums (~6 ms), which a start with the system theme never needs.
+        self._original_style: str | None = None
         self.current = "system"
 
     def apply(self, theme: str) -> None:
@@ -75,11 +77,13 @@ class ThemeSwitcher:
         app = self._app
         if scheme is Qt.ColorScheme.Unknown or hints.colorScheme() == scheme:
             # Following the system, or the platform switched for us: its own style and palette.
-            if app.style().name() != self._original_style:
+            if self._original_style is not None and app.style().name() != self._original_style:
                 app.setStyle(self._original_style)
             app.setPalette(self._original_palette)
             return
         # The platform ignored the request: Fusion with an explicit palette.
+        if self._original_style is None:
+            self._original_style = app.style().name()
         if app.style().name().lower() != "fusion":
             app.setStyle("Fusion")
         palette = dark_palette() if scheme is Qt.ColorScheme.Dark else app.style().standardPalette()
