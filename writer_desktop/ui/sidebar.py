@@ -155,16 +155,14 @@ class Sidebar(QWidget):
         self._current = conv_id
         row = self.model.row_of(conv_id) if conv_id else -1
         index = self.proxy.mapFromSource(self.model.index(row, 0)) if row >= 0 else QModelIndex()
+        # Not emitted again: _on_current ignores the conversation already in self._current.
+        # (Blocking the signals instead would keep the view from repainting, and asking for its
+        # viewport() makes PySide6 build some 40 widget classes, ~10 ms of the first frame.)
         selection = self.view.selectionModel()
-        selection.blockSignals(True)
-        try:
-            if index.isValid():
-                selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect)
-            else:
-                selection.clear()
-        finally:
-            selection.blockSignals(False)
-        self.view.viewport().update()
+        if index.isValid():
+            selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect)
+        else:
+            selection.clear()
 
     def current_id(self) -> str | None:
         index = self.view.currentIndex()
