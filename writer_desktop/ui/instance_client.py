@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ def send_to_running(name: str, request: dict[str, Any], timeout_ms: int = 2000) 
 def _exchange_unix(path: str, line: bytes, timeout: float) -> bytes | None:
     """Send ``line`` over the Unix socket at ``path``; the answer's bytes, None if nobody is
     there (no file, a file left by a crash, or no answer in time)."""
+    if not os.path.exists(path):  # the usual case at a first launch: not even the socket module
+        return None
     import socket
 
     try:
