@@ -1,4 +1,5 @@
-"""Streaming a reply into a stored conversation: statuses, partial text, throttled saves."""
+"""Streaming a reply into a stored conversation: statuses, partial text, throttled saves: the
+file is rewritten when the reply starts and ends, new text goes to the journal in between."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from tests.conftest import FAKE_KEY
 from tests.fake_writer.behaviours import CutAfter, Error, Reply, Stall, Trickle
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.api import Timeouts, WriterClient
-from writer_desktop.core.errors import DiskFull
+from writer_desktop.core.errors import DiskFull, StorageError
 from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.core.readonly import ReadOnlyStore
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, request_messages, stream_reply
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.stream import TextDelta
@@ -37,17 +39,29 @@ async def client(fake: FakeWriter) -> AsyncIterator[WriterClient]:
 
 
 class CountingStore(ConversationStore):
+    """Records rewrites (the last message's text) and journal appends; the first ``fail``
+    writes of either kind fail as on a full disk."""
+
     def __init__(self, *args: Any, fail: int = 0, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.saves: list[str] = []
+        self.appends: list[tuple[int, str]] = []
         self.fail = fail
 
-    def save(self, conv: Conversation) -> None:
+    def _full(self) -> None:
         if self.fail:
             self.fail -= 1
             raise DiskFull("Could not save: the disk is full.")
+
+    def save(self, conv: Conversation) -> None:
+        self._full()
         self.saves.append(conv.messages[-1].content)
         super().save(conv)
+
+    def append_reply(self, conv_id: str, message_id: str, at: int, text: str) -> None:
+        self._full()
+        self.appends.append((at, text))
+        super().append_reply(conv_id, message_id, at, text)
 
 
 @pytest.fixture
@@ -63,6 +77,10 @@ def new_conversation(prompt: str = "Hi") -> tuple[Conversation, Message]:
     reply = Message(Role.ASSISTANT, "", model="palmyra-x5")
     conv.messages.append(reply)
     return conv, reply
+
+
+def journal_of(store: ConversationStore, conv: Conversation) -> Path:
+    return store.conversations_dir / f"{conv.id}.journal"
 
 
 def on_disk(store: ConversationStore, conv: Conversation) -> dict[str, Any]:
@@ -147,9 +165,13 @@ async def test_saves_are_throttled_while_streaming(
     fake.enqueue(Trickle(n=600, delay_per_token=0.002))  # about 1.2 s of tokens
     conv, reply = new_conversation()
     await stream_reply(client, store, conv, reply, lambda e: None, save_interval=0.25)
-    # start + at most one per interval + end; never one per token
-    assert 3 <= len(store.saves) <= 2 + 1.3 / 0.25 + 2
-    assert store.saves[-1] == reply.content
+    assert store.saves == ["", reply.content]  # rewritten at the start and the end only
+    # in between: at most one append per interval, never one per token
+    assert 1 <= len(store.appends) <= 1.3 / 0.25 + 2
+    offsets = [at for at, _ in store.appends]
+    assert offsets == [len("".join(t for _, t in store.appends[:n])) for n in range(len(offsets))]
+    assert reply.content.startswith("".join(t for _, t in store.appends))
+    assert not journal_of(store, conv).exists()  # deleted once the end's save landed
 
 
 async def test_stall_still_saves_pending_text(
@@ -159,11 +181,13 @@ async def test_stall_still_saves_pending_text(
     conv, reply = new_conversation()
     seen_on_disk: list[str] = []
 
+    reader = ReadOnlyStore(store.conversations_dir)  # the file plus its journal
+
     async def watch() -> None:
         while True:
             await asyncio.sleep(0.1)
-            with contextlib.suppress(OSError, ValueError):
-                seen_on_disk.append(on_disk(store, conv)["content"])
+            with contextlib.suppress(StorageError):
+                seen_on_disk.append(reader.load(conv.id).messages[-1].content)
 
     watcher = asyncio.create_task(watch())
     await stream_reply(client, store, conv, reply, lambda e: None, save_interval=0.2)

@@ -2,9 +2,11 @@
 
 ``atomic_write`` writes a temporary file beside the target, fsyncs it, renames it over the target
 and fsyncs the folder, so a crash or power cut leaves either the old or the new file, never a mix.
-``move_no_replace`` renames without clobbering (trash, quarantine). ``FileLock`` keeps a second
-process from writing the same files. ``OSError`` becomes ``DiskFull`` or ``StorageError`` with a
-sentence fit for the user; the original is kept as ``__cause__`` for the log.
+``move_no_replace`` renames without clobbering (trash, quarantine). ``AppendFile`` appends records
+durably (a streaming reply's journal): after a crash it holds whole records plus at most a torn
+last one. ``FileLock`` keeps a second process from writing the same files. ``OSError`` becomes
+``DiskFull`` or ``StorageError`` with a sentence fit for the user; the original is kept as
+``__cause__`` for the log.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from writer_desktop.core.errors import AlreadyLocked, DiskFull, StorageError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AlreadyLocked", "FileLock", "atomic_write", "clean_temp_files", "move_no_replace"]
+__all__ = [
+    "AlreadyLocked",
+    "AppendFile",
+    "FileLock",
+    "atomic_write",
+    "clean_temp_files",
+    "move_no_replace",
+    "remove_file",
+]
 
 
 TEMP_SUFFIX = ".tmp"
@@ -94,6 +104,83 @@ def move_no_replace(src: Path, dst: Path) -> None:
     fsync_dir(dst.parent)
     if src.parent != dst.parent:
         fsync_dir(src.parent)
+
+
+class AppendFile:
+    """A file that only grows by whole records, each on the disk (``fdatasync``) when
+    ``append`` returns.
+
+    The file is created (``mode``, POSIX) at the first append. A failed append (disk full) is cut
+    off again, so the next record starts where the failed one did; if even that fails, the next
+    record starts on a fresh line. ``append`` raises ``DiskFull`` or ``StorageError``.
+    """
+
+    def __init__(self, path: Path, *, mode: int = 0o600) -> None:
+        self.path = path
+        self._mode = mode
+        self._fd: int | None = None
+        self._size = 0  # bytes known to be whole records
+        self._torn = False  # the file may end in part of a record: start the next on a new line
+
+    def append(self, data: bytes) -> None:
+        try:
+            fd = self._open()
+        except OSError as exc:
+            raise storage_error(exc, f"save {self.path.name}") from exc
+        if self._torn:
+            data = b"\n" + data
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            _datasync(fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, self._size)
+            except OSError:
+                self._torn = True
+            raise storage_error(exc, f"save {self.path.name}") from exc
+        self._size = os.lseek(fd, 0, os.SEEK_END)
+        self._torn = False
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _open(self) -> int:
+        if self._fd is None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+            fd = os.open(self.path, flags, self._mode)
+            try:
+                size = os.fstat(fd).st_size
+                if size:  # left by an earlier writer: does it end with a whole record?
+                    with open(self.path, "rb") as f:
+                        f.seek(size - 1)
+                        self._torn = f.read(1) != b"\n"
+                elif not _WINDOWS:
+                    os.fchmod(fd, self._mode)
+            except BaseException:
+                os.close(fd)
+                raise
+            self._fd, self._size = fd, size
+            fsync_dir(self.path.parent)  # the new name survives a power cut too
+        return self._fd
+
+
+def remove_file(path: Path) -> None:
+    """Delete ``path`` if it exists; ``StorageError`` if it cannot be deleted."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise storage_error(exc, f"delete {path.name}") from exc
+
+
+def _datasync(fd: int) -> None:
+    sync = getattr(os, "fdatasync", None)  # not on macOS or Windows: fsync does the same there
+    (sync or os.fsync)(fd)
 
 
 def fsync_dir(folder: Path) -> None:

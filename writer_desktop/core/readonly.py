@@ -8,6 +8,10 @@ never writes, renames or quarantines, and reports an unreadable file as ``Corrup
 (left where it is). This is safe next to a running app because the app replaces files atomically
 (``atomic.atomic_write``): a reader sees the old file or the new one, never a mix. A file that
 vanishes between listing and reading (deleted meanwhile) is ``ConversationNotFound``.
+
+A reply that is streaming right now has its newest text in the journal beside the file
+(``core.journal``), not in the file: ``load`` adds what the journal holds to it (it stays
+``streaming``). A journal that cannot be read is ignored here; the store deals with it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from writer_desktop.core import journal
 from writer_desktop.core.atomic import storage_error
 from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, decode
-from writer_desktop.core.models import Conversation
+from writer_desktop.core.models import Conversation, Status, walk_messages
 from writer_desktop.core.store import ConversationNotFound, CorruptConversation
 
 __all__ = ["ConversationNotFound", "CorruptConversation", "FileEntry", "ReadOnlyStore"]
@@ -79,7 +84,8 @@ class ReadOnlyStore:
         )
 
     def load(self, conv_id: str) -> Conversation:
-        """Decode one file as it is on disk (a ``streaming`` reply stays ``streaming``)."""
+        """Decode one file as it is on disk, with the text its journal holds for a reply that
+        is streaming (which stays ``streaming``)."""
         if not _ID.fullmatch(conv_id):
             raise ValueError(f"not a conversation id: {conv_id[:40]!r}")
         path = self.conversations_dir / f"{conv_id}.json"
@@ -97,6 +103,21 @@ class ReadOnlyStore:
         try:
             if size > self._max_size or len(raw) > self._max_size:
                 raise Unreadable(f"it is larger than {self._max_size // 2**20} MiB")
-            return decode(raw, conv_id)
+            conv = decode(raw, conv_id)
         except Unreadable as exc:
             raise CorruptConversation(f"{path.name} could not be read ({exc.reason}).") from None
+        if not conv.read_only and any(
+            m.status is Status.STREAMING for m in walk_messages(conv.messages)
+        ):
+            self._add_journal(conv, path.with_suffix(journal.SUFFIX))
+        return conv
+
+    def _add_journal(self, conv: Conversation, path: Path) -> None:
+        try:
+            with path.open("rb") as f:
+                if os.fstat(f.fileno()).st_size > self._max_size:
+                    return
+                raw = f.read()
+            journal.apply(conv, journal.parse(raw))
+        except (OSError, journal.BadJournal):
+            return  # gone (the reply ended meanwhile) or unreadable: the file as it stands

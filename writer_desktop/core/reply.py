@@ -3,10 +3,12 @@
 :func:`stream_reply` drives :meth:`WriterClient.stream_chat` and keeps the reply message honest:
 ``streaming`` while text arrives, then ``complete`` (with ``finish_reason`` and usage), ``stopped``
 (cancelled by the user), ``interrupted`` (the connection broke; the partial text is kept) or
-``error`` (nothing could be started; ``error`` says why). The conversation is saved when the reply
-starts, at most once per ``save_interval`` while it streams (also when the stream stalls), and when
-it ends, so a crash loses at most about a second of text. A failed save (disk full) never loses the
-reply: it stays in memory, the observer is told, and the save is retried.
+``error`` (nothing could be started; ``error`` says why). The conversation file is rewritten when
+the reply starts and when it ends; in between, at most once per ``save_interval`` (also when the
+stream stalls), the text received since the last time is appended to the store's journal
+(``core.journal``), so a crash loses at most about a second of text and a long conversation is not
+rewritten every second. A failed save or append (disk full) never loses the reply: it stays in
+memory, the observer is told, and it is retried.
 
 The observer receives :data:`ReplyEvent` values: ``TextDelta`` (append to the view),
 ``RetryScheduled`` (show a countdown), ``SaveFailed`` / ``Saved`` (disk state).
@@ -48,6 +50,7 @@ ReplyEvent = TextDelta | RetryScheduled | SaveFailed | Saved
 
 class ConversationSaver(Protocol):
     def save(self, conv: Conversation) -> None: ...
+    def append_reply(self, conv_id: str, message_id: str, at: int, text: str) -> None: ...
     def mark_streaming(self, conv_id: str) -> None: ...
     def unmark_streaming(self, conv_id: str) -> None: ...
 
@@ -72,34 +75,64 @@ def request_messages(conv: Conversation, reply: Message) -> list[dict[str, Any]]
 
 
 class _Autosave:
-    """Saves ``conv`` at most once per interval; keeps retrying after a failure."""
+    """Keeps ``reply`` on disk as it streams: ``save`` rewrites the conversation (start, end),
+    ``changed`` appends new text to the journal at most once per interval. Until one save with
+    the reply streaming has landed, saves are retried instead of appends. After a failure it
+    keeps retrying."""
 
     def __init__(
         self,
         store: ConversationSaver,
         conv: Conversation,
+        reply: Message,
         sync: Callable[[], None],
         notify: Callable[[ReplyEvent], None],
         interval: float,
         clock: Callable[[], float],
     ) -> None:
-        self._store, self._conv, self._sync, self._notify = store, conv, sync, notify
+        self._store, self._conv, self._reply = store, conv, reply
+        self._sync, self._notify = sync, notify
         self.interval = interval
         self._clock = clock
         self._last = -float("inf")
+        self._saved: int | None = None  # how much of the reply's text is on disk (file + journal)
         self.dirty = False
         self._failing = False
 
     def changed(self) -> None:
         self.dirty = True
         if self._clock() - self._last >= self.interval:
-            self.save()
+            self.append()
 
     def save(self) -> bool:
+        """Rewrite the whole conversation."""
         self._sync()
         self._last = self._clock()
+        if not self._attempt(lambda: self._store.save(self._conv)):
+            return False
+        self._saved = len(self._reply.content)
+        return True
+
+    def append(self) -> bool:
+        """Append the text since the last save or append to the journal."""
+        if self._saved is None:
+            return self.save()
+        self._sync()
+        self._last = self._clock()
+        at, text = self._saved, self._reply.content[self._saved :]
+        if not text:
+            self.dirty = False
+            return True
+        if not self._attempt(
+            lambda: self._store.append_reply(self._conv.id, self._reply.id, at, text)
+        ):
+            return False
+        self._saved = at + len(text)
+        return True
+
+    def _attempt(self, write: Callable[[], None]) -> bool:
         try:
-            self._store.save(self._conv)
+            write()
         except StorageError as exc:
             log.warning("saving conversation %s failed: %s", self._conv.id, exc)
             self.dirty = True
@@ -113,11 +146,11 @@ class _Autosave:
         return True
 
     async def run(self) -> None:
-        """Background saver for stalls: saves pending text once it is ``interval`` old."""
+        """Background saver for stalls: appends pending text once it is ``interval`` old."""
         while True:
             await asyncio.sleep(self.interval / 2)
             if self.dirty and self._clock() - self._last >= self.interval:
-                self.save()
+                self.append()
 
 
 async def stream_reply(
@@ -141,7 +174,7 @@ async def stream_reply(
             parts[:] = ["".join(parts)]
         reply.content = parts[0] if parts else ""
 
-    saver = _Autosave(store, conv, sync, notify, save_interval, clock)
+    saver = _Autosave(store, conv, reply, sync, notify, save_interval, clock)
     request = ChatRequest(
         model=reply.model or conv.model,
         messages=request_messages(conv, reply),

@@ -5,14 +5,17 @@
     <root>/writer-desktop.lock                  advisory lock, held while a store is open
     <root>/conversations/<id>.json              one conversation each: the truth
     <root>/conversations/<id>.json.corrupt-<t>  a file that could not be read, set aside unchanged
+    <root>/conversations/<id>.journal           text of a streaming reply since the last save
     <root>/trash/<id>.deleted-<t>.json          deleted, purged after 30 days
     <cache_dir>/index.sqlite3                   listing cache, rebuilt from the files when needed
 
-Nothing happens until ``open()``. A second store on the same root (in this or another process)
-gets ``AlreadyLocked``, a ``StorageError``. Files that cannot be read are never changed or deleted:
-they are renamed aside and reported in ``problems``. Files written by a newer version load
-read-only and are never rewritten. Not thread-safe: use one store from one thread. The format is
-described in ``docs/data-format.md``.
+Nothing happens until ``open()``. A second store on the same root (in this or another process) gets
+``AlreadyLocked``, a ``StorageError``. Files that cannot be read are never changed or deleted: they
+are renamed aside and reported in ``problems``. While a reply streams, its new text is appended to
+a journal (``core.journal``) instead of rewriting the file every second; the next save that lands
+deletes it, and a journal found later (after a crash) is applied to the reply. Files written by a
+newer version load read-only and are never rewritten. Not thread-safe: use one store from one
+thread. The format is described in ``docs/data-format.md``.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from writer_desktop.core import trash
+from writer_desktop.core import journal, trash
 from writer_desktop.core.atomic import (
     AlreadyLocked,
     FileLock,
     atomic_write,
     clean_temp_files,
     move_no_replace,
+    remove_file,
     storage_error,
 )
 from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, encode
@@ -106,6 +110,8 @@ class ConversationStore:
         self._lock = FileLock(root / LOCK_NAME)
         self._index: Index | None = None
         self._streaming: set[str] = set()
+        self._journals: dict[str, journal.JournalWriter] = {}  # open while replies stream
+        self._found_journals: set[str] = set()  # ids with a journal file at the last refresh
         self._older: dict[str, int] = {}  # id → schema_version of a file read from an older one
 
     # -- life cycle --------------------------------------------------------------------------
@@ -142,6 +148,9 @@ class ConversationStore:
         self.recover()
 
     def close(self) -> None:
+        for writer in self._journals.values():
+            writer.close()
+        self._journals.clear()
         if self._index is not None:
             self._index.close()
             self._index = None
@@ -179,16 +188,19 @@ class ConversationStore:
         """
         conv, size, mtime_ns = self._read(conv_id)
         if not conv.read_only and conv.id not in self._streaming:
+            journaled = self._apply_journal(conv)
             interrupted = [m for m in walk_messages(conv.messages) if m.status is Status.STREAMING]
             for message in interrupted:
                 message.status = Status.INTERRUPTED
                 message.error = message.error or "Writer Desktop closed before this reply finished."
             if interrupted:
                 try:
-                    self.save(conv)
+                    self.save(conv)  # once it lands, it deletes the journal too
                 except StorageError as exc:
                     log.warning("could not save recovered conversation %s: %s", conv.id, exc)
                 return conv
+            if journaled is not None:  # nothing streams there: the end's save landed before
+                self._remove_journal(conv.id)
         row = self._idx.get(conv.id)
         if row is None or (row.size, row.mtime_ns) != (size, mtime_ns):
             self._update(upsert=[ConversationSummary.of(conv, size, mtime_ns)])
@@ -200,10 +212,15 @@ class ConversationStore:
         known = index.stats()
         index.take_reset()  # if the index just failed, ``known`` is empty: all is re-read anyway
         seen: set[str] = set()
+        journals: set[str] = set()
         stale: builtins.list[str] = []
         try:
             with os.scandir(self.conversations_dir) as it:
                 for entry in it:
+                    if entry.name.endswith(journal.SUFFIX):
+                        if _ID.fullmatch(entry.name[: -len(journal.SUFFIX)]):
+                            journals.add(entry.name[: -len(journal.SUFFIX)])
+                        continue
                     conv_id = entry.name[:-5]
                     if not entry.name.endswith(".json") or not _ID.fullmatch(conv_id):
                         continue
@@ -215,6 +232,7 @@ class ConversationStore:
                         stale.append(conv_id)
         except OSError as exc:
             raise storage_error(exc, "list the conversations") from exc
+        self._found_journals = journals
         upsert = []
         for conv_id in stale:
             try:
@@ -245,6 +263,7 @@ class ConversationStore:
         self._require_open()
         self._back_up_older(conv.id, path)
         atomic_write(path, data)
+        self._remove_journal(conv.id)  # the file now holds all it held
         try:
             st = path.stat()
             size, mtime_ns = st.st_size, st.st_mtime_ns
@@ -259,6 +278,7 @@ class ConversationStore:
         if not path.is_file():
             raise ConversationNotFound("This conversation no longer exists.")
         self._streaming.discard(conv_id)
+        self._remove_journal(conv_id)
         trash.move_to_trash(path, conv_id, self.trash_dir, self._clock())
         self._update(remove=[conv_id])
 
@@ -298,15 +318,29 @@ class ConversationStore:
     def unmark_streaming(self, conv_id: str) -> None:
         self._streaming.discard(conv_id)
 
+    def append_reply(self, conv_id: str, message_id: str, at: int, text: str) -> None:
+        """Durably append ``text``, the content of the streaming reply ``message_id`` from offset
+        ``at`` on, to the conversation's journal (the file saved it up to ``at``). Cheap: the
+        conversation file is not rewritten. ``DiskFull`` or ``StorageError`` on failure."""
+        self._require_open()
+        writer = self._journals.get(conv_id)
+        if writer is None:
+            writer = journal.JournalWriter(self._journal_path(conv_id))
+            self._journals[conv_id] = writer
+        writer.append(message_id, at, text)
+
     def recover(self) -> builtins.list[str]:
-        """Mark ``streaming`` messages nobody streams as ``interrupted``; return the ids fixed."""
+        """Mark ``streaming`` messages nobody streams as ``interrupted``, with the text their
+        journal kept; delete stale journals, set aside unreadable and orphaned ones. Return the
+        ids of the conversations fixed."""
         fixed = []
-        for conv_id in self._idx.streaming_ids():
-            if conv_id in self._streaming:
-                continue
+        journals, self._found_journals = self._found_journals, set()
+        for conv_id in sorted({*self._idx.streaming_ids(), *journals} - self._streaming):
             try:
                 self.load(conv_id)
             except StorageError:
+                if conv_id in journals and not self._path(conv_id).exists():
+                    self._set_aside_journal(conv_id, "its conversation file is missing")
                 continue
             fixed.append(conv_id)
         return fixed
@@ -401,6 +435,53 @@ class ConversationStore:
             log.info("kept a copy of %s (format version %d) as %s", path.name, version, target)
         del self._older[conv_id]
 
+    def _journal_path(self, conv_id: str) -> Path:
+        return self._path(conv_id).with_suffix(journal.SUFFIX)
+
+    def _apply_journal(self, conv: Conversation) -> builtins.list[str] | None:
+        """Put what ``conv``'s journal kept into its streaming messages; return the ids of the
+        messages it had text for (None: no usable journal). An unreadable one is set aside."""
+        path = self._journal_path(conv.id)
+        try:
+            with path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                raw = b"" if size > self._max_size else f.read(size)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # left for the next start
+            log.warning("cannot read the journal of %s: %s", conv.id, exc)
+            return None
+        try:
+            if size > self._max_size:
+                raise journal.BadJournal(f"it is larger than {self._max_size // 2**20} MiB")
+            sections = journal.parse(raw)
+        except journal.BadJournal as exc:
+            self._set_aside_journal(conv.id, exc.reason)
+            return None
+        used = journal.apply(conv, sections)
+        if used:
+            log.info("recovered streamed text of %s from its journal", conv.id)
+        return used
+
+    def _remove_journal(self, conv_id: str) -> None:
+        writer = self._journals.pop(conv_id, None)
+        try:
+            if writer is not None:
+                writer.remove()
+            else:
+                remove_file(self._journal_path(conv_id))
+        except StorageError as exc:  # it is stale now: the next start deletes it
+            log.warning("could not delete the journal of %s: %s", conv_id, exc)
+
+    def _set_aside_journal(self, conv_id: str, reason: str) -> None:
+        path = self._journal_path(conv_id)
+        writer = self._journals.pop(conv_id, None)
+        if writer is not None:
+            writer.close()
+        moved = self._set_aside(path)
+        reason = f"a reply journal could not be used: {reason}"
+        self.problems.append(StoreProblem(path, reason, moved))
+
     def _set_aside(self, path: Path) -> Path | None:
         base = f"{path.name}.corrupt-{trash.stamp(self._clock())}"
         target, n = path.with_name(base), 1
@@ -411,7 +492,7 @@ class ConversationStore:
         except StorageError as exc:
             log.warning("could not set aside unreadable %s: %s", path.name, exc)
             return None
-        log.warning("set aside unreadable conversation file as %s", target.name)
+        log.warning("set aside unreadable file as %s", target.name)
         return target
 
 
