@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .cli_args import add_commands
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from .cli_args import add_commands
+
     parser = argparse.ArgumentParser(
         prog="writer-desktop",
         description="A desktop assistant for Writer's Palmyra models.",
@@ -35,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if not (sys.argv[1:] if argv is None else argv):
+        return start_gui()  # a double-click or a menu entry: no parser to build (~8 ms)
     args = build_parser().parse_args(argv)
     if args.command == "quick":
         from .ui.launcher import request_quick
@@ -44,12 +52,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli import run  # headless: export, import, search, list
 
         return run(args)
+    return start_gui(quick_text=args.show_quick)
+
+
+def start_gui(quick_text: str | None = None) -> int:
     from .ui.pyside_imports import lighten_feature_check  # Qt is imported only now
 
     lighten_feature_check()  # before the app's modules: see ui/pyside_imports.py
     from .app import run_gui
 
-    return run_gui(quick_text=args.show_quick)
+    return run_gui(quick_text=quick_text)
 
 
 if __name__ == "__main__":

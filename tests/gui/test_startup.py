@@ -26,8 +26,9 @@ from writer_desktop.ui.theme import ThemeSwitcher
 
 # Loaded only after the first paint (each costs 20–40 ms here; see docs/performance.md).
 LATE = ("asyncio", "httpx", "markdown_it", "pygments", "keyring", "qasync", "ssl", "jeepney")
-# Parts of the window made after the first paint (MainWindow(defer_chat=True), then attach()).
-LATE_UI = ("writer_desktop.ui.chat_view", "PySide6.QtNetwork")
+# Parts of the window made after the first paint (MainWindow(defer_chat=True), then attach()),
+# the single-instance server, and the command-line parser (a launch without arguments skips it).
+LATE_UI = ("writer_desktop.ui.chat_view", "PySide6.QtNetwork", "writer_desktop.cli_args")
 
 
 def test_the_first_phase_imports_none_of_the_slow_modules() -> None:
