@@ -8,7 +8,6 @@ Users and scripts read these files: change it only by raising ``SCHEMA_VERSION``
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +40,8 @@ def utc_now() -> str:
 
 
 def new_id() -> str:
+    import uuid  # with the platform module it loads, ~2 ms the first frame does without
+
     return str(uuid.uuid4())
 
 
@@ -277,6 +278,8 @@ class Conversation:
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise ValueError("schema_version must be a positive integer")
         conv_id = _check_str(data.get("id"), "id")
+        import uuid
+
         try:
             uuid.UUID(str(conv_id))
         except ValueError:
