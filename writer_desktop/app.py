@@ -189,6 +189,7 @@ async def session(
     from .ui.launcher import gui_command
     from .ui.quick_bridge import QuickBridge
     from .ui.quick_prompt import QuickPrompt
+    from .ui.quit_signals import QuitSignals
     from .ui.search_ui import SearchUi
     from .ui.tray import Tray
 
@@ -207,6 +208,10 @@ async def session(
         )  # fmt: skip
         if window is None:
             return 0
+        # Log-out, shutdown, kill or Ctrl+C: quit as from File ▸ Quit, replies saved as stopped.
+        signals = QuitSignals(parent=window) if desktop else None
+        if signals is not None:
+            signals.received.connect(lambda _signum: window.request_quit())
         problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
         if reporter is not None:
             notice = CrashNotice(window)
@@ -258,6 +263,8 @@ async def session(
                 hotkeys.close()
             await window.controller.shutdown()
             search.close()
+            if signals is not None:
+                signals.close()
             if reporter is not None:
                 reporter.on_crash = None  # the window is going away
     return 0
