@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import FAKE_KEY
 from tests.fake_writer.behaviours import Reply, Trickle
 from tests.fake_writer.server import FakeWriter
-from writer_desktop.core import atomic
+from writer_desktop.core import atomic, journal
 from writer_desktop.core.api import Timeouts, WriterClient
 from writer_desktop.core.codec import MAX_FILE_SIZE, encode
 from writer_desktop.core.models import Conversation, Message, Role, Status
@@ -245,19 +245,23 @@ async def test_disk_full_mid_stream_keeps_the_file_and_saves_once_space_is_back(
     with ConversationStore(tmp_path / "d", tmp_path / "c") as store:
         conv, reply = new_conversation(store)
         path = store.conversations_dir / f"{conv.id}.json"
+        log = path.with_suffix(".journal")
         events: list[ReplyEvent] = []
-        on_disk_while_full: list[bytes] = []
-        before_full = b""
+        on_disk_while_full: list[tuple[bytes, bytes]] = []
+        before_full = (b"", b"")
+
+        def on_disk() -> tuple[bytes, bytes]:
+            return path.read_bytes(), log.read_bytes() if log.exists() else b""
 
         def notify(event: ReplyEvent) -> None:
             nonlocal before_full
             events.append(event)
             text = "".join(e.text for e in events if isinstance(e, TextDelta))
-            if not disk.full and not before_full and len(text) > 200:
-                before_full = path.read_bytes()  # the file as last saved
+            if not disk.full and not before_full[0] and len(text) > 200:
+                before_full = on_disk()  # the file as last saved, the journal as last appended
                 disk.full = True
             elif disk.full:
-                on_disk_while_full.append(path.read_bytes())
+                on_disk_while_full.append(on_disk())
                 if sum(isinstance(e, SaveFailed) for e in events) >= 2:
                     disk.full = False  # space is back
 
@@ -267,14 +271,19 @@ async def test_disk_full_mid_stream_keeps_the_file_and_saves_once_space_is_back(
         assert len(failures) >= 2
         assert all("disk is full" in f.error.user_message for f in failures)
         assert disk.refused >= 2
-        assert before_full
-        assert set(on_disk_while_full) == {before_full}  # byte-identical while the disk was full
+        assert before_full[0]
+        # byte-identical while the disk was full: no half-written journal line either
+        assert set(on_disk_while_full) == {before_full}
+        if before_full[1]:  # what the journal held then is a prefix of the reply
+            [section] = journal.parse(before_full[1])
+            assert reply.content.startswith(journal.extend("", section.pieces))
         assert any(isinstance(e, Saved) for e in events[events.index(failures[0]) :])
         assert reply.status is Status.COMPLETE
         saved = json.loads(path.read_bytes())
         assert saved["messages"][-1]["content"] == reply.content
         assert saved["messages"][-1]["status"] == "complete"
-        assert [p.name for p in store.conversations_dir.iterdir()] == [path.name]  # no temp files
+        # no temp files, and the journal went with the end's save
+        assert [p.name for p in store.conversations_dir.iterdir()] == [path.name]
 
 
 async def test_disk_full_until_after_the_reply_ends_is_saved_once_space_is_back(
