@@ -312,13 +312,10 @@ class WriterClient:
         chunks = response.aiter_raw()
         try:
             loop = asyncio.get_running_loop()
-            woke = -_GATHER  # when a read last had to wait for the network
+            caught_up = loop.time()  # when a read last had to wait for the network
             since = 0  # bytes read since then
-            pause = 0.0
+            resumed = False  # the next read collects what gathered during a pause
             while not parser.done:
-                if pause > 0:  # text trickles in: let some gather, then read it in one go
-                    await asyncio.sleep(pause)
-                    pause = 0.0
                 try:
                     raw = await watchdog.next(chunks)
                 except StopAsyncIteration:
@@ -327,18 +324,21 @@ class WriterClient:
                             yield delta
                     break
                 since += len(raw)
-                if watchdog.last_wait > _WAITED:  # this read had to wait for the network
+                pause = False
+                if watchdog.last_wait > _WAITED and not resumed:  # caught up with the network
                     now = loop.time()
-                    if now - woke >= _GATHER or since > _TRICKLE * (now - woke):
-                        woke, since = now, 0
-                    else:  # the second wait within _GATHER, and little came: a trickle
-                        pause = woke + _GATHER - now
+                    pause = since < _TRICKLE * (now - caught_up)  # a trickle: let text gather
+                    caught_up, since = now, 0
+                resumed = False
                 for sse in decoder.decode(raw):
                     for delta in parser.feed(sse):
                         watchdog.text_arrived()
                         yield delta
                     if parser.done:
                         break
+                if pause and not parser.done:  # then read what gathered in one go
+                    await asyncio.sleep(_GATHER)
+                    resumed = True
         except (httpx.HTTPError, TimeoutError) as exc:
             if parser.finish_reason is None:
                 if not isinstance(exc, httpx.TimeoutException | TimeoutError):
@@ -371,11 +371,14 @@ class WriterClient:
 
 _WAITED = 0.0003  # a read that took longer waited for the network (buffered data takes µs)
 _TRICKLE = 640_000  # bytes/s: slower is a trickle (~1,500 of Writer's ~400-byte events a second)
-_GATHER = 0.025
-"""While a reply trickles in, wake up for the network at most about once per this many seconds
-and read what gathered meanwhile in one go. A wake-up costs far more than parsing what it brings:
-at 1,000 tokens/s, one per event takes a fifth of a core. Nothing is drawn more often than this
-anyway (the chat view renders at most ~30 times a second)."""
+_GATHER = 0.03
+"""While a reply trickles in, sleep this long each time the reads catch up with the network, then
+read what gathered meanwhile in one go. A wake-up costs far more than parsing what it brings: at
+1,000 tokens/s, one per event takes a fifth of a core. A gathering round costs three wake-ups (the
+sleep's timer, the read of what gathered, the read that finds the network drained), so about 100
+a second. The read right after a sleep always waits a little (the socket is watched again), which
+is not a sign of having caught up. Nothing is drawn more often than this anyway (the chat view
+renders at most ~30 times a second)."""
 
 
 class _TextWatchdog:
