@@ -11,12 +11,19 @@ qasync also leaves a cancelled ``call_later`` registered with Qt until its time 
 of a streamed reply arms httpx's 90 s read timeout and cancels it, so thousands of dead Qt timers
 pile up (and are walked by Qt's event dispatcher) while a long reply streams. :class:`EventLoop`
 kills the Qt timer when its handle is cancelled.
+
+And qasync runs every ``call_soon`` through a Qt timer of its own (start, event, kill): one
+network wake-up of a streamed reply is a chain of three or four such callbacks (the socket
+notifier's, the transport's read, the task's step, the view's update). :class:`EventLoop` keeps
+them in one queue run by a single zero-time Qt timer, which also runs the callbacks those
+callbacks schedule (a few rounds at most, so Qt's own events are never held back for long).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -38,9 +45,46 @@ class _QtTimerHandle(asyncio.Handle):
             self._forget()
 
 
+_READY_ROUNDS = 4  # rounds of callbacks scheduled by callbacks run in one Qt timer event
+
+
 class EventLoop(qasync.QEventLoop):  # type: ignore[misc]
-    """qasync's loop with asyncio's async-generator hooks installed while it runs, and delayed
-    callbacks whose Qt timer goes away when they are cancelled."""
+    """qasync's loop with asyncio's async-generator hooks installed while it runs, delayed
+    callbacks whose Qt timer goes away when they are cancelled, and ``call_soon`` callbacks run
+    from one queue."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._ready: deque[asyncio.Handle] = deque()
+        self._ready_armed = False  # a Qt timer will run the queue
+        super().__init__(*args, **kwargs)
+
+    def call_soon(
+        self, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.Handle:
+        handle = asyncio.Handle(callback, args, self, context=context)
+        self._ready.append(handle)
+        if not self._ready_armed:
+            self._ready_armed = True
+            self._timer.add_callback(asyncio.Handle(self._run_ready, (), self))
+        return handle
+
+    def _run_ready(self) -> None:
+        """Run the queued callbacks, then those they queued, for a few rounds; whatever is left
+        waits for the next timer event, after Qt's pending events."""
+        ready = self._ready
+        try:
+            for _ in range(_READY_ROUNDS):
+                for _ in range(len(ready)):
+                    handle = ready.popleft()
+                    if not handle._cancelled:
+                        handle._run()
+                if not ready:
+                    break
+        finally:
+            self._ready_armed = False
+            if ready:
+                self._ready_armed = True
+                self._timer.add_callback(asyncio.Handle(self._run_ready, (), self))
 
     def call_later(
         self, delay: float, callback: Callable[..., object], *args: Any, context: Any = None
