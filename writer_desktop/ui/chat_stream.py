@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 PARAGRAPH_GAP = 12  # px, Qt's default margin between HTML paragraphs
-COMMIT_MIN = 1000  # finished Markdown (characters) worth rendering once, apart from the tail
+COMMIT_MIN = 300  # finished Markdown (characters) worth rendering once, apart from the tail
 
 
 @dataclass
@@ -42,6 +42,7 @@ class StreamSplit:
     """
 
     frame: QTextFrame
+    parts_frame: QTextFrame
     open_frame: QTextFrame
     committed: str = ""
     next_code: int = 0
@@ -50,9 +51,12 @@ class StreamSplit:
     def start(cls, frame: QTextFrame, header_html: str) -> StreamSplit:
         refill(frame, header_html)
         cursor = frame.lastCursorPosition()
+        parts_frame = cursor.insertFrame(QTextFrameFormat())
+        _flatten_after(parts_frame)
+        cursor = frame.lastCursorPosition()
         open_frame = cursor.insertFrame(_part_format())
         _flatten_after(open_frame)
-        return cls(frame, open_frame)
+        return cls(frame, parts_frame, open_frame)
 
     def commit(self, text: str, html: str, next_code: int) -> None:
         """Append the HTML of finished blocks (``text``) once, before the open tail.
@@ -62,8 +66,7 @@ class StreamSplit:
         re-render of the tail cost time in the length of the reply (~2 ms per flush at 3,000
         paragraphs); a few dozen part frames are skipped whole.
         """
-        cursor = QTextCursor(self.frame.document())
-        cursor.setPosition(self.open_frame.firstPosition() - 1)
+        cursor = self.parts_frame.lastCursorPosition()
         cursor.beginEditBlock()
         part = cursor.insertFrame(_part_format())
         cursor.insertHtml(html)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
@@ -33,7 +33,9 @@ from .chat_document import frame_index_at, message_format, refill
 from .chat_lazy import LazyWindow
 from .chat_links import PLAIN_TEXT, ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
+from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
+from .chat_scroll import QuietScrollBar
 from .chat_stream import StreamSplit, render_in_parts
 from .message_actions import message_actions, toolbar_actions
 from .message_frames import MAX_RENDERED
@@ -70,6 +72,7 @@ class ChatView(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatView")
+        self.setVerticalScrollBar(QuietScrollBar(Qt.Orientation.Vertical, self))
         self.setAccessibleName("Conversation")
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
@@ -90,6 +93,7 @@ class ChatView(QTextBrowser):
         self._window = self._lazy.window
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
+        self._repaint = RepaintLimiter(self)
         self.toolbar = MessageToolbar(self.viewport())
         self.toolbar.triggered.connect(lambda href: self._on_anchor(QUrl(href)))
         self.verticalScrollBar().valueChanged.connect(self._place_toolbar)
@@ -369,10 +373,14 @@ class ChatView(QTextBrowser):
         frame = self._window.frames[message.id]
         retry = self._retry.text(message.id)
         split = self._splits.pop(message.id, None)
-        split = render_in_parts(frame, split, message, self._md, self._palette, retry)
-        if split is None:
-            refill(frame, self._html(message))
-        else:
+        keeps = split is not None and message.content.startswith(split.committed)
+        changed = split.open_frame if split is not None and keeps else frame
+        top = self.document().documentLayout().frameBoundingRect(changed).top()
+        with self._repaint.changing_below(top - 1):  # only what changed is drawn again
+            split = render_in_parts(frame, split, message, self._md, self._palette, retry)
+            if split is None:
+                refill(frame, self._html(message))
+        if split is not None:
             self._splits[message.id] = split
 
     def _flush(self) -> None:
