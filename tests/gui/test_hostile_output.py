@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QtMsgType, QUrl, qInstallMessageHandler
@@ -48,7 +48,8 @@ from writer_desktop.ui.render import SAFE_SCHEMES, make_markdown, markdown_html
 
 HUGE_LINE = 1 << 20  # one line of 1 MB, no space: opened from disk and rendered directly
 STREAMED_LINE = 1 << 15  # the part of it streamed through the GUI (four characters a delta)
-SECRET_PATHS = ("/etc/passwd", "/etc/shadow", "/dev/zero", "/dev/random", "/dev/urandom", ".ssh")
+SECRET_FILES = ("/etc/passwd", "/etc/shadow", "/dev/zero", "/dev/random", "/dev/urandom")
+SECRET_FOLDERS = (".ssh",)  # matched as a path component: a temp file's random name may hold ".ssh"
 
 
 # -- payloads ---------------------------------------------------------------------------------
@@ -242,7 +243,12 @@ def resources(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def local_opens(log: AuditLog, bait: Path) -> list[str]:
     """Python-level opens of a payload's path."""
-    return [p for p in log.opened if str(bait) in p or any(s in p for s in SECRET_PATHS)]
+    return [p for p in log.opened if str(bait) in p or is_secret(p)]
+
+
+def is_secret(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return path.startswith(SECRET_FILES) or any(folder in parts for folder in SECRET_FOLDERS)
 
 
 # -- links: find them in a document and click them ----------------------------------------------
@@ -585,3 +591,9 @@ def test_the_question_shows_the_address_as_the_browser_gets_it(desktop: Desktop)
         "Open this address in your browser?\n\nhttps://xn--pypal-4ve.com/login",
         "Open this address in your browser?\n\nhttps://example.com/%E2%80%AEgnp.exe",
     ]
+
+
+def test_the_secret_path_check_matches_folders_not_random_names() -> None:
+    assert is_secret("/root/.ssh/id_rsa")
+    assert is_secret("/etc/passwd")
+    assert not is_secret("/tmp/data/conversations/.c0ffee.json.sshh1bgq.tmp")  # happened in a full run
