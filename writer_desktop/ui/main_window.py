@@ -148,7 +148,8 @@ class MainWindow(QMainWindow):
         else:
             self._chat_layout.replaceWidget(slot, chat)
             slot.hide()
-            slot.deleteLater()
+            slot.setParent(None)  # gone at once (Python owned, no longer referenced)
+            chat.show()  # the layout would only queue it, the window being visible already
         self.chat = chat
 
     def _build_menus(self) -> None:
