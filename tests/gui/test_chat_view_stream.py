@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 
 import pytest
@@ -99,3 +100,19 @@ def test_a_long_reply_streams_in_parts_and_ends_whole(
     assert reply.id not in view._splits
     assert "Paragraph" not in view.toPlainText()
     assert "Short now." in view.toPlainText()
+
+
+def test_another_conversation_opens_after_a_reply_streamed_in_parts(qtbot: QtBot) -> None:
+    view = ChatView()
+    qtbot.addWidget(view)
+    reply = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    conv = Conversation(messages=[Message(Role.USER, "Write a lot"), reply])
+    view.show_conversation(conv)
+    text = reply_text(30)
+    for start in range(0, len(text), 200):
+        view.append_delta(conv.id, reply.id, text[start : start + 200])
+        qtbot.wait(FLUSH_MS + 5)
+    assert reply.id in view._splits  # parts were committed (and their frames let go)
+    gc.collect()
+    view.show_conversation(Conversation(messages=[Message(Role.USER, "Something else")]))
+    assert view.toPlainText().strip().endswith("Something else")

@@ -78,3 +78,37 @@ def test_cancelled_delayed_callbacks_leave_no_qt_timers_and_others_still_fire() 
     assert after_cancel == 0
     assert at_end == 0
     assert fired == ["kept", "kept late"]
+
+
+def test_call_soon_runs_in_order_including_what_callbacks_schedule() -> None:
+    import asyncio
+
+    from writer_desktop.ui.event_loop import EventLoop, run
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, EventLoop)
+        order: list[str] = []
+        errors: list[str] = []
+        loop.set_exception_handler(lambda _loop, context: errors.append(str(context["exception"])))
+
+        def nested(depth: int) -> None:
+            order.append(f"nested {depth}")
+            if depth < 10:  # more rounds than one timer event runs: the rest comes next time
+                loop.call_soon(nested, depth + 1)
+
+        def fail() -> None:
+            raise RuntimeError("boom")
+
+        loop.call_soon(order.append, "a")
+        loop.call_soon(order.append, "cancelled").cancel()
+        loop.call_soon(fail)
+        loop.call_soon(nested, 0)
+        loop.call_soon(order.append, "b")
+        await asyncio.sleep(0.05)
+        return order, errors
+
+    order, errors = run(scenario())
+    assert order[:3] == ["a", "nested 0", "b"]
+    assert order[3:] == [f"nested {depth}" for depth in range(1, 11)]
+    assert errors == ["boom"]  # reported; the callbacks after it still ran

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, Qt, QTimer
 from PySide6.QtGui import QPaintEvent, QTextFrame
-from PySide6.QtWidgets import QAbstractSlider, QScrollBar, QStyle, QStyleOptionSlider, QTextBrowser
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QScrollBar,
+    QStyle,
+    QStyleOptionSlider,
+    QTextBrowser,
+    QWidget,
+)
 
 from .chat_document import frame_index_at
 
@@ -31,7 +38,7 @@ class QuietScrollBar(QScrollBar):
     the last paint drew.
     """
 
-    def __init__(self, orientation: Qt.Orientation, parent: QTextBrowser) -> None:
+    def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
         super().__init__(orientation, parent)
         self._drawn: tuple[QRect, bool, bool] | None = None
         self._checking = False

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import (
     QTextBlockFormat,
-    QTextCursor,
     QTextFrame,
     QTextFrameFormat,
 )
@@ -89,7 +88,10 @@ def _part_format() -> QTextFrameFormat:
 
 def _flatten_after(frame: QTextFrame) -> None:
     """The block Qt keeps after a frame would add an empty line: make it 1 pixel high."""
-    after = QTextCursor(frame.document())
+    # Not QTextCursor(frame.document()): PySide then ties the document's Python wrapper to this
+    # frame's, and when a part's wrapper is collected the view's document wrapper dies with it
+    # ("Internal C++ object already deleted" on the next conversation opened).
+    after = frame.lastCursorPosition()
     after.setPosition(frame.lastPosition() + 1)
     flat = QTextBlockFormat()
     flat.setLineHeight(1, QTextBlockFormat.LineHeightTypes.FixedHeight.value)

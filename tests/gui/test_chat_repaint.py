@@ -1,0 +1,98 @@
+"""A streaming flush repaints only what it changed: the tail, and the scroll bar when it moved."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.ui.chat_scroll import QuietScrollBar
+from writer_desktop.ui.chat_view import FLUSH_MS, ChatView
+
+
+class Paints(QObject):
+    """Records the rectangles painted on one widget."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.rects: list[QRect] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QPaintEvent):
+            self.rects.append(event.region().boundingRect())
+        return False
+
+
+def streaming_view(qtbot: QtBot) -> tuple[ChatView, Conversation, Message]:
+    view = ChatView()
+    view.resize(700, 500)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    reply = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    conv = Conversation(messages=[Message(Role.USER, "Write a lot"), reply])
+    view.show_conversation(conv)
+    return view, conv, reply
+
+
+def stream(view: ChatView, conv: Conversation, reply: Message, qtbot: QtBot, start: int) -> None:
+    for i in range(start, start + 40):
+        view.append_delta(conv.id, reply.id, f"Paragraph {i} " + "word " * 12 + "\n\n")
+        if i % 4 == 0:
+            qtbot.wait(FLUSH_MS + 10)
+    qtbot.wait(FLUSH_MS + 10)
+
+
+def test_a_flush_repaints_the_tail_not_the_whole_conversation(qtbot: QtBot) -> None:
+    view, conv, reply = streaming_view(qtbot)
+    stream(view, conv, reply, qtbot, 0)  # more than a screenful: the view follows the tail
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 0
+    assert bar.value() == bar.maximum()
+    paints = Paints(view.viewport())
+    stream(view, conv, reply, qtbot, 40)
+    assert paints.rects, "the new text was never drawn"
+    height = view.viewport().height()
+    assert all(r.top() > 0 for r in paints.rects), paints.rects  # never the whole viewport
+    assert "Paragraph 79" in view.toPlainText()
+    assert bar.value() == bar.maximum()  # still following
+    # Scrolled away from the tail, the text arriving below is not drawn at all.
+    bar.setValue(0)
+    qtbot.wait(FLUSH_MS + 10)
+    paints.rects.clear()
+    stream(view, conv, reply, qtbot, 80)
+    assert paints.rects == []
+    assert bar.value() == 0
+    # Anything else repaints as Qt asks: another conversation fills the whole viewport.
+    view.show_conversation(Conversation(messages=[Message(Role.USER, "Hi")]))
+    qtbot.waitUntil(lambda: any(r.top() == 0 and r.height() >= height for r in paints.rects))
+
+
+def test_the_scroll_bar_repaints_only_when_its_handle_moves(qtbot: QtBot) -> None:
+    bar = QuietScrollBar(Qt.Orientation.Vertical)
+    qtbot.addWidget(bar)
+    bar.resize(16, 300)
+    bar.setRange(0, 100_000)
+    bar.setValue(100_000)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(20)
+    paints = Paints(bar)
+    for top in range(100_001, 100_011):  # a growing document, followed: the handle stays put
+        bar.setRange(0, top)
+        bar.setValue(top)
+        qtbot.wait(5)
+    assert paints.rects == []
+    bar.setValue(50_000)  # a real move is drawn
+    qtbot.waitUntil(lambda: len(paints.rects) > 0)
+    paints.rects.clear()
+    bar.setRange(0, 100)  # and so is a handle that grows
+    qtbot.waitUntil(lambda: len(paints.rects) > 0)
+
+
+def test_the_chat_view_uses_the_quiet_scroll_bar(qtbot: QtBot) -> None:
+    view, _conv, _reply = streaming_view(qtbot)
+    assert isinstance(view.verticalScrollBar(), QuietScrollBar)
