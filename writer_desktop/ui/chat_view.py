@@ -3,7 +3,7 @@
 Each message lives in its own QTextFrame. Opening a conversation renders only its last screenfuls
 (``chat_lazy``); the rest follows in chunks of a few milliseconds as the user scrolls, with what is
 on screen kept in place. A streaming reply only re-renders its open tail (``chat_stream``), at most
-~30 times a second (a QTimer coalesces deltas), so streaming stays linear. Colours follow the
+~25 times a second (a QTimer coalesces deltas), so streaming stays linear. Colours follow the
 palette (``chat_palette``), the text size ``set_text_scale``. Code blocks have Copy links, and the
 context menu copies a message's Markdown or the selection; ``copied`` and ``notice`` tell about it.
 Messages with versions have ‹ k/n › links in their header; Edit, Regenerate and Branch are in the
@@ -14,6 +14,7 @@ the user confirms (http, https, mailto).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,10 @@ from .render import (
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-FLUSH_MS = 33  # ≈ 30 renders per second at most
+FLUSH_MS = 40
+"""At most ~25 renders a second while text arrives. A flush comes as soon as the loop is free when
+the last one is that long ago (a paced reply arrives in rounds of about this length, see
+``core.api._GATHER``), so each round is shown at once and text still looks live."""
 
 
 class ChatView(QTextBrowser):
@@ -92,6 +96,7 @@ class ChatView(QTextBrowser):
         self._lazy = LazyWindow(self, self._render_new, self._refresh, self._size, self._forget)
         self._window = self._lazy.window
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
+        self._flushed_at = 0.0  # time.monotonic() of the last flush
         self._flush_timer.timeout.connect(self._flush)
         self._repaint = RepaintLimiter(self)
         self.toolbar = MessageToolbar(self.viewport())
@@ -315,7 +320,8 @@ class ChatView(QTextBrowser):
         self._parts[message_id].append(text)
         self._dirty.add(message_id)
         if not self._flush_timer.isActive():
-            self._flush_timer.start()
+            since = (time.monotonic() - self._flushed_at) * 1000
+            self._flush_timer.start(max(0, round(FLUSH_MS - since)))
 
     def show_retry(self, conv_id: str, seconds: float, reason: str) -> None:
         """A retry is scheduled for the streaming reply: count down to it, second by second."""
@@ -386,6 +392,7 @@ class ChatView(QTextBrowser):
     def _flush(self) -> None:
         """Re-render the messages that changed since the last flush (usually just the tail)."""
         self._flush_timer.stop()
+        self._flushed_at = time.monotonic()
         following = self._lazy.following()
         for message_id in self._dirty:
             message = self._messages[message_id]
