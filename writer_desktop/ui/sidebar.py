@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from writer_desktop.core.index import ConversationSummary
 
+from .conversation_rows import ConversationRows
+
 UNTITLED = "New conversation"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -33,21 +35,24 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class ConversationListModel(QAbstractListModel):
-    """Summary rows in the store's order (pinned first, then most recent); titles editable."""
+    """Summary rows in the store's order (pinned first, then most recent); titles editable.
+
+    Only what the list shows is kept, packed (``ConversationRows``): ~80 bytes a row.
+    """
 
     rename_requested = Signal(str, str)  # conversation id, new title
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[ConversationSummary] = []
+        self._rows = ConversationRows()
 
     def set_rows(self, rows: Sequence[ConversationSummary]) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = ConversationRows(rows)
         self.endResetModel()
 
     def row_of(self, conv_id: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == conv_id), -1)
+        return self._rows.row_of(conv_id)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -55,17 +60,18 @@ class ConversationListModel(QAbstractListModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
+        rows, n = self._rows, index.row()
         if role == Qt.ItemDataRole.DisplayRole:
-            return ("📌 " if row.pinned else "") + (row.title or UNTITLED)
+            return ("📌 " if rows.pinned(n) else "") + (rows.title(n) or UNTITLED)
         if role == Qt.ItemDataRole.EditRole:
-            return row.title
+            return rows.title(n)
         if role == Qt.ItemDataRole.ToolTipRole:
+            row = rows[n]
             return f"{row.title or UNTITLED}\n{row.message_count} messages · {row.model}"
         if role == ID_ROLE:
-            return row.id
+            return rows.id(n)
         if role == PINNED_ROLE:
-            return row.pinned
+            return rows.pinned(n)
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -76,10 +82,9 @@ class ConversationListModel(QAbstractListModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         title = str(value).strip()
-        row = self._rows[index.row()]
-        if title == row.title:
+        if title == self._rows.title(index.row()):
             return False
-        self.rename_requested.emit(row.id, title)
+        self.rename_requested.emit(self._rows.id(index.row()), title)
         return True
 
 
