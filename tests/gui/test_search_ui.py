@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.behaviours import Reply
@@ -15,6 +16,7 @@ from tests.gui.harness import main_window, reply_done, run_scenario, send, until
 from writer_desktop.core.readonly import ReadOnlyStore
 from writer_desktop.core.search_service import SearchService
 from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.find_bar import FindBar
 from writer_desktop.ui.search_ui import SearchUi
 
 
@@ -59,6 +61,40 @@ def test_search_opens_the_hit_and_find_highlights_it(
                 window.controller.delete(banana)
                 ui.panel.run_query()
                 await until(lambda: ui.panel.model.rowCount() == 0, what="hit gone")
+            finally:
+                service.close()
+
+    run_scenario(scenario())
+
+
+def test_nothing_is_built_or_started_until_search_is_asked_for(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    """Idle memory: no search panel, find bar or worker thread in a session that never searches;
+    the changes made meanwhile are in the index once it is asked."""
+    fake.enqueue(Reply(text="Bananas are berries, botanically."))
+    service = SearchService(tmp_path / "search.sqlite3", ReadOnlyStore(store.conversations_dir))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            ui = SearchUi(window, service)
+            try:
+                await send(window, "tell me about bananas")
+                await reply_done(window)
+                # opening a conversation refreshes a find bar only if there is one
+                window.controller.open_conversation(window.controller.current_id or "")
+                assert window.findChild(QWidget, "searchPanel") is None
+                assert window.findChild(FindBar) is None
+                assert service.worker is None
+                window.show()
+                ui.search_action.trigger()
+                assert window.findChild(QWidget, "searchPanel") is ui.panel
+                assert service.worker is not None  # started as the field shows, before typing
+                QTest.keyClicks(ui.panel.field, "botanically")
+                await until(lambda: ui.panel.model.rowCount() == 1, what="search hit")
+                assert window.findChild(FindBar) is None
+                ui.find_action.trigger()
+                assert ui.find_bar.isVisible()
             finally:
                 service.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -212,3 +212,67 @@ def test_a_cancelled_caller_does_not_stop_the_worker(service: SearchService, fol
 
     asyncio.run(cancelled())
     assert len(hits(service, "sourdough")) == 1
+
+
+def test_nothing_runs_until_something_is_asked(service: SearchService, folder: Path) -> None:
+    """Idle memory: no worker thread or open index while nobody searches; changes wait."""
+    bread = write(folder, "Bread", "sourdough")
+    service.sync()
+    service.update(bread.id)
+    service.remove("gone")
+    assert service.worker is None
+    assert service.indexing  # the index was not checked against the files yet
+    assert [h.conversation_id for h in hits(service, "sourdough")] == [bread.id]  # updated first
+    assert service.ready.result(5) == 0  # then the catch-up sync: nothing else had changed
+
+
+def test_first_query_is_answered_before_the_catch_up_sync(tmp_path: Path, folder: Path) -> None:
+    for n in range(30):
+        write(folder, f"Conversation {n}", "common words " * 50)
+    with SearchIndex(tmp_path / SEARCH_NAME) as index:  # indexed in an earlier session
+        index.sync(ReadOnlyStore(folder))
+    write(folder, "Later", "written while the app was closed")
+    svc = SearchService(tmp_path / SEARCH_NAME, ReadOnlyStore(folder))
+    try:
+        found = svc.submit("common").result(5)
+        assert found is not None
+        assert len(found) == 30
+        assert svc.ready.result(5) == 1  # then the new file
+        assert [h.title for h in hits(svc, "closed")] == ["Later"]
+    finally:
+        svc.close()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.01)
+
+
+def test_an_idle_worker_ends_and_the_next_query_starts_another(
+    tmp_path: Path, folder: Path
+) -> None:
+    bread = write(folder, "Bread", "sourdough")
+    cake = write(folder, "Cake", "sourdough and sugar")
+    svc = SearchService(tmp_path / SEARCH_NAME, ReadOnlyStore(folder), idle_close=0.05)
+    try:
+        svc.start()
+        assert svc.ready.result(5) == 2
+        assert len(hits(svc, "sourdough")) == 2
+        first = svc.worker
+        assert first is not None
+        wait_for(lambda: not first.is_alive())  # idle: index closed, thread gone
+        (folder / f"{cake.id}.json").unlink()
+        svc.remove(cake.id)  # queued while no worker runs
+        write(folder, "Bread", "sourdough rye", conv_id=bread.id)
+        svc.update(bread.id)
+        assert svc.worker is first  # queued changes alone start nothing
+        assert [h.conversation_id for h in hits(svc, "sourdough")] == [bread.id]
+        assert [h.conversation_id for h in hits(svc, "rye")] == [bread.id]
+        assert svc.worker is not first
+    finally:
+        svc.close()
+    assert svc.worker is not None
+    assert not svc.worker.is_alive()
+    assert svc.submit("sourdough").result(1) is None  # closed: nothing starts again

@@ -12,6 +12,12 @@ updated and queried only by the worker. Callers get ``concurrent.futures.Future`
 * ``update(conv_id)`` re-reads the saved file in the worker (no copy of a live conversation
   crosses threads, and the stamp is the file's own). Pass a ``ReadOnlyStore``: the
   ``ConversationStore`` is not thread-safe.
+* The worker runs only while there is work: it starts on the first query (or ``start()``), and
+  after ``idle_close`` seconds without any it closes the index and ends, giving back SQLite's page
+  cache and the thread's heap; the next query starts it again (opening the index: ~5 ms).
+  Updates, removals and syncs queued meanwhile wait for it and are done before that query. The
+  first start of a session begins with a sync: the files may have changed while the app was
+  closed, so ``ready`` resolves only once something asked for the index.
 """
 
 from __future__ import annotations
@@ -37,31 +43,37 @@ log = logging.getLogger(__name__)
 
 Hits = list[SearchHit] | None  # None: superseded by a newer query
 _Job = tuple[str, str]  # ("sync", "") | ("update", id) | ("remove", id)
+IDLE_CLOSE = 30.0  # seconds without work before the worker closes the index and ends
 
 
 class SearchService:
     """Search over ``source`` with the index at ``index_path`` (``None``: in memory)."""
 
-    def __init__(self, index_path: Path | None, source: ReadOnlyStore) -> None:
+    def __init__(
+        self, index_path: Path | None, source: ReadOnlyStore, *, idle_close: float = IDLE_CLOSE
+    ) -> None:
         self.index_path = index_path
         self.source = source
+        self.idle_close = idle_close
         self.ready: Future[int] = Future()  # how many conversations the first sync indexed
         self._cond = threading.Condition()
         self._query: tuple[str, int, Future[Hits]] | None = None
         self._generation = 0
         self._jobs: deque[_Job] = deque()
         self._closing = False
-        self._thread: threading.Thread | None = None
-        self._index: SearchIndex | None = None  # the worker's only
+        self._synced = False  # the session's first sync is queued
+        self._running = False  # a worker runs (or is starting)
+        self._thread: threading.Thread | None = None  # the latest worker
+        self._index: SearchIndex | None = None  # the running worker's only
 
     # -- any thread ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the worker: it opens the index, then syncs it with the files."""
-        if self._thread is None:
-            self._jobs.appendleft(("sync", ""))
-            self._thread = threading.Thread(target=self._run, name="search-index", daemon=True)
-            self._thread.start()
+        """Start the worker now (it also starts by itself on the first query): it opens the
+        index and, the first time, syncs it with the files. Worth calling where a query is
+        likely soon (the search field is shown), so that the first one finds the index open."""
+        with self._cond:
+            self._wake()
 
     @property
     def indexing(self) -> bool:
@@ -83,7 +95,7 @@ class SearchService:
                 _resolve(self._query[2], None)
             self._generation += 1
             self._query = (text, limit, future)
-            self._cond.notify()
+            self._wake()
         return future
 
     async def search(self, text: str, limit: int = 50) -> Hits:
@@ -114,23 +126,37 @@ class SearchService:
             self.ready.set_result(0)
 
     def _queue(self, job: _Job) -> None:
+        """Queue ``job``; it waits for the worker's next run if none is running."""
         with self._cond:
             if job not in self._jobs:
                 self._jobs.append(job)
                 self._cond.notify()
 
+    def _wake(self) -> None:
+        """Start a worker unless one runs (the caller holds ``_cond``)."""
+        if self._closing:
+            return
+        self._cond.notify()
+        if self._running:
+            return
+        if not self._synced:
+            self._synced = True
+            if ("sync", "") in self._jobs:
+                self._jobs.remove(("sync", ""))
+            self._jobs.appendleft(("sync", ""))
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="search-index", daemon=True)
+        self._thread.start()
+
     # -- the worker ----------------------------------------------------------------------------
 
     def _run(self) -> None:
-        self._index = SearchIndex(self.index_path)
+        index = self._index = SearchIndex(self.index_path)
+        failed = False
         try:
-            self._index.open()
-            while True:
+            index.open()
+            while self._next_turn():
                 with self._cond:
-                    while not (self._closing or self._query or self._jobs):
-                        self._cond.wait()
-                    if self._closing:
-                        break
                     job = self._next_job()
                 if job is None:
                     self._serve()
@@ -138,13 +164,26 @@ class SearchService:
                     self._do(job)
         except Exception:  # the worker must not die silently; search just stops answering
             log.exception("the search worker failed")
+            failed = True
         finally:
-            self._index.close()
+            index.close()
             with self._cond:
-                self._closing = True
-                if self._query is not None:
+                if failed:
+                    self._closing = True
+                    self._running = False
+                if self._closing and self._query is not None:
                     _resolve(self._query[2], None)
                     self._query = None
+
+    def _next_turn(self) -> bool:
+        """Wait for work; False once closing, or after ``idle_close`` seconds without any (the
+        worker then ends, and the next query starts another)."""
+        with self._cond:
+            while not (self._closing or self._query or self._jobs):
+                if not self._cond.wait(self.idle_close) and not (self._query or self._jobs):
+                    self._running = False  # a query from now on starts a new worker
+                    return False
+            return not self._closing
 
     def _next_job(self) -> _Job | None:
         """Updates and removals first, wherever they are queued (quick; a query then sees

@@ -1,11 +1,15 @@
 """Search in the main window: all conversations (Ctrl+Shift+F) and the open one (Ctrl+F).
 
-Puts the search panel above the conversation list and the find bar under the chat, adds both to
-the Conversation menu, and keeps the index current: every change of the conversation list
-queues a catch-up of the (cached) index, and a deleted conversation leaves it at once.
+Adds both to the Conversation menu; the search panel (above the conversation list) and the find
+bar (under the chat) are built the first time they are asked for, so a session that never
+searches never loads them, and the search worker starts only then (``SearchService``). The index
+is kept current meanwhile: every change of the conversation list queues a catch-up of the
+(cached) index, and a deleted conversation is queued to leave it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -13,9 +17,11 @@ from PySide6.QtWidgets import QBoxLayout
 
 from writer_desktop.core.search_service import SearchService
 
-from .find_bar import FindBar
 from .main_window import MainWindow
-from .search_panel import SearchPanel
+
+if TYPE_CHECKING:
+    from .find_bar import FindBar
+    from .search_panel import SearchPanel
 
 
 class SearchUi(QObject):
@@ -23,18 +29,8 @@ class SearchUi(QObject):
         super().__init__(window)
         self.window = window
         self.service = service
-        self.panel = SearchPanel(service, window.sidebar)
-        self.panel.setObjectName("searchPanel")
-        self.panel.hide()
-        sidebar_layout = window.sidebar.layout()
-        if isinstance(sidebar_layout, QBoxLayout):
-            sidebar_layout.insertWidget(2, self.panel, 1)  # after New and the filter
-        self.find_bar = FindBar(window.chat, before_search=window.chat.render_all)
-        self.find_bar.hide()
-        chat_area = window.chat.parentWidget()
-        chat_layout = chat_area.layout() if chat_area is not None else None
-        if isinstance(chat_layout, QBoxLayout):
-            chat_layout.insertWidget(chat_layout.indexOf(window.chat) + 1, self.find_bar)
+        self._panel: SearchPanel | None = None
+        self._find_bar: FindBar | None = None
         self.search_action = QAction("&Search all conversations…", window)
         self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         self.find_action = QAction("&Find in conversation…", window)
@@ -46,15 +42,46 @@ class SearchUi(QObject):
 
         c = window.controller
         self.search_action.triggered.connect(self.show_search)
-        self.find_action.triggered.connect(self.find_bar.open)
-        self.panel.result_chosen.connect(self.open_result)
-        self.panel.dismissed.connect(self.hide_search)
-        self.find_bar.closed.connect(window.composer.focus_editor)
+        self.find_action.triggered.connect(lambda: self.find_bar.open())
         c.conversations_changed.connect(lambda _rows: service.sync())
         c.deleted.connect(service.remove)
-        c.conversation_opened.connect(lambda _conv: self.find_bar.refresh())
+        c.conversation_opened.connect(self._refresh_find_bar)
+
+    @property
+    def panel(self) -> SearchPanel:
+        """The search panel, made (hidden) on first use."""
+        if self._panel is None:
+            from .search_panel import SearchPanel
+
+            sidebar = self.window.sidebar
+            panel = self._panel = SearchPanel(self.service, sidebar)
+            panel.setObjectName("searchPanel")
+            panel.hide()
+            layout = sidebar.layout()
+            if isinstance(layout, QBoxLayout):
+                layout.insertWidget(2, panel, 1)  # after New and the filter
+            panel.result_chosen.connect(self.open_result)
+            panel.dismissed.connect(self.hide_search)
+        return self._panel
+
+    @property
+    def find_bar(self) -> FindBar:
+        """The find bar under the chat, made (hidden) on first use."""
+        if self._find_bar is None:
+            from .find_bar import FindBar
+
+            chat = self.window.chat
+            bar = self._find_bar = FindBar(chat, before_search=chat.render_all)
+            bar.hide()
+            chat_area = chat.parentWidget()
+            layout = chat_area.layout() if chat_area is not None else None
+            if isinstance(layout, QBoxLayout):
+                layout.insertWidget(layout.indexOf(chat) + 1, bar)
+            bar.closed.connect(self.window.composer.focus_editor)
+        return self._find_bar
 
     def show_search(self) -> None:
+        self.service.start()  # opens the index while the user types (it closes when idle)
         self.panel.show()
         self.panel.focus_field()
 
@@ -71,3 +98,7 @@ class SearchUi(QObject):
         if query:
             self.find_bar.field.setText(query)
             self.find_bar.open()
+
+    def _refresh_find_bar(self, _conv: object) -> None:
+        if self._find_bar is not None:
+            self._find_bar.refresh()
