@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,31 @@ async def test_stall_still_saves_pending_text(
     assert any(0 < len(s) < len(reply.content) for s in seen_on_disk), (
         "nothing saved during the stall"
     )
+
+
+async def test_a_crash_mid_stream_keeps_the_journaled_text(
+    client: WriterClient, store: CountingStore, fake: FakeWriter, tmp_path: Path
+) -> None:
+    """The data folder as a crash would leave it mid-stream, opened again: the reply has all
+    the journal held (a prefix of the reply) and is marked interrupted."""
+    fake.enqueue(Trickle(n=600, delay_per_token=0.002))
+    conv, reply = new_conversation()
+    copy = tmp_path / "crashed"
+
+    def notify(event: ReplyEvent) -> None:
+        if len(store.appends) >= 2 and not copy.exists():
+            shutil.copytree(store.root, copy, ignore=shutil.ignore_patterns("*.lock"))
+
+    await stream_reply(client, store, conv, reply, notify, save_interval=0.1)
+    assert copy.exists()
+    journaled = "".join(t for _, t in store.appends[:2])
+    with ConversationStore(copy, tmp_path / "cache-crashed") as after:
+        recovered = after.load(conv.id).messages[-1]
+        assert after.problems == []
+    assert recovered.status is Status.INTERRUPTED
+    assert len(recovered.content) >= len(journaled) > 0
+    assert reply.content.startswith(recovered.content)
+    assert not (copy / "conversations" / f"{conv.id}.journal").exists()
 
 
 async def test_disk_full_keeps_reply_and_retries(
