@@ -227,8 +227,7 @@ async def session(
         search = SearchService(
             store.cache_dir / SEARCH_NAME, ReadOnlyStore(store.conversations_dir)
         )
-        SearchUi(window, search)
-        search.start()  # indexes in the background; searches work meanwhile
+        SearchUi(window, search)  # its worker starts with the first search, not now
         quick = QuickBridge(window.controller, QuickPrompt(), window)
         if hotkeys is not None:
             hotkeys.activated.connect(quick.show)
