@@ -3,7 +3,6 @@ marked interrupted, never shown as complete — at most about a second of text i
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,20 +13,23 @@ from pathlib import Path
 from tests.conftest import FAKE_KEY
 from tests.e2e.test_quick_x11 import MAIN_TITLE, ROOT, wait_for_window, xdotool
 from tests.fake_writer.server import FakeWriter
-from writer_desktop.core.models import Status
+from writer_desktop.core.errors import StorageError
+from writer_desktop.core.models import Role, Status
+from writer_desktop.core.readonly import ReadOnlyStore
 from writer_desktop.core.store import ConversationStore
 
 
 def saved_reply(home: Path) -> dict[str, object] | None:
-    for path in (home / "conversations").glob("*.json"):
+    """The last reply as another process reads it: the file plus a streaming reply's journal."""
+    reader = ReadOnlyStore(home / "conversations")
+    for conv_id in reader.ids():
         try:
-            messages = json.loads(path.read_text())["messages"]
-        except (OSError, ValueError, KeyError):
+            messages = reader.load(conv_id).messages
+        except StorageError:
             continue
-        replies = [m for m in messages if m["role"] == "assistant"]
+        replies = [m for m in messages if m.role is Role.ASSISTANT]
         if replies:
-            reply: dict[str, object] = replies[-1]
-            return reply
+            return replies[-1].to_dict()
     return None
 
 
