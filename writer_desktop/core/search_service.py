@@ -15,9 +15,11 @@ updated and queried only by the worker. Callers get ``concurrent.futures.Future`
 * The worker runs only while there is work: it starts on the first query (or ``start()``), and
   after ``idle_close`` seconds without any it closes the index and ends, giving back SQLite's page
   cache and the thread's heap; the next query starts it again (opening the index: ~5 ms).
-  Updates, removals and syncs queued meanwhile wait for it and are done before that query. The
-  first start of a session begins with a sync: the files may have changed while the app was
-  closed, so ``ready`` resolves only once something asked for the index.
+  Updates and removals queued meanwhile are done before that query, a queued sync (saved replies,
+  imports) right after it; ``SearchUi`` calls ``start()`` as the search field opens, so that sync
+  is usually done before the first query. The first start of a session begins with a sync, as
+  the files may have changed while the app was closed: ``ready`` resolves only once something
+  asked for the index.
 """
 
 from __future__ import annotations
