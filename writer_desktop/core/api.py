@@ -312,7 +312,7 @@ class WriterClient:
         chunks = response.aiter_raw()
         try:
             loop = asyncio.get_running_loop()
-            caught_up = loop.time()  # when a read last had to wait for the network
+            caught_up: float | None = None  # when a read last had to wait for the network
             since = 0  # bytes read since then
             resumed = False  # the next read collects what gathered during a pause
             while not parser.done:
@@ -327,8 +327,11 @@ class WriterClient:
                 pause = False
                 if watchdog.last_wait > _WAITED and not resumed:  # caught up with the network
                     now = loop.time()
-                    pause = since < _TRICKLE * (now - caught_up)  # a trickle: let text gather
-                    caught_up, since = now, 0
+                    if caught_up is None:  # the first time: only start measuring
+                        caught_up, since = now, 0
+                    elif now - caught_up >= _JUDGE:
+                        pause = since < _TRICKLE * (now - caught_up)  # a trickle: let it gather
+                        caught_up, since = now, 0
                 resumed = False
                 for sse in decoder.decode(raw):
                     for delta in parser.feed(sse):
@@ -373,6 +376,7 @@ class WriterClient:
 
 _WAITED = 0.0003  # a read that took longer waited for the network (buffered data takes µs)
 _TRICKLE = 640_000  # bytes/s: slower is a trickle (~1,500 of Writer's ~400-byte events a second)
+_JUDGE = 0.02  # s: the shortest stretch a rate is judged on (a slow start is no trickle)
 _GATHER = 0.04
 """While a reply trickles in, sleep this long each time the reads catch up with the network, then
 read what gathered meanwhile in one go. A wake-up costs far more than parsing what it brings: at
