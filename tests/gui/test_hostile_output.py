@@ -596,4 +596,4 @@ def test_the_question_shows_the_address_as_the_browser_gets_it(desktop: Desktop)
 def test_the_secret_path_check_matches_folders_not_random_names() -> None:
     assert is_secret("/root/.ssh/id_rsa")
     assert is_secret("/etc/passwd")
-    assert not is_secret("/tmp/data/conversations/.c0ffee.json.sshh1bgq.tmp")  # happened in a full run
+    assert not is_secret("/tmp/data/conversations/.c0ffee.json.sshh1bgq.tmp")  # a real run
