@@ -3,15 +3,11 @@ marked interrupted, never shown as complete — at most about a second of text i
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import FAKE_KEY
-from tests.e2e.test_quick_x11 import MAIN_TITLE, ROOT, wait_for_window, xdotool
+from tests.e2e.slow_reply import start_app_streaming
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.errors import StorageError
 from writer_desktop.core.models import Role, Status
@@ -37,23 +33,8 @@ def test_partial_reply_survives_kill_and_restart(
     display: str, fake: FakeWriter, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    env = {
-        **os.environ,
-        "DISPLAY": display,
-        "QT_QPA_PLATFORM": "xcb",
-        "WRITER_DESKTOP_HOME": str(home),
-        "WRITER_BASE_URL": fake.base_url,
-        "WRITER_API_KEY": FAKE_KEY,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "writer_desktop"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = start_app_streaming(display, fake, home)
     try:
-        window = wait_for_window(display, MAIN_TITLE)
-        xdotool(display, "windowfocus", "--sync", window)
-        xdotool(display, "type", "--delay", "5", "/slow 40 400")  # 400 tokens at 40/s: 10 s
-        xdotool(display, "key", "Return")
         deadline = time.monotonic() + 15
         partial = ""
         while time.monotonic() < deadline:  # wait until some text has reached the disk

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAKE_KEY
-from tests.e2e.test_quick_x11 import MAIN_TITLE, ROOT, wait_for_window, xdotool
+from tests.e2e.slow_reply import start_app_streaming
+from tests.e2e.test_quick_x11 import ROOT
 from tests.e2e.waiting import wait_until
 from tests.fake_writer.server import FakeWriter
 
@@ -35,23 +35,8 @@ def test_a_quit_signal_saves_the_streaming_reply_and_cleans_up(
     display: str, fake: FakeWriter, tmp_path: Path, signum: signal.Signals
 ) -> None:
     home = tmp_path / "home"
-    env = {
-        **os.environ,
-        "DISPLAY": display,
-        "QT_QPA_PLATFORM": "xcb",
-        "WRITER_DESKTOP_HOME": str(home),
-        "WRITER_BASE_URL": fake.base_url,
-        "WRITER_API_KEY": FAKE_KEY,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "writer_desktop"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    proc = start_app_streaming(display, fake, home, stderr=subprocess.PIPE)
     try:
-        window = wait_for_window(display, MAIN_TITLE)
-        xdotool(display, "windowfocus", "--sync", window)
-        xdotool(display, "type", "--delay", "5", "/slow 40 400")  # 400 tokens at 40/s: 10 s
-        xdotool(display, "key", "Return")
         assert wait_until(lambda: len(fake.chat_requests) == 1, 15), "the question was not sent"
         time.sleep(1.5)  # some of the reply arrives
         proc.send_signal(signum)
