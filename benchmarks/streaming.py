@@ -54,6 +54,14 @@ from benchmarks.common import Figure, median, stop  # noqa: E402
 
 KEY = "test-key"
 MODEL = "palmyra-x5"
+SSE_HEADERS = {"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"}
+
+
+def chat_body(text: str) -> dict[str, Any]:
+    """The request a bare client sends: one user message, streamed."""
+    return {"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": True}
+
+
 WARM_UP = "Hello"
 UNPACED_TOKENS = 20_000
 PACE = 1000  # tokens per second for figures 3 and 7
@@ -477,19 +485,15 @@ def child_httpx(url: str, prompt: str, expect_chars: int) -> dict[str, Any]:
     """A bare httpx client reading the same stream to EOF (after a warm-up on the connection)."""
     import httpx
 
-    def body(text: str) -> dict[str, Any]:
-        return {"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": True}
-
     async def scenario() -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"}
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
-            async with http.stream("POST", "/v1/chat", json=body(WARM_UP)) as response:
+        async with httpx.AsyncClient(base_url=url, headers=SSE_HEADERS, timeout=60) as http:
+            async with http.stream("POST", "/v1/chat", json=chat_body(WARM_UP)) as response:
                 async for _ in response.aiter_bytes():
                     pass
             cpu0 = time.process_time()
             t0 = time.perf_counter()
             size = 0
-            async with http.stream("POST", "/v1/chat", json=body(prompt)) as response:
+            async with http.stream("POST", "/v1/chat", json=chat_body(prompt)) as response:
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
             wall = time.perf_counter() - t0

@@ -26,9 +26,9 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.common import median  # noqa: E402
 from benchmarks.streaming import (  # noqa: E402
-    KEY,
-    MODEL,
     PROFILE_ENV,
+    SSE_HEADERS,
+    chat_body,
     expected_chars,
     fake_server,
     run_child,
@@ -55,18 +55,14 @@ def child_bare(url: str, prompt: str, loop_kind: str) -> dict[str, Any]:
 
     import httpx
 
-    def body(text: str) -> dict[str, Any]:
-        return {"model": MODEL, "messages": [{"role": "user", "content": text}], "stream": True}
-
     async def scenario() -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"}
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=90) as http:
-            async with http.stream("POST", "/v1/chat", json=body("Hello")) as response:
+        async with httpx.AsyncClient(base_url=url, headers=SSE_HEADERS, timeout=90) as http:
+            async with http.stream("POST", "/v1/chat", json=chat_body("Hello")) as response:
                 async for _ in response.aiter_raw():
                     pass
             cpu0, t0 = time.process_time(), time.perf_counter()
             reads = 0
-            async with http.stream("POST", "/v1/chat", json=body(prompt)) as response:
+            async with http.stream("POST", "/v1/chat", json=chat_body(prompt)) as response:
                 async for _ in response.aiter_raw():
                     reads += 1
             wall = time.perf_counter() - t0
