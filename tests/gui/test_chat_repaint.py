@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QWidget
@@ -96,3 +97,17 @@ def test_the_scroll_bar_repaints_only_when_its_handle_moves(qtbot: QtBot) -> Non
 def test_the_chat_view_uses_the_quiet_scroll_bar(qtbot: QtBot) -> None:
     view, _conv, _reply = streaming_view(qtbot)
     assert isinstance(view.verticalScrollBar(), QuietScrollBar)
+
+
+def test_a_scroll_bar_deleted_before_its_check_runs_is_left_alone(qtbot: QtBot) -> None:
+    # A view closed while a reply streams: the bar's pending check must not reach a dead object
+    # (it did, in CI: "Internal C++ object (QuietScrollBar) already deleted" in a crash report).
+    bar = QuietScrollBar(Qt.Orientation.Vertical)
+    bar.setRange(0, 100)
+    bar.setValue(50)  # schedules the check
+    shiboken6.delete(bar)
+    seen: list[BaseException] = []
+    with qtbot.captureExceptions() as exceptions:
+        qtbot.wait(20)
+        seen.extend(e[1] for e in exceptions)
+    assert seen == []

@@ -57,7 +57,8 @@ class QuietScrollBar(QScrollBar):
             super().sliderChange(change)
         elif not self._checking:
             self._checking = True
-            QTimer.singleShot(0, self._check)
+            # the bar as context: a bar deleted before the loop comes back is not checked
+            QTimer.singleShot(0, self, self._check)
 
     def _check(self) -> None:
         self._checking = False

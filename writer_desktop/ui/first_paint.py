@@ -32,7 +32,7 @@ class FirstPaint(QObject):
         if event.type() == QEvent.Type.Paint and not self.painted:
             watched.removeEventFilter(self)
             # A zero timer fires after this paint pass and the flush to the screen are done.
-            QTimer.singleShot(0, self._done)
+            QTimer.singleShot(0, self, self._done)
         return False
 
     def _done(self) -> None:
