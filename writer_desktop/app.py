@@ -138,7 +138,7 @@ def first_frame(
     (:meth:`MainWindow.set_ready`).
     """
     window = MainWindow(state, settings, theme=theme, defer_chat=True)  # made by attach()
-    window.sidebar.set_conversations(store.list(FIRST_ROWS))
+    window.sidebar.set_conversations(store.listing(FIRST_ROWS))
     window.composer.set_models([settings.default_model], settings.default_model)  # not blank
     window.composer.focus_editor()  # typing starts at once; Enter waits for the key (set_ready)
     painted = FirstPaint(window, lambda: trace.mark("first_paint"))

@@ -18,11 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from writer_desktop.core.listing import Listing
 from writer_desktop.core.models import Conversation, Status, walk_messages
 
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
+_ORDER = "ORDER BY pinned DESC, updated_ts DESC, id"  # pinned first, then the most recent
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE conversations (
@@ -127,12 +129,23 @@ class Index:
         """All rows (or the first ``limit``): pinned first, then the most recently updated."""
         with self._guard():
             rows = self._conn.execute(
-                f"SELECT {_NAMES} FROM conversations ORDER BY pinned DESC, updated_ts DESC, id "
-                "LIMIT ?",
+                f"SELECT {_NAMES} FROM conversations {_ORDER} LIMIT ?",
                 (-1 if limit is None else limit,),
             )
             return [_summary(row) for row in rows]
         return []
+
+    def listing(self, limit: int | None = None) -> Listing:
+        """What the sidebar shows of :meth:`summaries`, in its order, packed as it is read."""
+        with self._guard():
+            return Listing(
+                self._conn.execute(
+                    "SELECT id, title, pinned, message_count, model FROM conversations "
+                    f"{_ORDER} LIMIT ?",
+                    (-1 if limit is None else limit,),
+                )
+            )
+        return Listing()
 
     def streaming_ids(self) -> list[str]:
         with self._guard():

@@ -45,6 +45,7 @@ from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, encode
 from writer_desktop.core.codec import decode_versioned as decode  # (conv, file's version)
 from writer_desktop.core.errors import ReadOnlyConversation, StorageError
 from writer_desktop.core.index import ConversationSummary, Index
+from writer_desktop.core.listing import Listing
 from writer_desktop.core.migrate import MigrationFailed
 from writer_desktop.core.models import Conversation, Status, walk_messages
 
@@ -175,6 +176,10 @@ class ConversationStore:
     def list(self, limit: int | None = None) -> builtins.list[ConversationSummary]:
         """Every conversation (or the first ``limit``): pinned first, then the most recent."""
         return self._idx.summaries(limit)
+
+    def listing(self, limit: int | None = None) -> Listing:
+        """:meth:`list` as the sidebar shows it, packed (``core/listing.py``)."""
+        return self._idx.listing(limit)
 
     def summary(self, conv_id: str) -> ConversationSummary | None:
         """The listing cache's row for ``conv_id`` (None if it has none)."""

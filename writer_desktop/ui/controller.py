@@ -59,7 +59,7 @@ def title_from(text: str) -> str:
 class Controller(QObject):
     """Owns the open conversation and the reply tasks; reports through signals."""
 
-    conversations_changed = Signal(list)  # list[ConversationSummary]
+    conversations_changed = Signal(object)  # core.listing.Listing
     conversation_opened = Signal(object)  # Conversation (a copy)
     version_shown = Signal(str, str)  # conversation id, message id now shown at a switched place
     message_added = Signal(str, object)  # conversation id, Message (a copy)
@@ -535,7 +535,7 @@ class Controller(QObject):
 
     def _publish_list(self) -> None:
         try:
-            self.conversations_changed.emit(self._store.list())
+            self.conversations_changed.emit(self._store.listing())
         except StorageError as exc:
             self.problem.emit(exc.user_message)
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPal
 from PySide6.QtWidgets import QFrame, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from writer_desktop.core.filenames import safe_stem
-from writer_desktop.core.index import ConversationSummary
+from writer_desktop.core.listing import Listing
 from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
 
@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
 
     # -- controller → widgets -----------------------------------------------------------------
 
-    def _on_list(self, rows: Sequence[ConversationSummary]) -> None:
+    def _on_list(self, rows: Listing) -> None:
         self.sidebar.set_conversations(rows)
 
     def _on_opened(self, conv: Conversation) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
@@ -24,9 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_desktop.core.index import ConversationSummary
-
-from .conversation_rows import ConversationRows
+from writer_desktop.core.listing import Listing
 
 UNTITLED = "New conversation"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -37,18 +33,18 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 class ConversationListModel(QAbstractListModel):
     """Summary rows in the store's order (pinned first, then most recent); titles editable.
 
-    Only what the list shows is kept, packed (``ConversationRows``): ~80 bytes a row.
+    Only what the list shows is kept, packed (``core.listing.Listing``): ~80 bytes a row.
     """
 
     rename_requested = Signal(str, str)  # conversation id, new title
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows = ConversationRows()
+        self._rows = Listing()
 
-    def set_rows(self, rows: Sequence[ConversationSummary]) -> None:
+    def set_rows(self, rows: Listing) -> None:
         self.beginResetModel()
-        self._rows = ConversationRows(rows)
+        self._rows = rows
         self.endResetModel()
 
     def row_of(self, conv_id: str) -> int:
@@ -151,7 +147,7 @@ class Sidebar(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
 
-    def set_conversations(self, rows: Sequence[ConversationSummary]) -> None:
+    def set_conversations(self, rows: Listing) -> None:
         self.model.set_rows(rows)
         self.select(self._current)
 

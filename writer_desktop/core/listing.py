@@ -1,23 +1,23 @@
-"""The sidebar's rows, packed: a handful of large objects instead of ~8 small ones per row.
+"""The conversation list as the sidebar shows it, packed: a few large objects, not ~8 per row.
 
-A ``ConversationSummary`` with its strings and integers costs ~570 bytes; kept for 10,000
-conversations that is 5.7 MB of small objects. The sidebar only shows the title, the pin, and
-a tooltip with the message count and model, and finds rows by id, so those are all it keeps:
-every id in one string (``\\0``-separated, so a lookup is one ``str.find``), every title in
-another, with arrays of offsets, counts and model numbers: ~80 bytes a row.
+A ``ConversationSummary`` with its strings and integers costs ~570 bytes; 10,000 of them are
+5.7 MB of small objects, and building them from SQLite took ~40 ms every time the list was
+published (each send, rename, delete). The list shows the title, the pin, and a tooltip with
+the message count and model, and finds rows by id, so a ``Listing`` keeps only those, read
+straight from the listing index's rows: every id in one string (``\\0``-separated, so a lookup
+is one ``str.find``), every title in another, arrays of offsets, counts and model numbers:
+~80 bytes a row.
 """
 
 from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import NamedTuple
 
-from writer_desktop.core.index import ConversationSummary
-
-__all__ = ["ConversationRows", "Row"]
+__all__ = ["Listing", "Row"]
 
 _SEP = "\0"  # never in an id (ids are file names)
 
@@ -32,22 +32,31 @@ class Row(NamedTuple):
     model: str
 
 
-class ConversationRows:
-    """The rows of ``summaries`` in their order; read-only (a new list makes a new object)."""
+class Listing:
+    """Rows in the order given; read-only (a new list makes a new object)."""
 
-    def __init__(self, summaries: Sequence[ConversationSummary] = ()) -> None:
-        ids = [s.id for s in summaries]
-        titles = [s.title for s in summaries]
+    def __init__(self, rows: Iterable[tuple[str, str, bool | int, int, str]] = ()) -> None:
+        """``rows``: ``(id, title, pinned, message_count, model)`` each, read in one pass (an
+        SQLite cursor is fine: no row object outlives its turn)."""
+        ids: list[str] = []
+        titles: list[str] = []
+        self._counts = array("I")
+        pinned = bytearray()
+        self._model_of = array("I")
+        numbers: dict[str, int] = {}
+        for conv_id, title, pin, count, model in rows:
+            ids.append(conv_id)
+            titles.append(title)
+            pinned.append(1 if pin else 0)
+            self._counts.append(count)
+            self._model_of.append(numbers.setdefault(model, len(numbers)))
         self._ids = _SEP + _SEP.join(ids) + _SEP
         # id i is self._ids[self._id_at[i] : self._id_at[i + 1] - 1]
         self._id_at = array("L", accumulate((len(i) + 1 for i in ids), initial=1))
         self._titles = "".join(titles)
         # title i is self._titles[self._title_at[i] : self._title_at[i + 1]]
         self._title_at = array("L", accumulate((len(t) for t in titles), initial=0))
-        self._counts = array("I", (s.message_count for s in summaries))
-        self._pinned = bytes(s.pinned for s in summaries)
-        numbers: dict[str, int] = {}
-        self._model_of = array("I", (numbers.setdefault(s.model, len(numbers)) for s in summaries))
+        self._pinned = bytes(pinned)
         self._models = list(numbers)
 
     def __len__(self) -> int:
