@@ -37,6 +37,7 @@ from .ui.theme import ThemeSwitcher
 if TYPE_CHECKING:  # imported for real after the first paint (see the module docstring)
     from .core.api import WriterClient
     from .core.autostart import Autostart
+    from .core.drafts import Drafts
     from .core.secrets import KeyStore
     from .ui.controller import Controller
     from .ui.hotkey_service import HotkeyService
@@ -181,6 +182,7 @@ async def session(
 
     from .core.api import Timeouts, WriterClient
     from .core.autostart import Autostart
+    from .core.drafts import DRAFTS_NAME, Drafts
     from .core.readonly import ReadOnlyStore
     from .core.search import SEARCH_NAME
     from .core.search_service import SearchService
@@ -199,12 +201,14 @@ async def session(
     tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
     autostart = Autostart(gui_command()) if desktop else None
     timeouts = Timeouts(idle=settings.idle_timeout)
+    drafts = Drafts(store.root / DRAFTS_NAME)
+    drafts_problem = drafts.load()
     async with httpx.AsyncClient(timeout=timeouts.httpx()) as http:
         client = WriterClient(http, api_key="", base_url=base_url, timeouts=timeouts)
         window = await open_main_window(
             store, client, keys, settings, redactor, state,
             settings_file=settings_file, theme=theme, hotkeys=hotkeys, tray=tray,
-            autostart=autostart, window=window, trace=trace,
+            autostart=autostart, window=window, trace=trace, drafts=drafts,
         )  # fmt: skip
         if window is None:
             return 0
@@ -213,6 +217,8 @@ async def session(
         if signals is not None:
             signals.received.connect(lambda _signum: window.request_quit())
         problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
+        if drafts_problem:
+            problems.append(drafts_problem)
         if reporter is not None:
             notice = CrashNotice(window)
             notice.reported.connect(window.show_problem)
@@ -285,6 +291,7 @@ async def open_main_window(
     autostart: Autostart | None = None,
     window: MainWindow | None = None,
     trace: StartTrace | None = None,
+    drafts: Drafts | None = None,
 ) -> MainWindow | None:
     """Show the window (unless ``window`` is already shown), attach the controller, then find
     (or ask for) the key; None if the user gave up.
@@ -307,8 +314,19 @@ async def open_main_window(
         window.show()
     window.attach(controller, hotkeys=hotkeys, tray=tray)
     controller.setParent(window)
+    if drafts is not None:  # unsent text comes back with its conversation
+        from .core.drafts import NEW
+        from .ui.draft_keeper import DraftKeeper
+
+        keeper = DraftKeeper(drafts, window.composer, controller, store.exists, parent=window)
+        keeper.problem.connect(window.show_problem)
+        keeper.drafted_changed.connect(window.sidebar.model.set_drafted)
+        window.closed.connect(keeper.save_now)
     last = state.value(LAST_CONVERSATION)
-    controller.start(prefer=last if isinstance(last, str) else None)
+    controller.start(
+        prefer=last if isinstance(last, str) else None,
+        new_first=drafts is not None and bool(drafts.get(NEW)),
+    )
     if trace is not None:
         trace.mark("ready")
     await asyncio.sleep(0)  # let the conversation be drawn before the list is completed

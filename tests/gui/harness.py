@@ -23,6 +23,7 @@ from PySide6.QtTest import QTest
 from tests.conftest import FAKE_KEY
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.api import RetryPolicy, Timeouts, WriterClient
+from writer_desktop.core.drafts import Drafts
 from writer_desktop.core.logs import Redactor
 from writer_desktop.core.models import Message
 from writer_desktop.core.secrets import KeyStore
@@ -79,6 +80,7 @@ async def main_window(
     *,
     real_sleep: bool = False,
     base_url: str | None = None,
+    drafts: Drafts | None = None,
 ) -> AsyncIterator[MainWindow]:
     """The app's own :func:`open_main_window`, with a key from the (fake) environment."""
     from writer_desktop.app import open_main_window
@@ -87,7 +89,9 @@ async def main_window(
         client = make_client(http, base_url or fake.base_url, real_sleep=real_sleep)
         keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
         state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-        window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
+        window = await open_main_window(
+            store, client, keys, Settings(), Redactor(), state, drafts=drafts
+        )
         assert window is not None
         try:
             yield window

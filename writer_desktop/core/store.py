@@ -181,6 +181,10 @@ class ConversationStore:
         """:meth:`list` as the sidebar shows it, packed (``core/listing.py``)."""
         return self._idx.listing(limit)
 
+    def exists(self, conv_id: str) -> bool:
+        """True if ``conv_id`` has a file (the truth, not the listing cache)."""
+        return bool(_ID.fullmatch(conv_id)) and self._path(conv_id).is_file()
+
     def summary(self, conv_id: str) -> ConversationSummary | None:
         """The listing cache's row for ``conv_id`` (None if it has none)."""
         return self._idx.get(conv_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -120,6 +120,15 @@ class Composer(QWidget):
 
     def clear_text(self) -> None:
         self.editor.clear()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        """Replace what is written (a conversation's draft), the cursor at its end."""
+        if text != self.editor.toPlainText():
+            self.editor.setPlainText(text)
+            self.editor.moveCursor(QTextCursor.MoveOperation.End)
 
     def set_models(self, models: Sequence[str], current: str) -> None:
         self.models.blockSignals(True)

@@ -129,13 +129,14 @@ class Controller(QObject):
     def settings(self) -> Settings:
         return self._settings
 
-    def start(self, prefer: str | None = None) -> None:
-        """Open ``prefer`` if the listing cache has it, else the newest conversation (or a new
-        one). Needs no key. :meth:`sync_store` completes the start: the whole list."""
+    def start(self, prefer: str | None = None, *, new_first: bool = False) -> None:
+        """Open ``prefer`` if the listing cache has it, else a new conversation if ``new_first``
+        (one was being written), else the newest conversation (or a new one). Needs no key.
+        :meth:`sync_store` completes the start: the whole list."""
         if prefer is not None and self._store.summary(prefer) is not None:
             self.open_conversation(prefer)
             return
-        newest = self._store.list(1)  # the full list follows in sync_store()
+        newest = [] if new_first else self._store.list(1)  # the full list: sync_store()
         if newest:
             self.open_conversation(newest[0].id)
         else:

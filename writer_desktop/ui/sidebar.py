@@ -41,11 +41,20 @@ class ConversationListModel(QAbstractListModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows = Listing()
+        self._drafted: frozenset[str] = frozenset()
 
     def set_rows(self, rows: Listing) -> None:
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
+
+    def set_drafted(self, ids: frozenset[str]) -> None:
+        """Mark the rows of ``ids`` as having unsent text (✎)."""
+        changed, self._drafted = ids ^ self._drafted, ids
+        for conv_id in changed:
+            row = self.row_of(conv_id)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     def row_of(self, conv_id: str) -> int:
         return self._rows.row_of(conv_id)
@@ -58,12 +67,14 @@ class ConversationListModel(QAbstractListModel):
             return None
         rows, n = self._rows, index.row()
         if role == Qt.ItemDataRole.DisplayRole:
-            return ("📌 " if rows.pinned(n) else "") + (rows.title(n) or UNTITLED)
+            drafted = "✎ " if self._drafted and rows.id(n) in self._drafted else ""
+            return ("📌 " if rows.pinned(n) else "") + drafted + (rows.title(n) or UNTITLED)
         if role == Qt.ItemDataRole.EditRole:
             return rows.title(n)
         if role == Qt.ItemDataRole.ToolTipRole:
             row = rows[n]
-            return f"{row.title or UNTITLED}\n{row.message_count} messages · {row.model}"
+            tip = f"{row.title or UNTITLED}\n{row.message_count} messages · {row.model}"
+            return tip + ("\nUnsent text (✎)" if row.id in self._drafted else "")
         if role == ID_ROLE:
             return rows.id(n)
         if role == PINNED_ROLE:

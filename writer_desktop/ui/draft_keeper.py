@@ -1,0 +1,112 @@
+"""Each conversation keeps what was typed and not sent: across switches, quits and crashes.
+
+The composer is one text box; the keeper swaps its text when another conversation opens, records
+every change in :class:`~writer_desktop.core.drafts.Drafts` and saves them at most once a second
+(and when the window closes). A new conversation's draft is kept under ``NEW`` until its first
+message gives it a file; a message sent clears its draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from writer_desktop.core.drafts import NEW, Drafts
+from writer_desktop.core.errors import StorageError
+from writer_desktop.core.models import Conversation, Message
+
+from .composer import Composer
+from .controller import Controller
+
+SAVE_MS = 1000  # a crash loses at most this much typing
+
+
+class DraftKeeper(QObject):
+    """Connects ``composer`` and ``controller`` to ``drafts``; reports save failures once."""
+
+    problem = Signal(str)
+    drafted_changed = Signal(frozenset)  # ids of the other conversations that have a draft
+
+    def __init__(
+        self,
+        drafts: Drafts,
+        composer: Composer,
+        controller: Controller,
+        exists: Callable[[str], bool],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._drafts = drafts
+        self._composer = composer
+        self._controller = controller
+        self._exists = exists
+        self._key: str | None = None  # None until the first conversation opens
+        self._reported: str | None = None
+        self._pruned = False
+        self._drafted: frozenset[str] = frozenset()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SAVE_MS)
+        self._timer.timeout.connect(self.save_now)
+        controller.conversation_opened.connect(self._on_opened)
+        controller.message_added.connect(self._on_message)
+        controller.conversations_changed.connect(self._prune_once)
+        composer.editor.textChanged.connect(self._on_text)
+
+    def save_now(self) -> None:
+        self._timer.stop()
+        try:
+            self._drafts.save()
+        except StorageError as exc:
+            if exc.user_message != self._reported:  # said once, not every second
+                self._reported = exc.user_message
+                self.problem.emit(f"Unsent text could not be saved. {exc.user_message}")
+            self._timer.start()  # try again; it is still in memory
+        else:
+            self._reported = None
+
+    def _on_opened(self, conv: Conversation) -> None:
+        typed = self._composer.text() if self._key is None else ""
+        self._key = conv.id if conv.messages else NEW
+        text = self._drafts.get(self._key)
+        if typed.strip() and typed != text:  # typed while the app was starting: keep both
+            text = f"{text}\n{typed}" if text.strip() else typed
+        self._composer.set_text(text)
+        self._put(self._composer.text())
+        self._tell_drafted()
+
+    def _on_message(self, conv_id: str, _message: Message) -> None:
+        if self._key == NEW and conv_id == self._controller.current_id:
+            # the new conversation's first message: from now on it has a file of its own
+            self._drafts.put(NEW, "")
+            self._key = conv_id
+            self._put(self._composer.text())
+            self._tell_drafted()
+
+    def _on_text(self) -> None:
+        if self._key is not None:
+            self._put(self._composer.text())
+
+    def _put(self, text: str) -> None:
+        assert self._key is not None
+        self._drafts.put(self._key, text)
+        if self._drafts.changed and not self._timer.isActive():
+            self._timer.start()
+
+    def _prune_once(self, _listing: object) -> None:
+        """Drafts of conversations deleted meanwhile go at the first full list of a session."""
+        if not self._pruned:
+            self._pruned = True
+            self._drafts.keep_only(self._exists)
+            self._tell_drafted()
+            if self._drafts.changed and not self._timer.isActive():
+                self._timer.start()
+
+    def _tell_drafted(self) -> None:
+        """The list marks conversations with unsent text; not the open one (it would flicker as
+        its first character is typed), and not a new one (it has no row)."""
+        drafted = self._drafts.keys() - {NEW, self._key}
+        if drafted != self._drafted:
+            self._drafted = drafted
+            self.drafted_changed.emit(drafted)
