@@ -5,15 +5,21 @@ slow down as it grows. Once ``COMMIT_MIN`` characters of finished blocks (up to 
 outside a code fence, :func:`~.tail_split.stable_end`) have arrived, they are appended to the
 message frame once, and only a child frame with the open trailing block and the status line is
 re-rendered. A finished reply keeps its parts; a replaced text (a retry) is rendered whole again.
+
+While the tail ends in plain one-line paragraphs (:func:`~.tail_split.plain_paragraphs`), new text
+there is appended to the document as it shows, without Markdown, HTML or the tail laid out again
+(:meth:`StreamSplit.append_plain`), and finished blocks are committed only every ``COMMIT_LATER``
+characters: at 1,000 tokens/s this is most flushes, and re-rendering the tail was their main cost.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import (
     QTextBlockFormat,
+    QTextCursor,
     QTextFrame,
     QTextFrameFormat,
 )
@@ -23,13 +29,14 @@ from writer_desktop.core.models import Message, Role, Status
 from .chat_document import refill
 from .chat_palette import ChatPalette
 from .render import footer_html, header_html, markdown_html
-from .tail_split import stable_end
+from .tail_split import plain_paragraphs, plain_shown, stable_end
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 PARAGRAPH_GAP = 12  # px, Qt's default margin between HTML paragraphs
 COMMIT_MIN = 300  # finished Markdown (characters) worth rendering once, apart from the tail
+COMMIT_LATER = 2000  # the same while plain text is appended to the tail instead of re-rendered
 
 
 @dataclass
@@ -37,7 +44,10 @@ class StreamSplit:
     """A streaming reply in two parts: finished Markdown blocks, then the open tail.
 
     ``committed`` is the source text already rendered into the finished part, ``next_code`` the
-    number of the next code block (for its Copy link).
+    number of the next code block (for its Copy link). ``shown`` is the source text the open part
+    shows, above ``footer``. While the open part ends in plain paragraphs, ``tail`` is a cursor at
+    the end of the last one, ``plain_at`` where in ``shown`` the first of them starts, ``count``
+    how many there are and ``last`` what the last one shows.
     """
 
     frame: QTextFrame
@@ -45,6 +55,13 @@ class StreamSplit:
     open_frame: QTextFrame
     committed: str = ""
     next_code: int = 0
+    shown: str = ""
+    footer: str = ""
+    tail: QTextCursor | None = None
+    plain_at: int = 0
+    count: int = 0
+    last: str = ""
+    paragraph: QTextBlockFormat = field(default_factory=QTextBlockFormat)
 
     @classmethod
     def start(cls, frame: QTextFrame, header_html: str) -> StreamSplit:
@@ -74,8 +91,65 @@ class StreamSplit:
         self.committed += text
         self.next_code = next_code
 
-    def show_open(self, html: str) -> None:
-        refill(self.open_frame, html)
+    def show_open(self, text: str, html: str, footer: str, writing: bool = False) -> None:
+        """Render the open part again: ``text`` as ``html``, then the ``footer``, which is the
+        one paragraph "Writing…" if ``writing`` (only then can plain text be appended)."""
+        # As chat_document.refill, but the block left after the removal gets no format: Qt would
+        # keep the last removed one's (the footer's margins) for the first paragraph, so it would
+        # differ between the first render and later ones, and from a paragraph appended to.
+        cursor = self.open_frame.firstCursorPosition()
+        cursor.setPosition(self.open_frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+        cursor.beginEditBlock()
+        cursor.removeSelectedText()
+        cursor.setBlockFormat(QTextBlockFormat())
+        cursor.insertHtml(html + footer)
+        cursor.endEditBlock()
+        self.shown, self.footer, self.tail = text, footer, None
+        start = stable_end(text)
+        paragraphs = plain_paragraphs(text[start:])
+        if paragraphs is None or not writing:
+            return
+        last = plain_shown(paragraphs[-1])
+        cursor = self.open_frame.lastCursorPosition()  # in the footer's one paragraph
+        paragraph = cursor.blockFormat()  # as any paragraph but a frame's first is imported
+        if not cursor.movePosition(QTextCursor.MoveOperation.PreviousBlock):
+            return
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        if cursor.block().text() != last or cursor.position() < self.open_frame.firstPosition():
+            return  # not the paragraph expected: leave it to the next render
+        self.tail, self.plain_at, self.count, self.last = cursor, start, 1, last
+        self.paragraph = paragraph
+
+    def append_plain(self, content: str, footer: str) -> bool:
+        """Show ``content`` by appending plain text to the open part, if it only adds that.
+
+        True when done (the document then shows what rendering ``content`` would), False when the
+        open part must be rendered again. ``content`` starts with ``committed``.
+        """
+        cursor = self.tail
+        done = len(self.committed)
+        if cursor is None or footer != self.footer or not content.startswith(self.shown, done):
+            return False
+        text = content[done:]
+        if len(text) == len(self.shown):
+            return True
+        if stable_end(content, done) - done >= COMMIT_LATER:
+            return False  # time to commit what is finished
+        paragraphs = plain_paragraphs(text[self.plain_at :])
+        if paragraphs is None or len(paragraphs) < self.count:
+            return False
+        last = plain_shown(paragraphs[self.count - 1])
+        if not last.startswith(self.last):
+            return False
+        cursor.beginEditBlock()
+        cursor.insertText(last[len(self.last) :])
+        for paragraph in paragraphs[self.count :]:
+            cursor.insertBlock(self.paragraph, cursor.charFormat())
+            last = plain_shown(paragraph)
+            cursor.insertText(last)
+        cursor.endEditBlock()
+        self.shown, self.count, self.last = text, len(paragraphs), last
+        return True
 
 
 def _part_format() -> QTextFrameFormat:
@@ -122,5 +196,16 @@ def render_in_parts(
         split.commit(content[done:end], html, next_code)
     rest = content[len(split.committed) :]
     html, _ = markdown_html(md, rest, message.id, split.next_code)
-    split.show_open(html + footer_html(message, retry_text, palette))
+    writing = streaming and not retry_text
+    split.show_open(rest, html, footer_html(message, retry_text, palette), writing)
     return split
+
+
+def append_in_parts(
+    split: StreamSplit, message: Message, palette: ChatPalette, retry_text: str | None = None
+) -> bool:
+    """Show a streaming ``message`` by appending plain text to ``split``'s tail, if that is all
+    that changed (see :meth:`StreamSplit.append_plain`); False if it must be rendered."""
+    if message.status is not Status.STREAMING or not message.content.startswith(split.committed):
+        return False
+    return split.append_plain(message.content, footer_html(message, retry_text, palette))

@@ -37,7 +37,7 @@ from .chat_palette import chat_palette
 from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
 from .chat_scroll import QuietScrollBar
-from .chat_stream import StreamSplit, render_in_parts
+from .chat_stream import StreamSplit, append_in_parts, render_in_parts
 from .message_actions import message_actions, toolbar_actions
 from .message_frames import MAX_RENDERED
 from .message_toolbar import MessageToolbar
@@ -379,9 +379,16 @@ class ChatView(QTextBrowser):
         frame = self._window.frames[message.id]
         retry = self._retry.text(message.id)
         split = self._splits.pop(message.id, None)
+        layout = self.document().documentLayout()
+        if split is not None and split.tail is not None:  # plain text may only be appended
+            top = layout.blockBoundingRect(split.tail.block()).top()
+            with self._repaint.changing_below(top - 1):
+                if append_in_parts(split, message, self._palette, retry):
+                    self._splits[message.id] = split
+                    return
         keeps = split is not None and message.content.startswith(split.committed)
         changed = split.open_frame if split is not None and keeps else frame
-        top = self.document().documentLayout().frameBoundingRect(changed).top()
+        top = layout.frameBoundingRect(changed).top()
         with self._repaint.changing_below(top - 1):  # only what changed is drawn again
             split = render_in_parts(frame, split, message, self._md, self._palette, retry)
             if split is None:

@@ -1,12 +1,16 @@
 """Where a streaming reply's finished Markdown ends: the last blank line outside a code fence.
 
 Text before that point is made of complete blocks that later text cannot change (raw HTML is off),
-so it can be rendered once; only the rest is re-rendered as deltas arrive. Pure, no Qt.
+so it can be rendered once; only the rest is re-rendered as deltas arrive. While the rest ends in
+plain one-line paragraphs (:func:`plain_paragraphs`), new text there is simply appended as the
+text it shows (:func:`plain_shown`). Pure, no Qt.
 """
 
 from __future__ import annotations
 
 import re
+
+from .render import breakable
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 
@@ -38,3 +42,38 @@ def stable_end(text: str, start: int = 0) -> int:
         ):
             fence = None
         pos = newline + 1
+
+
+# A line Markdown can only render as the plain text of one paragraph, whatever follows on it: it
+# starts with a letter (no list, heading, quote, fence, code indent, table or HTML can start so)
+# and holds none of the characters inline syntax is made of (`*_[]<>&\|~#"{} and so on). Other
+# scripts are allowed (isprintable then rules out controls, bidi overrides and odd spaces).
+_PLAIN_LINE = re.compile(r"[A-Za-z\u0080-\U0010ffff][A-Za-z0-9 ,.;:?!'()/%$@+=\u0080-\U0010ffff-]*")
+
+
+def plain_paragraphs(text: str) -> list[str] | None:
+    """The paragraphs of ``text`` if it is only plain one-line paragraphs, else ``None``.
+
+    ``text`` starts a block (at the start of a reply's text or after a blank line). Paragraphs are
+    separated by empty lines; a line ending a paragraph that no blank line follows yet is allowed
+    (``"a\\n"``), as it renders like ``"a"`` until the next line comes.
+    """
+    if not text:
+        return None
+    paragraphs: list[str] = []
+    blank = True  # the previous line was empty (or there is none)
+    for line in text.split("\n"):
+        if not line:
+            blank = True
+            continue
+        if not blank or not _PLAIN_LINE.fullmatch(line) or not line.isprintable():
+            return None
+        paragraphs.append(line)
+        blank = False
+    return paragraphs or None
+
+
+def plain_shown(line: str) -> str:
+    """The text a plain line shows as: spaces collapsed and trimmed as HTML does, long runs given
+    a zero-width break like every render (:func:`~.render.breakable`)."""
+    return breakable(" ".join(word for word in line.split(" ") if word))
