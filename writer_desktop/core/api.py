@@ -309,7 +309,7 @@ class WriterClient:
         decoder = SSEDecoder()
         parser = ChunkParser()
         watchdog = _TextWatchdog(self.timeouts.idle)
-        chunks = response.aiter_raw()
+        chunks = _body(response)
         try:
             loop = asyncio.get_running_loop()
             caught_up: float | None = None  # when a read last had to wait for the network
@@ -400,6 +400,7 @@ class _TextWatchdog:
         self.idle = idle
         self.waited = 0.0
         self.last_wait = 0.0
+        self._loop = asyncio.get_running_loop()  # made per reply, in the task that reads it
         # One timer per reply, not one per read: at 1,000 events/s a timeout per read is a
         # thousand timers a second, and under qasync a cancelled one stays registered with Qt
         # until it would have fired. The deadline only moves later, so the timer re-arms itself.
@@ -418,10 +419,11 @@ class _TextWatchdog:
 
     async def next(self, chunks: AsyncIterator[bytes]) -> bytes:
         """The next piece of the body; ``TimeoutError`` once the text budget is spent."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         start = loop.time()
         self._deadline = start + max(0.0, self.idle - self.waited)
-        self._task = asyncio.current_task()
+        if self._task is None:
+            self._task = asyncio.current_task()
         if self._timer is None:
             self._timer = loop.call_at(self._deadline, self._check)
         try:
@@ -445,12 +447,26 @@ class _TextWatchdog:
         self._timer = None
         if self._deadline is None or self._task is None:
             return  # not waiting now: the next read arms the timer again
-        loop = asyncio.get_running_loop()
-        if loop.time() >= self._deadline:
+        if self._loop.time() >= self._deadline:
             self._expired = True
             self._task.cancel()
         else:
-            self._timer = loop.call_at(self._deadline, self._check)
+            self._timer = self._loop.call_at(self._deadline, self._check)
+
+
+def _body(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The response body as it comes, one piece per read of the transport.
+
+    ``response.stream`` itself rather than ``aiter_raw()``, which wraps it in one more async
+    generator (and a chunker that passes each piece on as it is): a paced reply comes as ~1,000
+    pieces a second, each passed up through every layer. The transport's own wrapper still maps
+    httpcore's errors to httpx's. Marked consumed as ``aiter_raw`` would.
+    """
+    stream = response.stream
+    if not isinstance(stream, httpx.AsyncByteStream):
+        return response.aiter_raw()  # raises as httpx does
+    response.is_stream_consumed = True
+    return aiter(stream)
 
 
 async def _read_limited(response: httpx.Response) -> bytes:
