@@ -118,6 +118,8 @@ class StreamSplit:
         if cursor.block().text() != last or cursor.position() < self.open_frame.firstPosition():
             return  # not the paragraph expected: leave it to the next render
         self.tail, self.plain_at, self.count, self.last = cursor, start, 1, last
+        _keep_shapes(cursor)
+        _keep_shapes(self.open_frame.lastCursorPosition())
         self.paragraph = paragraph
 
     def append_plain(self, content: str, footer: str) -> bool:
@@ -147,9 +149,22 @@ class StreamSplit:
             cursor.insertBlock(self.paragraph, cursor.charFormat())
             last = plain_shown(paragraph)
             cursor.insertText(last)
+            _keep_shapes(cursor)
         cursor.endEditBlock()
         self.shown, self.count, self.last = text, len(paragraphs), last
         return True
+
+
+def _keep_shapes(cursor: QTextCursor) -> None:
+    """Keep the shaped text of the cursor's paragraph after it is laid out.
+
+    Qt drops it by default, and shapes the text again to draw it: the paragraphs at the end of a
+    streaming reply are laid out and drawn at every flush (the "Writing…" line moves), and text
+    needing fallback fonts (CJK, emoji) is costly to shape. Only these few paragraphs keep it.
+    """
+    layout = cursor.block().layout()
+    if layout is not None:
+        layout.setCacheEnabled(True)
 
 
 def _part_format() -> QTextFrameFormat:
