@@ -174,6 +174,8 @@ def test_a_huge_line_appended_keeps_its_breaks(qtbot: QtBot) -> None:
         ("a\u202eb", None),
         ("a\u00a0b", None),
         ("a\tb", None),
+        ("a\ufffcb", None),
+        ("a\u200bb", None),
         ("a\rb", None),
     ],
 )

@@ -47,8 +47,10 @@ def stable_end(text: str, start: int = 0) -> int:
 # A line Markdown can only render as the plain text of one paragraph, whatever follows on it: it
 # starts with a letter (no list, heading, quote, fence, code indent, table or HTML can start so)
 # and holds none of the characters inline syntax is made of (`*_[]<>&\|~#"{} and so on). Other
-# scripts are allowed (isprintable then rules out controls, bidi overrides and odd spaces).
-_PLAIN_LINE = re.compile(r"[A-Za-z\u0080-\U0010ffff][A-Za-z0-9 ,.;:?!'()/%$@+=\u0080-\U0010ffff-]*")
+# scripts are allowed (isprintable then rules out controls, bidi overrides and odd spaces), but
+# not U+FFFC, which Qt's documents use for embedded objects.
+_OTHER = "\u0080-\ufffb\ufffd-\U0010ffff"
+_PLAIN_LINE = re.compile(rf"[A-Za-z{_OTHER}][A-Za-z0-9 ,.;:?!'()/%$@+={_OTHER}-]*")
 
 
 def plain_paragraphs(text: str) -> list[str] | None:
