@@ -2,8 +2,9 @@
 
 Each message lives in its own QTextFrame. Opening a conversation renders only its last screenfuls
 (``chat_lazy``); the rest follows in chunks of a few milliseconds as the user scrolls, with what is
-on screen kept in place. A streaming reply only re-renders its open tail (``chat_stream``), at most
-~25 times a second (a QTimer coalesces deltas), so streaming stays linear. Colours follow the
+on screen kept in place. A streaming reply only re-renders its open tail, or appends plain text to
+it (``chat_stream``), at most ~25 times a second (a QTimer coalesces deltas), so streaming stays
+linear. Colours follow the
 palette (``chat_palette``), the text size ``set_text_scale``. Code blocks have Copy links, and the
 context menu copies a message's Markdown or the selection; ``copied`` and ``notice`` tell about it.
 Messages with versions have ‹ k/n › links in their header; Edit, Regenerate and Branch are in the
