@@ -50,6 +50,7 @@ from .render import (
     make_markdown,
     message_html,
 )
+from .script_fonts import HAN, han_fallback, with_fallback
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -88,6 +89,7 @@ class ChatView(QTextBrowser):
         self._palette = chat_palette(self.palette())
         self._md_cache: MarkdownIt | None = None  # made on the first render: see _md
         self._scale = 100
+        self._han: str | None = None  # the fallback font for Han text, "" if none: _see_han
         self._conv_id: str | None = None
         self._messages: dict[str, Message] = {}
         self._parts: dict[str, list[str]] = {}
@@ -319,6 +321,7 @@ class ChatView(QTextBrowser):
         if self._retry.message_id == message_id:
             self._clear_retry()
         self._parts[message_id].append(text)
+        self._see_han(text)
         self._dirty.add(message_id)
         if not self._flush_timer.isActive():
             since = (time.monotonic() - self._flushed_at) * 1000
@@ -354,6 +357,7 @@ class ChatView(QTextBrowser):
         return message_format(background(message, self._palette), self._palette)
 
     def _html(self, message: Message) -> str:
+        self._see_han(message.content)
         return message_html(self._md, message, self._retry.text(message.id), self._palette)
 
     def _render_new(self, message_id: str) -> tuple[QTextFrameFormat, str]:
@@ -442,6 +446,17 @@ class ChatView(QTextBrowser):
         self._md_cache = None
         self._lazy.restyle()
 
+    def _see_han(self, text: str) -> None:
+        """Name the font Qt falls back to for Han text the first time some is shown (``ui/
+        script_fonts.py``: 10× faster layout). Only Han text is drawn differently: with the font
+        Qt picked for it anyway, so nothing on screen moves."""
+        if self._han is None and HAN.search(text):
+            self._han = han_fallback(self.document().defaultFont()) or ""
+            if self._han:
+                self.document().setDefaultFont(
+                    with_fallback(self.document().defaultFont(), self._han)
+                )
+
     def _apply_scale(self) -> None:
         """Scale the document's default font: Qt lays the text out again, lazily."""
         anchor = self._lazy.anchor()
@@ -450,6 +465,6 @@ class ChatView(QTextBrowser):
             font.setPointSizeF(font.pointSizeF() * self._scale / 100)
         else:
             font.setPixelSize(max(1, round(font.pixelSize() * self._scale / 100)))
-        self.document().setDefaultFont(font)
+        self.document().setDefaultFont(with_fallback(font, self._han or None))
         if self._window.frames:
             self._lazy.scroll.restore(anchor)
