@@ -201,7 +201,7 @@ async def session(
     tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
     autostart = Autostart(gui_command()) if desktop else None
     timeouts = Timeouts(idle=settings.idle_timeout)
-    drafts = Drafts(store.root / DRAFTS_NAME)
+    drafts = Drafts(store.root / DRAFTS_NAME, scrub=redactor.scrub)  # no key in the file
     drafts_problem = drafts.load()
     async with httpx.AsyncClient(timeout=timeouts.httpx()) as http:
         client = WriterClient(http, api_key="", base_url=base_url, timeouts=timeouts)

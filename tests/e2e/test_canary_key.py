@@ -1,7 +1,8 @@
 """A canary key through the real app with DEBUG logging: it must appear in no file and no output.
 
 The app runs under Xvfb against the fake server; xdotool types prompts that make it send, get a
-401, lose the connection mid-reply and hit a rate limit (with retries), then Ctrl+Q quits. Every
+401, lose the connection mid-reply and hit a rate limit (with retries), then paste the key into
+the message box (a draft, saved as the user types) and Ctrl+Q quits. Every
 file under the app's home (logs, conversations, settings, caches) and its stdout/stderr are then
 searched for the key.
 """
@@ -33,6 +34,13 @@ def finished_replies(home: Path) -> int:
     return count
 
 
+def drafts_text(home: Path) -> str:
+    try:
+        return (home / "drafts.json").read_text()
+    except OSError:
+        return ""
+
+
 def test_canary_key_leaks_nowhere(display: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
     with FakeWriter(api_key=CANARY) as fake:
@@ -61,6 +69,9 @@ def test_canary_key_leaks_nowhere(display: str, tmp_path: Path) -> None:
 
                 assert wait_until(ended, 15), f"no reply saved for {prompt!r}"
             assert all(r.headers["authorization"] == f"Bearer {CANARY}" for r in fake.requests)
+            # pasted into the message box and left there: the draft is saved without it
+            xdotool(display, "type", "--delay", "5", f"my key is {CANARY} ok")
+            assert wait_until(lambda: "my key is" in drafts_text(home), 10), "no draft saved"
             xdotool(display, "key", "ctrl+q")
             out, err = proc.communicate(timeout=20)
         finally:
@@ -72,6 +83,7 @@ def test_canary_key_leaks_nowhere(display: str, tmp_path: Path) -> None:
     log = (home / "logs" / "writer-desktop.log").read_text()
     for happened in ("HTTP 401", "HTTP 429", "ended interrupted"):  # the flows really ran
         assert happened in log
+    assert "my key is [redacted] ok" in drafts_text(home)
     leaks = [str(p) for p in files if CANARY.encode() in p.read_bytes()]
     assert leaks == []
     assert CANARY not in out + err

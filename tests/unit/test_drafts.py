@@ -94,3 +94,14 @@ def test_keep_only_forgets_gone_conversations_but_never_the_new_one(tmp_path: Pa
     drafts.keep_only(lambda conv_id: conv_id == "here")
     assert drafts.changed
     assert [drafts.get(k) for k in ("here", "gone", NEW)] == ["text of here", "", "text of new"]
+
+
+def test_what_is_written_is_scrubbed_but_the_text_in_memory_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.json"
+    drafts = Drafts(path, scrub=lambda text: text.replace("sk-SECRET", "[redacted]"))
+    drafts.put("a", "my key is sk-SECRET, is that right?")
+    drafts.save()
+    assert b"sk-SECRET" not in path.read_bytes()
+    assert Drafts(path).load() is None
+    assert json.loads(path.read_text())["drafts"] == {"a": "my key is [redacted], is that right?"}
+    assert drafts.get("a") == "my key is sk-SECRET, is that right?"  # on screen as typed

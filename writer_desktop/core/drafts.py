@@ -9,6 +9,8 @@ with the next new conversation. The UI records each change in memory and saves a
 second (:meth:`Drafts.save` only writes when something changed), so a crash loses at most the
 last second of typing. A file that cannot be read is set aside unchanged (``drafts.json.corrupt-
 <time>``) and reported; a failed save keeps the drafts in memory and raises ``StorageError``.
+What is written goes through ``scrub`` (the log redactor's): an API key pasted into the message
+box stays on screen but never reaches the file.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ _MAX_BYTES = 64 * 1024 * 1024  # as a conversation file: anything bigger is not 
 class Drafts:
     """The drafts in ``path``; nothing is read before :meth:`load`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, scrub: Callable[[str], str] = lambda text: text) -> None:
         self.path = path
+        self._scrub = scrub
         self._texts: dict[str, str] = {}
         self._changed = False
 
@@ -92,7 +95,8 @@ class Drafts:
         if not self._changed:
             return
         if self._texts:
-            body = {"version": _VERSION, "drafts": self._texts}
+            drafts = {key: self._scrub(text) for key, text in self._texts.items()}
+            body = {"version": _VERSION, "drafts": drafts}
             atomic_write(self.path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
         else:
             try:
