@@ -210,7 +210,7 @@ def render_in_parts(
         html, next_code = markdown_html(md, content[done:end], message.id, split.next_code)
         split.commit(content[done:end], html, next_code)
     rest = content[len(split.committed) :]
-    html, _ = markdown_html(md, rest, message.id, split.next_code)
+    html, _ = markdown_html(md, rest, message.id, split.next_code, streaming=streaming)
     writing = streaming and not retry_text
     split.show_open(rest, html, footer_html(message, retry_text, palette), writing)
     return split

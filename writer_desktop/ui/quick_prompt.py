@@ -94,7 +94,8 @@ class AnswerView(QTextBrowser):
         value, following = bar.value(), bar.value() >= bar.maximum() - 4
         html = ""
         if message is not None:
-            html = markdown_html(self._md, message.content, message.id)[0]
+            streaming = message.status is Status.STREAMING
+            html = markdown_html(self._md, message.content, message.id, streaming=streaming)[0]
             html += footer_html(message, None, self._palette)
         self.setHtml(html)
         bar.setValue(bar.maximum() if following else value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
@@ -110,6 +110,65 @@ def _lexer(lang: str) -> Lexer:
         return TextLexer()
 
 
+@functools.lru_cache(maxsize=64)
+def _segment_lexer(lang: str) -> Lexer:
+    """As :func:`_lexer`, keeping the newlines at both ends (a segment is part of a block)."""
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    if lang not in _builtin_aliases():
+        return TextLexer(stripnl=False)
+    try:
+        return get_lexer_by_name(lang, stripnl=False)
+    except ClassNotFound:
+        return TextLexer(stripnl=False)
+
+
+class CodeHighlighter:
+    """Pygments for fenced code, as markdown-it's ``highlight`` callback.
+
+    Highlighting is linear in the block's length, and a streaming reply is rendered ~25 times a
+    second: a 600-line block growing at 1,000 tokens/s took ~150 ms a flush, all but ~20 in
+    Pygments. While ``streaming`` is set (:func:`markdown_html`), a block keeps the highlighted
+    HTML of its first complete lines, advanced every ``CHECKPOINT`` characters, and only the rest
+    is highlighted again; each segment is lexed from the lexer's start state, so a string or
+    comment open across a checkpoint may be coloured wrongly until the reply ends. A render that is
+    not streaming (the finished reply) highlights the whole block at once, exactly.
+    """
+
+    CHECKPOINT = 1500  # characters highlighted again at most, besides the growing last line
+    _KEPT = 8  # growing blocks remembered (a reply streams one at a time)
+
+    def __init__(self, highlight: Callable[[str, Lexer], str]) -> None:
+        self._highlight = highlight
+        self.streaming = False
+        self._prefixes: dict[tuple[str, str], tuple[str, str]] = {}  # → (code, its html)
+
+    def __call__(self, code: str, lang: str, _attrs: str = "") -> str:
+        lang = lang.strip().lower()
+        if not self.streaming:
+            return self._highlight(code, _lexer(lang)).rstrip("\n")  # no blank line at the bottom
+        key = (lang, code[:80])
+        done, html = self._prefixes.get(key, ("", ""))
+        if not code.startswith(done):
+            done, html = "", ""
+        if len(code) - len(done) > self.CHECKPOINT:
+            cut = code.rfind("\n", len(done)) + 1  # after the last complete line
+            if cut > len(done):
+                html += self._segment(code[len(done) : cut], lang, first=not done)
+                done = code[:cut]
+                self._prefixes.pop(key, None)
+                self._prefixes[key] = (done, html)
+                while len(self._prefixes) > self._KEPT:
+                    del self._prefixes[next(iter(self._prefixes))]
+        return (html + self._segment(code[len(done) :], lang, first=not done)).rstrip("\n")
+
+    def _segment(self, code: str, lang: str, *, first: bool) -> str:
+        if first:
+            code = code.lstrip("\n")  # as the whole block's lexer strips its leading newlines
+        return self._highlight(code, _segment_lexer(lang)) if code else ""
+
+
 def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
     """CommonMark plus tables; no raw HTML, images as placeholders, only safe links.
 
@@ -121,11 +180,7 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
     from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 
     formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
-
-    def highlight_code(code: str, lang: str, _attrs: str) -> str:
-        html = highlight(code, _lexer(lang.strip().lower()), formatter)
-        return str(html).rstrip("\n")  # no blank line at the bottom
-
+    highlight_code = CodeHighlighter(lambda code, lexer: str(highlight(code, lexer, formatter)))
     md = MarkdownIt("commonmark", {"html": False, "highlight": highlight_code}).enable("table")
     md.validateLink = link_allowed  # type: ignore[method-assign]
     renderer: RendererHTML = md.renderer  # type: ignore[assignment]
@@ -182,13 +237,28 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
 
 
 def markdown_html(
-    md: MarkdownIt, text: str, message_id: str | None = None, first_code: int = 0
+    md: MarkdownIt,
+    text: str,
+    message_id: str | None = None,
+    first_code: int = 0,
+    *,
+    streaming: bool = False,
 ) -> tuple[str, int]:
-    """Model text as HTML, and the number of the next code block (for Copy links)."""
+    """Model text as HTML, and the number of the next code block (for Copy links).
+
+    ``streaming``: the text is a reply still growing; its last code block is highlighted
+    incrementally (:class:`CodeHighlighter`)."""
     env: dict[str, object] = {"code_index": first_code}
     if message_id is not None:
         env["message_id"] = message_id
-    html = breakable(md.render(show_bidi_controls(text), env)) if text else ""
+    highlighter = md.options.get("highlight")
+    if isinstance(highlighter, CodeHighlighter):
+        highlighter.streaming = streaming
+    try:
+        html = breakable(md.render(show_bidi_controls(text), env)) if text else ""
+    finally:
+        if isinstance(highlighter, CodeHighlighter):
+            highlighter.streaming = False
     return html, int(str(env["code_index"]))
 
 
@@ -288,7 +358,8 @@ def body_html(md: MarkdownIt, message: Message) -> str:
     if message.role is Role.USER:
         lines = message.content.split("\n")
         return breakable("".join(f"<p>{escape(line) or '&nbsp;'}</p>" for line in lines))
-    return markdown_html(md, message.content, message.id)[0]
+    streaming = message.status is Status.STREAMING
+    return markdown_html(md, message.content, message.id, streaming=streaming)[0]
 
 
 def message_html(

@@ -1,0 +1,99 @@
+"""How a long code block streams: the chat view's flush time as the block grows.
+
+Usage: ``python benchmarks/code_stream.py [--runs 3] [--lines 600,1500]``. Each measurement is a
+fresh offscreen process: a 900×700 ``ChatView`` gets a reply that is one Python code block,
+200 characters per flush (about 1,000 tokens a second at the app's 25 renders a second), and
+each flush is timed. ``cached`` is the app (a growing block is highlighted from a cached prefix,
+``CodeHighlighter``); ``whole`` highlights the whole block at every flush, as before. Not one of
+issue 7's figures: context for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+STEP = 200  # characters a flush
+
+
+def child(lines: int, cached: bool) -> dict[str, float]:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from writer_desktop.core.models import Conversation, Message, Role, Status
+    from writer_desktop.ui.chat_view import ChatView
+    from writer_desktop.ui.render import CodeHighlighter
+
+    if not cached:
+        CodeHighlighter.CHECKPOINT = 10**12  # never keeps a prefix: the whole block each time
+    code = "Here is the code:\n\n```python\n" + "".join(
+        f"def function_{i}(x: int) -> int:\n    return x * {i} + len('text {i}')\n"
+        for i in range(lines // 2)
+    )
+    view = ChatView()
+    view.resize(900, 700)
+    view.show()
+    conv = Conversation(messages=[Message(Role.USER, "Write the code.")])
+    view.show_conversation(conv)
+    reply = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    view.add_message(conv.id, reply)
+    app.processEvents()
+    flushes: list[float] = []
+    for i in range(0, len(code), STEP):
+        view.append_delta(conv.id, reply.id, code[i : i + STEP])
+        started = time.perf_counter()
+        view._flush()  # what the flush timer does
+        view.viewport().repaint()
+        flushes.append((time.perf_counter() - started) * 1000)
+        app.processEvents()
+    return {
+        "median": statistics.median(flushes),
+        "last": statistics.median(flushes[-10:]),
+        "total": sum(flushes) / 1000,
+    }
+
+
+def measure(lines: int, cached: bool) -> dict[str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(lines)] + ([] if cached else ["--whole"]),
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
+    ).stdout  # fmt: skip
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--lines", default="600,1500")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, cached=not args.whole)))
+        return
+    print(
+        f"a Python code block streamed {STEP} characters a flush; median of {args.runs} processes"
+    )
+    print(f"{'lines':>6s} {'mode':7s} {'flush median':>13s} {'last 10':>9s} {'all flushes':>12s}")
+    for lines in (int(n) for n in args.lines.split(",")):
+        for cached in (True, False):
+            runs = [measure(lines, cached) for _ in range(args.runs)]
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            print(f"{lines:6d} {'cached' if cached else 'whole':7s} {med['median']:10.1f} ms "
+                  f"{med['last']:6.1f} ms {med['total']:10.2f} s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
