@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 from tests.e2e.slow_reply import start_app
 from tests.e2e.test_quick_x11 import xdotool
+from tests.e2e.waiting import wait_until
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.drafts import DRAFTS_NAME, NEW
 
@@ -25,15 +25,6 @@ def drafts_on_disk(home: Path) -> dict[str, str]:
     return drafts
 
 
-def wait_for(check: object, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_unsent_text_survives_kill_and_restart(
     display: str, fake: FakeWriter, tmp_path: Path
 ) -> None:
@@ -41,14 +32,14 @@ def test_unsent_text_survives_kill_and_restart(
     proc = start_app(display, fake, home)
     try:
         xdotool(display, "type", "--delay", "5", TYPED)
-        assert wait_for(lambda: drafts_on_disk(home).get(NEW) == TYPED), drafts_on_disk(home)
+        assert wait_until(lambda: drafts_on_disk(home).get(NEW) == TYPED, 10), drafts_on_disk(home)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         # the next start shows it again; typing on and quitting keeps the whole text
         proc = start_app(display, fake, home)
         xdotool(display, "key", "End")
         xdotool(display, "type", "--delay", "5", ", and more")
-        assert wait_for(lambda: drafts_on_disk(home).get(NEW) == TYPED + ", and more"), (
+        assert wait_until(lambda: drafts_on_disk(home).get(NEW) == TYPED + ", and more", 10), (
             drafts_on_disk(home)
         )
         proc.send_signal(signal.SIGTERM)  # a log-out: a clean quit
