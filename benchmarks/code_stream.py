@@ -3,8 +3,11 @@
 Usage: ``python benchmarks/code_stream.py [--runs 3] [--lines 600,1500]``. Each measurement is a
 fresh offscreen process: a 900×700 ``ChatView`` gets a reply that is one Python code block,
 200 characters per flush (about 1,000 tokens a second at the app's 25 renders a second), and
-each flush is timed. ``cached`` is the app (a growing block is highlighted from a cached prefix,
-``CodeHighlighter``); ``whole`` highlights the whole block at every flush, as before. Not one of
+each flush is timed. Three ways: ``app`` as it is (a long open block's finished lines are
+rendered once as parts of their own, ``chat_stream.CODE_COMMIT``, and the open rest is
+highlighted from a cached prefix, ``render.CodeHighlighter``); ``parts`` without the cached
+prefix; ``whole`` with neither, as before both (the whole block rendered and highlighted at every
+flush). Not one of
 issue 7's figures: context for docs/performance.md.
 """
 
@@ -26,16 +29,22 @@ if str(ROOT) not in sys.path:
 STEP = 200  # characters a flush
 
 
-def child(lines: int, cached: bool) -> dict[str, float]:
+MODES = ("app", "parts", "whole")
+
+
+def child(lines: int, mode: str) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
     from writer_desktop.core.models import Conversation, Message, Role, Status
+    from writer_desktop.ui import chat_stream
     from writer_desktop.ui.chat_view import ChatView
     from writer_desktop.ui.render import CodeHighlighter
 
-    if not cached:
+    if mode != "app":
         CodeHighlighter.CHECKPOINT = 10**12  # never keeps a prefix: the whole block each time
+    if mode == "whole":
+        chat_stream.CODE_COMMIT = 10**12  # never commits an open block's lines
     code = "Here is the code:\n\n```python\n" + "".join(
         f"def function_{i}(x: int) -> int:\n    return x * {i} + len('text {i}')\n"
         for i in range(lines // 2)
@@ -63,10 +72,10 @@ def child(lines: int, cached: bool) -> dict[str, float]:
     }
 
 
-def measure(lines: int, cached: bool) -> dict[str, float]:
+def measure(lines: int, mode: str) -> dict[str, float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(lines)] + ([] if cached else ["--whole"]),
+        [sys.executable, __file__, "--child", str(lines), "--mode", mode],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
     ).stdout  # fmt: skip
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
@@ -78,20 +87,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--lines", default="600,1500")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=MODES, default="app", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, cached=not args.whole)))
+        print(json.dumps(child(args.child, args.mode)))
         return
     print(
         f"a Python code block streamed {STEP} characters a flush; median of {args.runs} processes"
     )
     print(f"{'lines':>6s} {'mode':7s} {'flush median':>13s} {'last 10':>9s} {'all flushes':>12s}")
     for lines in (int(n) for n in args.lines.split(",")):
-        for cached in (True, False):
-            runs = [measure(lines, cached) for _ in range(args.runs)]
+        for mode in MODES:
+            runs = [measure(lines, mode) for _ in range(args.runs)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            print(f"{lines:6d} {'cached' if cached else 'whole':7s} {med['median']:10.1f} ms "
+            print(f"{lines:6d} {mode:7s} {med['median']:10.1f} ms "
                   f"{med['last']:6.1f} ms {med['total']:10.2f} s")  # fmt: skip
 
 

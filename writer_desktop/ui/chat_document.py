@@ -8,7 +8,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from PySide6.QtGui import QColor, QTextCursor, QTextDocument, QTextFrame, QTextFrameFormat
+from PySide6.QtGui import (
+    QColor,
+    QTextBlockFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFrame,
+    QTextFrameFormat,
+)
 
 from .chat_palette import ChatPalette
 
@@ -32,11 +39,17 @@ def insert_frame(cursor: QTextCursor, fmt: QTextFrameFormat, html: str) -> QText
 
 
 def refill(frame: QTextFrame, html: str) -> None:
-    """Replace everything inside ``frame`` (child frames included) with ``html``."""
+    """Replace everything inside ``frame`` (child frames included) with ``html``.
+
+    The block left after the removal gets no format: Qt keeps the last removed block's (a
+    footer's margins, or the 1-pixel line after a streamed part's frame) for the first paragraph,
+    which would then differ from a first render's.
+    """
     cursor = frame.firstCursorPosition()
     cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
     cursor.beginEditBlock()
     cursor.removeSelectedText()
+    cursor.setBlockFormat(QTextBlockFormat())
     cursor.insertHtml(html)
     cursor.endEditBlock()
 

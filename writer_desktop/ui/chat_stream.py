@@ -29,7 +29,7 @@ from writer_desktop.core.models import Message, Role, Status
 from .chat_document import refill
 from .chat_palette import ChatPalette
 from .render import footer_html, header_html, markdown_html
-from .tail_split import plain_paragraphs, plain_shown, stable_end
+from .tail_split import open_fence_end, plain_paragraphs, plain_shown, stable_end
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 PARAGRAPH_GAP = 12  # px, Qt's default margin between HTML paragraphs
 COMMIT_MIN = 300  # finished Markdown (characters) worth rendering once, apart from the tail
 COMMIT_LATER = 2000  # the same while plain text is appended to the tail instead of re-rendered
+CODE_COMMIT = 3000  # finished lines of a code block still open, worth rendering once
 
 
 @dataclass
@@ -58,6 +59,8 @@ class StreamSplit:
     shown: str = ""
     footer: str = ""
     tail: QTextCursor | None = None
+    fence: str | None = None  # the opening line of a code block ``committed`` ends inside
+    chunked: bool = False  # a code block was committed in pieces: render whole once finished
     plain_at: int = 0
     count: int = 0
     last: str = ""
@@ -74,7 +77,7 @@ class StreamSplit:
         _flatten_after(open_frame)
         return cls(frame, parts_frame, open_frame)
 
-    def commit(self, text: str, html: str, next_code: int) -> None:
+    def commit(self, text: str, html: str, next_code: int, *, joined: bool = False) -> None:
         """Append the HTML of finished blocks (``text``) once, before the open tail.
 
         Each part gets a frame of its own: Qt lays a frame's direct children out again whenever
@@ -84,7 +87,7 @@ class StreamSplit:
         """
         cursor = self.parts_frame.lastCursorPosition()
         cursor.beginEditBlock()
-        part = cursor.insertFrame(_part_format())
+        part = cursor.insertFrame(_part_format(joined))
         cursor.insertHtml(html)
         _flatten_after(part)
         cursor.endEditBlock()
@@ -167,11 +170,12 @@ def _keep_shapes(cursor: QTextCursor) -> None:
         layout.setCacheEnabled(True)
 
 
-def _part_format() -> QTextFrameFormat:
+def _part_format(joined: bool = False) -> QTextFrameFormat:
     """A frame for a part: Qt drops the top margin of a frame's first paragraph, so the frame
-    keeps the gap that paragraph would have had (HTML's default 12 px)."""
+    keeps the gap that paragraph would have had (HTML's default 12 px); none when it goes on with
+    the code block of the part before (``joined``)."""
     fmt = QTextFrameFormat()
-    fmt.setTopMargin(PARAGRAPH_GAP)
+    fmt.setTopMargin(0 if joined else PARAGRAPH_GAP)
     return fmt
 
 
@@ -200,20 +204,59 @@ def render_in_parts(
     if split is not None and not content.startswith(split.committed):
         split = None  # the text was replaced
     streaming = message.status is Status.STREAMING and message.role is Role.ASSISTANT
+    if split is not None and split.chunked and not streaming:
+        return None  # a code block drawn in pieces: once, whole
     if split is None:
-        if not streaming or stable_end(content) < COMMIT_MIN:
+        if not streaming or (stable_end(content) < COMMIT_MIN and _long_fence(content) is None):
             return None
         split = StreamSplit.start(frame, header_html(message, palette))
     done = len(split.committed)
-    end = stable_end(content, done) if streaming else done
-    if end - done >= COMMIT_MIN:
-        html, next_code = markdown_html(md, content[done:end], message.id, split.next_code)
-        split.commit(content[done:end], html, next_code)
+    end = stable_end(content, done, split.fence) if streaming else done
+    if end > done and (split.fence is not None or end - done >= COMMIT_MIN):
+        html, next_code = markdown_html(
+            md, _source(split.fence, content[done:end]), message.id, split.next_code
+        )
+        split.commit(content[done:end], html, next_code, joined=split.fence is not None)
+        split.fence = None
+    if streaming:
+        _commit_open_code(split, content, md)
     rest = content[len(split.committed) :]
-    html, _ = markdown_html(md, rest, message.id, split.next_code, streaming=streaming)
-    writing = streaming and not retry_text
+    html, _ = markdown_html(
+        md, _source(split.fence, rest), message.id, split.next_code, streaming=streaming
+    )
+    writing = streaming and not retry_text and split.fence is None
+    split.open_frame.setFrameFormat(_part_format(split.fence is not None))
     split.show_open(rest, html, footer_html(message, retry_text, palette), writing)
     return split
+
+
+def _source(fence: str | None, text: str) -> str:
+    """Markdown for ``text``, which goes on inside the code block opened by ``fence``, if any."""
+    return text if fence is None else f"{fence}\n{text}"
+
+
+def _long_fence(content: str, start: int = 0, fence: str | None = None) -> tuple[int, str] | None:
+    """Where the finished lines of a long code block still open end, and its opening line."""
+    found = open_fence_end(content, start, fence)
+    return found if found is not None and found[0] - start >= CODE_COMMIT else None
+
+
+def _commit_open_code(split: StreamSplit, content: str, md: MarkdownIt) -> None:
+    """Render the finished lines of a long code block still open once, as a part of its own.
+
+    A fence is never a finished block while it streams, so without this the whole block would be
+    rendered again at every flush (Qt's ``insertHtml`` and layout of a 600-line block: ~60 ms).
+    The pieces get no Copy link (the open part has it) and no gap between them; when the reply
+    is finished it is rendered whole once, so its code block is one again.
+    """
+    done = len(split.committed)
+    found = _long_fence(content, done, split.fence)
+    if found is None:
+        return
+    end, opener = found
+    html, _ = markdown_html(md, _source(split.fence, content[done:end]), streaming=True)
+    split.commit(content[done:end], html, split.next_code, joined=split.fence is not None)
+    split.fence, split.chunked = opener, True
 
 
 def append_in_parts(

@@ -391,7 +391,11 @@ class ChatView(QTextBrowser):
                 if append_in_parts(split, message, self._palette, retry):
                     self._splits[message.id] = split
                     return
-        keeps = split is not None and message.content.startswith(split.committed)
+        keeps = (
+            split is not None
+            and message.content.startswith(split.committed)
+            and not (split.chunked and message.status is not Status.STREAMING)  # whole again
+        )
         changed = split.open_frame if split is not None and keeps else frame
         top = layout.frameBoundingRect(changed).top()
         with self._repaint.changing_below(top - 1):  # only what changed is drawn again

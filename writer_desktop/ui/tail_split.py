@@ -15,12 +15,13 @@ from .render import breakable
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 
 
-def stable_end(text: str, start: int = 0) -> int:
+def stable_end(text: str, start: int = 0, opener: str | None = None) -> int:
     """The end of the last blank line after ``start`` that is outside a fence, else ``start``.
 
-    ``start`` must itself be outside any fence (a previous result, or 0).
+    ``start`` must itself be outside any fence (a previous result, or 0), or inside the one whose
+    opening line is ``opener`` (:func:`open_fence_end`).
     """
-    fence: str | None = None  # the opening run of ` or ~ while inside a fence
+    fence = _run(opener)  # the opening run of ` or ~ while inside a fence
     end = start
     pos = start
     while True:
@@ -42,6 +43,38 @@ def stable_end(text: str, start: int = 0) -> int:
         ):
             fence = None
         pos = newline + 1
+
+
+def _run(opener: str | None) -> str | None:
+    match = _FENCE.match(opener) if opener is not None else None
+    return match.group(1) if match else None
+
+
+def open_fence_end(text: str, start: int = 0, opener: str | None = None) -> tuple[int, str] | None:
+    """If the last complete line of ``text`` is inside a code fence that is still open: the end
+    of that line and the fence's opening line; else None. ``start`` and ``opener`` as for
+    :func:`stable_end`."""
+    fence = _run(opener)
+    pos = start
+    found: tuple[int, str] | None = None
+    while True:
+        newline = text.find("\n", pos)
+        if newline < 0:
+            return found
+        line = text[pos:newline]
+        match = _FENCE.match(line)
+        if fence is None:
+            if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
+                fence, opener = match.group(1), line
+        elif (
+            match
+            and match.group(1)[0] == fence[0]
+            and len(match.group(1)) >= len(fence)
+            and not line[match.end() :].strip()
+        ):
+            fence = None
+        pos = newline + 1
+        found = (pos, opener) if fence is not None and opener is not None else None
 
 
 # A line Markdown can only render as the plain text of one paragraph, whatever follows on it: it
