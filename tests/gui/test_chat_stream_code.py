@@ -12,6 +12,7 @@ from tests.gui.test_chat_stream_plain import shape, streaming_view
 from writer_desktop.core.models import Status
 from writer_desktop.ui import chat_stream
 from writer_desktop.ui.chat_view import ChatView
+from writer_desktop.ui.tail_split import open_fence_end, stable_end
 
 CODE = "".join(f"def f_{i}(x):\n    return x * {i}  # line {i}\n\n" for i in range(60))
 TEXT = (
@@ -81,3 +82,30 @@ def test_pieces_of_a_code_block_join_without_a_gap(qtbot: QtBot) -> None:
     assert split.open_frame.frameFormat().topMargin() == chat_stream.PARAGRAPH_GAP
     # the rest of the block and what follows it: one part, joined to the block's first
     assert [p.frameFormat().topMargin() for p in split.parts_frame.childFrames()][1:] == [0]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("", None),
+        ("a\n\nb\n", None),  # no fence
+        ("```py\nx\ny", (len("```py\nx\n"), "```py")),  # the last complete line, inside
+        ("a\n\n  ~~~~ sh\nx\n", (len("a\n\n  ~~~~ sh\nx\n"), "  ~~~~ sh")),
+        ("```\nx\n```\n", None),  # closed
+        ("```\nx\n```\ny\n", None),
+        ("~~~~\nx\n~~~\ny\n", (len("~~~~\nx\n~~~\ny\n"), "~~~~")),  # ~~~ does not close ~~~~
+        ("``` not `a` fence\nx\n", None),  # backticks in the info string: not a fence
+        ("    ```\nx\n", None),  # indented four spaces: code, not a fence
+    ],
+)
+def test_open_fence_end(text: str, found: tuple[int, str] | None) -> None:
+    assert open_fence_end(text) == found
+
+
+def test_open_fence_end_and_stable_end_from_inside_a_fence() -> None:
+    text = "```py\nx = 1\ny = 2\n```\n\nAfter.\n\nMore"
+    start = len("```py\nx = 1\n")  # a part ended there, inside the fence
+    assert open_fence_end(text[: start + 4], start, "```py") is None  # no line finished since
+    assert open_fence_end(text[: start + 6], start, "```py") == (start + 6, "```py")
+    assert text[stable_end(text, start, "```py") :] == "More"
+    assert open_fence_end(text, start, "```py") is None  # closed by then
