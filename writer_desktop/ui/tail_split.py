@@ -9,6 +9,7 @@ text it shows (:func:`plain_shown`). Pure, no Qt.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .render import breakable
 
@@ -23,31 +24,12 @@ def stable_end(text: str, start: int = 0, opener: str | None = None) -> int:
     """
     fence = _run(opener)  # the opening run of ` or ~ while inside a fence
     end = start
-    pos = start
-    while True:
-        newline = text.find("\n", pos)
-        if newline < 0:
-            return end  # the last line is unfinished: never part of the stable text
-        line = text[pos:newline]
-        match = _FENCE.match(line)
-        if fence is None:
-            if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
-                fence = match.group(1)
-            elif not line.strip():
-                end = newline + 1
-        elif (
-            match
-            and match.group(1)[0] == fence[0]
-            and len(match.group(1)) >= len(fence)
-            and not line[match.end() :].strip()
-        ):
-            fence = None
-        pos = newline + 1
-
-
-def _run(opener: str | None) -> str | None:
-    match = _FENCE.match(opener) if opener is not None else None
-    return match.group(1) if match else None
+    for line, line_end in _lines(text, start):
+        after = _fence_after(line, fence)
+        if fence is None and after is None and not line.strip():
+            end = line_end
+        fence = after
+    return end  # the last line, if unfinished, is never part of the stable text
 
 
 def open_fence_end(text: str, start: int = 0, opener: str | None = None) -> tuple[int, str] | None:
@@ -55,26 +37,42 @@ def open_fence_end(text: str, start: int = 0, opener: str | None = None) -> tupl
     of that line and the fence's opening line; else None. ``start`` and ``opener`` as for
     :func:`stable_end`."""
     fence = _run(opener)
-    pos = start
     found: tuple[int, str] | None = None
-    while True:
-        newline = text.find("\n", pos)
-        if newline < 0:
-            return found
-        line = text[pos:newline]
-        match = _FENCE.match(line)
-        if fence is None:
-            if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
-                fence, opener = match.group(1), line
-        elif (
-            match
-            and match.group(1)[0] == fence[0]
-            and len(match.group(1)) >= len(fence)
-            and not line[match.end() :].strip()
-        ):
-            fence = None
+    for line, line_end in _lines(text, start):
+        after = _fence_after(line, fence)
+        if fence is None and after is not None:
+            opener = line
+        fence = after
+        found = (line_end, opener) if fence is not None and opener is not None else None
+    return found
+
+
+def _lines(text: str, start: int) -> Iterator[tuple[str, int]]:
+    """The complete lines of ``text`` from ``start``, each with the position after its end."""
+    pos = start
+    while (newline := text.find("\n", pos)) >= 0:
+        yield text[pos:newline], newline + 1
         pos = newline + 1
-        found = (pos, opener) if fence is not None and opener is not None else None
+
+
+def _fence_after(line: str, fence: str | None) -> str | None:
+    """The fence open after ``line`` (its opening run of ` or ~), ``fence`` the one before it."""
+    match = _FENCE.match(line)
+    if fence is None:
+        opens = match and not (match.group(1)[0] == "`" and "`" in line[match.end() :])
+        return match.group(1) if match and opens else None
+    closes = (
+        match
+        and match.group(1)[0] == fence[0]
+        and len(match.group(1)) >= len(fence)
+        and not line[match.end() :].strip()
+    )
+    return None if closes else fence
+
+
+def _run(opener: str | None) -> str | None:
+    match = _FENCE.match(opener) if opener is not None else None
+    return match.group(1) if match else None
 
 
 # A line Markdown can only render as the plain text of one paragraph, whatever follows on it: it
