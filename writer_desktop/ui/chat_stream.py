@@ -97,16 +97,7 @@ class StreamSplit:
     def show_open(self, text: str, html: str, footer: str, writing: bool = False) -> None:
         """Render the open part again: ``text`` as ``html``, then the ``footer``, which is the
         one paragraph "Writing…" if ``writing`` (only then can plain text be appended)."""
-        # As chat_document.refill, but the block left after the removal gets no format: Qt would
-        # keep the last removed one's (the footer's margins) for the first paragraph, so it would
-        # differ between the first render and later ones, and from a paragraph appended to.
-        cursor = self.open_frame.firstCursorPosition()
-        cursor.setPosition(self.open_frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
-        cursor.beginEditBlock()
-        cursor.removeSelectedText()
-        cursor.setBlockFormat(QTextBlockFormat())
-        cursor.insertHtml(html + footer)
-        cursor.endEditBlock()
+        refill(self.open_frame, html + footer)
         self.shown, self.footer, self.tail = text, footer, None
         start = stable_end(text)
         paragraphs = plain_paragraphs(text[start:])

@@ -95,33 +95,20 @@ def _builtin_aliases() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _lexer(lang: str) -> Lexer:
+def _lexer(lang: str, stripnl: bool = True) -> Lexer:
     """The lexer for a fence's language. Only Pygments' own: looking up an unknown name in the
     plugins scans every installed package (~45 ms), and a streaming fence passes through many
-    partial names ("p", "pyt", …)."""
+    partial names ("p", "pyt", …). ``stripnl=False`` keeps the newlines at both ends (for a
+    segment of a block)."""
     from pygments.lexers import TextLexer, get_lexer_by_name
     from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
     if lang not in _builtin_aliases():
-        return TextLexer()
+        return TextLexer(stripnl=stripnl)
     try:
-        return get_lexer_by_name(lang)
+        return get_lexer_by_name(lang, stripnl=stripnl)
     except ClassNotFound:
-        return TextLexer()
-
-
-@functools.lru_cache(maxsize=64)
-def _segment_lexer(lang: str) -> Lexer:
-    """As :func:`_lexer`, keeping the newlines at both ends (a segment is part of a block)."""
-    from pygments.lexers import TextLexer, get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    if lang not in _builtin_aliases():
-        return TextLexer(stripnl=False)
-    try:
-        return get_lexer_by_name(lang, stripnl=False)
-    except ClassNotFound:
-        return TextLexer(stripnl=False)
+        return TextLexer(stripnl=stripnl)
 
 
 class CodeHighlighter:
@@ -166,7 +153,7 @@ class CodeHighlighter:
     def _segment(self, code: str, lang: str, *, first: bool) -> str:
         if first:
             code = code.lstrip("\n")  # as the whole block's lexer strips its leading newlines
-        return self._highlight(code, _segment_lexer(lang)) if code else ""
+        return self._highlight(code, _lexer(lang, stripnl=False)) if code else ""
 
 
 def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
