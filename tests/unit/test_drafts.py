@@ -105,3 +105,12 @@ def test_what_is_written_is_scrubbed_but_the_text_in_memory_is_not(tmp_path: Pat
     assert Drafts(path).load() is None
     assert json.loads(path.read_text())["drafts"] == {"a": "my key is [redacted], is that right?"}
     assert drafts.get("a") == "my key is sk-SECRET, is that right?"  # on screen as typed
+
+
+def test_a_second_unreadable_file_is_set_aside_beside_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "drafts.json"
+    for content in (b"{first", b"{second"):
+        path.write_bytes(content)
+        assert Drafts(path).load() is not None
+    kept = sorted(tmp_path.glob("drafts.json.corrupt-*"), key=lambda p: p.read_bytes())
+    assert [p.read_bytes() for p in kept] == [b"{first", b"{second"]  # neither overwritten

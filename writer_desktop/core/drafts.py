@@ -21,9 +21,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .atomic import atomic_write, move_no_replace
+from .atomic import atomic_write, storage_error
 from .errors import StorageError
-from .trash import stamp
+from .trash import set_aside
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +102,12 @@ class Drafts:
             try:
                 self.path.unlink(missing_ok=True)
             except OSError as exc:
-                raise StorageError(
-                    f"Could not remove {self.path.name}: {exc.strerror or type(exc).__name__}."
-                ) from exc
+                raise storage_error(exc, f"remove {self.path.name}") from exc
         self._changed = False
 
     def _set_aside(self, reason: str) -> str:
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp(datetime.now(UTC))}")
         try:
-            move_no_replace(self.path, target)
+            target = set_aside(self.path, datetime.now(UTC))
         except StorageError as exc:
             log.warning("unreadable drafts file not set aside: %s", exc.user_message)
             return f"Unsent drafts could not be read ({reason}); {exc.user_message}"

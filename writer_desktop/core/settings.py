@@ -15,7 +15,6 @@ import dataclasses
 import json
 import logging
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +23,8 @@ from typing import Any, Literal, get_args
 
 from .atomic import atomic_write
 from .base_url import DEFAULT_BASE_URL, check_base_url
+from .errors import StorageError
+from .trash import set_aside
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,10 @@ class SettingsFile:
         atomic_write(self.path, text.encode("utf-8"))
 
     def _set_aside(self) -> Path | None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         try:
-            os.replace(self.path, target)
-        except OSError:
+            return set_aside(self.path, datetime.now(UTC))
+        except StorageError:
             return None
-        return target
 
 
 def effective_base_url(settings: Settings, environ: Mapping[str, str]) -> str:

@@ -492,12 +492,8 @@ class ConversationStore:
         self.problems.append(StoreProblem(path, reason, moved))
 
     def _set_aside(self, path: Path) -> Path | None:
-        base = f"{path.name}.corrupt-{trash.stamp(self._clock())}"
-        target, n = path.with_name(base), 1
-        while target.exists():
-            target, n = path.with_name(f"{base}-{n}"), n + 1
         try:
-            move_no_replace(path, target)
+            target = trash.set_aside(path, self._clock())
         except StorageError as exc:
             log.warning("could not set aside unreadable %s: %s", path.name, exc)
             return None

@@ -2,6 +2,8 @@
 
 A trashed file is the conversation file, unchanged, renamed to
 ``<id>.deleted-<YYYYMMDDTHHMMSSZ>.json``. Names this module does not recognise are left alone.
+A file that cannot be read (a conversation, journal, settings or drafts file) is not trashed but
+set aside where it is (:func:`set_aside`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ _NAME = re.compile(r"^(?P<id>[0-9a-f-]{36})\.deleted-(?P<stamp>\d{8}T\d{6}Z)(?:-
 def stamp(when: datetime) -> str:
     """``when`` as a compact UTC time for file names, e.g. ``20260712T101530Z``."""
     return when.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+def set_aside(path: Path, when: datetime) -> Path:
+    """Rename an unreadable ``path``, unchanged, to ``<name>.corrupt-<time>`` beside it (``-1``,
+    ``-2``… when taken) and return the new path; raises ``StorageError``."""
+    base = f"{path.name}.corrupt-{stamp(when)}"
+    target, n = path.with_name(base), 1
+    while target.exists():
+        target, n = path.with_name(f"{base}-{n}"), n + 1
+    move_no_replace(path, target)
+    return target
 
 
 @dataclass(frozen=True, slots=True)
