@@ -94,8 +94,7 @@ class DraftKeeper(QObject):
     def _on_text(self) -> None:
         if self._key is not None:
             self._typed = True
-            if not self._timer.isActive():
-                self._timer.start()
+            self._save_soon()
 
     def _record(self) -> None:
         if self._typed and self._key is not None:
@@ -105,8 +104,8 @@ class DraftKeeper(QObject):
     def _put(self, text: str) -> None:
         assert self._key is not None
         self._drafts.put(self._key, text)
-        if self._drafts.changed and not self._timer.isActive():
-            self._timer.start()
+        if self._drafts.changed:
+            self._save_soon()
 
     def _prune_once(self, _listing: object) -> None:
         """Drafts of conversations deleted meanwhile go at the first full list of a session."""
@@ -114,8 +113,13 @@ class DraftKeeper(QObject):
             self._pruned = True
             self._drafts.keep_only(self._exists)
             self._tell_drafted()
-            if self._drafts.changed and not self._timer.isActive():
-                self._timer.start()
+            if self._drafts.changed:
+                self._save_soon()
+
+    def _save_soon(self) -> None:
+        """Save within ``SAVE_MS``: a timer already running is not put off by more changes."""
+        if not self._timer.isActive():
+            self._timer.start()
 
     def _tell_drafted(self) -> None:
         """The list marks conversations with unsent text; not the open one (it would flicker as
