@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import child_json  # noqa: E402
 
 STEP = 200  # characters a flush
 
@@ -73,12 +73,8 @@ def child(lines: int, mode: str) -> dict[str, float]:
 
 
 def measure(lines: int, mode: str) -> dict[str, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(lines), "--mode", mode],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
-    ).stdout  # fmt: skip
-    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    args = ["--child", str(lines), "--mode", mode]
+    result: dict[str, float] = child_json(__file__, args, 600, f"{mode} run")
     return result
 
 

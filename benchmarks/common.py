@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -39,3 +45,18 @@ def stop(proc: subprocess.Popen[Any], seconds: float = 10) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def child_json(script: str, args: Sequence[str], timeout: float, what: str) -> Any:
+    """Run ``script`` with ``args`` in a fresh Python process (offscreen Qt, the checkout as its
+    folder, no ``WRITER_DESKTOP_HOME``) and return the JSON of its last line of output."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("WRITER_DESKTOP_HOME", None)
+    done = subprocess.run(
+        [sys.executable, str(Path(script).resolve()), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import child_json  # noqa: E402
 
 TEXTS = {
     "Chinese": "这是中文的句子，包括标点符号。",
@@ -56,13 +56,8 @@ def child(kind: str, chars: int, named: bool) -> float:
 
 
 def measure(kind: str, chars: int, named: bool) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--chars", str(chars)]
-        + ([] if named else ["--qt-own"]),
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
-    ).stdout  # fmt: skip
-    result: float = json.loads(out.strip().splitlines()[-1])
+    args = ["--child", kind, "--chars", str(chars)] + ([] if named else ["--qt-own"])
+    result: float = child_json(__file__, args, 300, f"{kind} run")
     return result
 
 

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Figure, median, stop  # noqa: E402
+from benchmarks.common import Figure, child_json, median, stop  # noqa: E402
 
 KEY = "test-key"
 MODEL = "palmyra-x5"
@@ -95,17 +95,8 @@ def run_child(
     mode: str, url: str, prompt: str, expect_chars: int, seconds: float
 ) -> dict[str, Any]:
     """One measurement in a fresh process; returns its JSON result."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env.pop("WRITER_DESKTOP_HOME", None)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--url", url,
-           "--prompt", prompt, "--expect-chars", str(expect_chars)]  # fmt: skip
-    done = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120
-    )
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"{mode} run failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
+    args = ["--child", mode, "--url", url, "--prompt", prompt, "--expect-chars", str(expect_chars)]
+    result: dict[str, Any] = child_json(__file__, args, seconds + 120, f"{mode} run")
     return result
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import median  # noqa: E402
+from benchmarks.common import child_json, median  # noqa: E402
 from benchmarks.streaming import (  # noqa: E402
     PROFILE_ENV,
     SSE_HEADERS,
@@ -37,15 +36,8 @@ from benchmarks.streaming import (  # noqa: E402
 
 def bare_run(url: str, prompt: str, loop: str, seconds: float) -> dict[str, Any]:
     """A bare httpx client in a fresh process, on qasync (offscreen Qt) or plain asyncio."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", loop, "--url", url,
-           "--prompt", prompt]  # fmt: skip
-    done = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 60
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{loop} run failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    args = ["--child", loop, "--url", url, "--prompt", prompt]
+    result: dict[str, Any] = child_json(__file__, args, seconds + 60, f"{loop} run")
     return result
 
 
