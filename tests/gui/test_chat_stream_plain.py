@@ -14,7 +14,7 @@ from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.ui import chat_stream
 from writer_desktop.ui.chat_view import ChatView
 from writer_desktop.ui.render import ZERO_WIDTH_SPACE
-from writer_desktop.ui.tail_split import plain_paragraphs, plain_shown
+from writer_desktop.ui.tail_split import plain_paragraphs, plain_shown, stable_end
 
 Shape = list[tuple[str, dict[int, Any], dict[int, Any], list[tuple[str, dict[int, Any]]]]]
 
@@ -75,6 +75,12 @@ TEXTS = {
     + "x" * 700
     + " end",
     "long run": INTRO + "Then " + "é" * 1300 + " and 日本語" * 30 + "\n\nafter",
+    # runs of blank lines and a line break without one: the finished part's end and the last
+    # paragraph's start are tracked from the new text only
+    "blank lines": INTRO
+    + "One line\n\n\n\nTwo after three blanks\n\n\nThree\nsoft break\n\nFour.\n\n\n\n"
+    + "".join(f"Short {i}\n\n" + "\n" * (i % 3) for i in range(40))
+    + "End",
 }
 
 
@@ -98,6 +104,11 @@ def test_appending_plain_text_shows_what_rendering_shows(
         split = fast._splits.get(reply.id)
         appended += split is not None and split.tail is not None
         fast._flush()
+        split = fast._splits.get(reply.id)
+        if split is not None and split.tail is not None:  # kept up to date, as if computed anew
+            shown = split.shown
+            assert split.stable == stable_end(shown)
+            assert shown[split.last_at :].rstrip("\n") == shown.rstrip("\n").rsplit("\n", 1)[-1]
         slow._flush()
         for s in slow._splits.values():
             s.tail = None  # never append: always render the tail

@@ -47,8 +47,10 @@ class StreamSplit:
     ``committed`` is the source text already rendered into the finished part, ``next_code`` the
     number of the next code block (for its Copy link). ``shown`` is the source text the open part
     shows, above ``footer``. While the open part ends in plain paragraphs, ``tail`` is a cursor at
-    the end of the last one, ``plain_at`` where in ``shown`` the first of them starts, ``count``
-    how many there are and ``last`` what the last one shows.
+    the end of the last one, ``count`` how many there are, ``last`` what the last one shows and
+    ``last_at`` where in ``shown`` it starts; ``stable`` is where the finished blocks of ``shown``
+    end (:func:`~.tail_split.stable_end`). Both are kept up to date as text is appended, so a
+    flush looks only at the new text, not at the whole open part.
     """
 
     frame: QTextFrame
@@ -61,9 +63,10 @@ class StreamSplit:
     tail: QTextCursor | None = None
     fence: str | None = None  # the opening line of a code block ``committed`` ends inside
     chunked: bool = False  # a code block was committed in pieces: render whole once finished
-    plain_at: int = 0
     count: int = 0
     last: str = ""
+    last_at: int = 0
+    stable: int = 0
     paragraph: QTextBlockFormat = field(default_factory=QTextBlockFormat)
 
     @classmethod
@@ -111,7 +114,8 @@ class StreamSplit:
         cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
         if cursor.block().text() != last or cursor.position() < self.open_frame.firstPosition():
             return  # not the paragraph expected: leave it to the next render
-        self.tail, self.plain_at, self.count, self.last = cursor, start, 1, last
+        self.tail, self.count, self.last = cursor, 1, last
+        self.last_at, self.stable = _last_line_start(text), start
         _keep_shapes(cursor)
         _keep_shapes(self.open_frame.lastCursorPosition())
         self.paragraph = paragraph
@@ -127,26 +131,42 @@ class StreamSplit:
         if cursor is None or footer != self.footer or not content.startswith(self.shown, done):
             return False
         text = content[done:]
-        if len(text) == len(self.shown):
+        old = len(self.shown)
+        if len(text) == old:
             return True
-        if stable_end(content, done) - done >= COMMIT_LATER:
-            return False  # time to commit what is finished
-        paragraphs = plain_paragraphs(text[self.plain_at :])
-        if paragraphs is None or len(paragraphs) < self.count:
+        # Only the last paragraph shown and what follows it can have changed; everything from
+        # there on is plain lines, so a blank line is just an empty one: "\n\n" ends it.
+        paragraphs = plain_paragraphs(text[self.last_at :])
+        if paragraphs is None:
             return False
-        last = plain_shown(paragraphs[self.count - 1])
+        blank = text.rfind("\n\n", max(self.last_at, old - 1))
+        stable = blank + 2 if blank >= 0 else self.stable
+        if stable >= COMMIT_LATER:
+            return False  # time to commit what is finished
+        last = plain_shown(paragraphs[0])
         if not last.startswith(self.last):
             return False
         cursor.beginEditBlock()
         cursor.insertText(last[len(self.last) :])
-        for paragraph in paragraphs[self.count :]:
+        for paragraph in paragraphs[1:]:
             cursor.insertBlock(self.paragraph, cursor.charFormat())
             last = plain_shown(paragraph)
             cursor.insertText(last)
             _keep_shapes(cursor)
         cursor.endEditBlock()
-        self.shown, self.count, self.last = text, len(paragraphs), last
+        self.shown, self.count, self.last = text, self.count + len(paragraphs) - 1, last
+        self.stable = stable
+        if len(paragraphs) > 1:
+            self.last_at = _last_line_start(text)
         return True
+
+
+def _last_line_start(text: str) -> int:
+    """Where the last non-empty line of ``text`` starts (its last one-line paragraph)."""
+    end = len(text)
+    while end and text[end - 1] == "\n":
+        end -= 1
+    return text.rfind("\n", 0, end) + 1
 
 
 def _keep_shapes(cursor: QTextCursor) -> None:
