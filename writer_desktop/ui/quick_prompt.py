@@ -51,7 +51,7 @@ from .render import (
 
 WIDTH = 640
 ANSWER_MAX = 420  # the answer scrolls beyond this height
-FLUSH_MS = 33  # ≈ 30 renders per second at most, as in the chat view
+FLUSH_MS = 50  # at most 20 renders a second, as in the chat view (ui/chat_view.py)
 RADIUS = 10
 HINT = "Enter sends · Shift+Enter new line · Esc hides"
 MARGIN = 12

@@ -114,8 +114,8 @@ def _lexer(lang: str, stripnl: bool = True) -> Lexer:
 class CodeHighlighter:
     """Pygments for fenced code, as markdown-it's ``highlight`` callback.
 
-    Highlighting is linear in the block's length, and a streaming reply is rendered ~25 times a
-    second: a 600-line block growing at 1,000 tokens/s took ~150 ms a flush, all but ~20 in
+    Highlighting is linear in the block's length, and a streaming reply is rendered up to 20 times
+    a second: a 600-line block growing at 1,000 tokens/s took ~150 ms a flush, all but ~20 in
     Pygments. While ``streaming`` is set (:func:`markdown_html`), a block keeps the highlighted
     HTML of its first complete lines, advanced every ``CHECKPOINT`` characters, and only the rest
     is highlighted again; each segment is lexed from the lexer's start state, so a string or
