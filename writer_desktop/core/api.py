@@ -39,6 +39,7 @@ from .errors import (
     RateLimited,
     RetryableStatus,
     ServerError,
+    StreamFailed,
     StreamInterrupted,
     WriterError,
 )
@@ -315,13 +316,18 @@ class WriterClient:
             caught_up: float | None = None  # when a read last had to wait for the network
             since = 0  # bytes read since then
             resumed = False  # the next read collects what gathered during a pause
+            # The text of the read that caught up, shown with what gathers during the pause: one
+            # render a round, at the round (see _GATHER), not a straggler's 50 ms later.
+            held: list[TextDelta] = []
             while not parser.done:
                 try:
                     raw = await watchdog.next(chunks)
                 except StopAsyncIteration:
                     for sse in decoder.flush():
-                        for delta in parser.feed(sse):
-                            yield delta
+                        held += parser.feed(sse)
+                    for delta in held:
+                        yield delta
+                    held = []
                     break
                 since += len(raw)
                 pause = False
@@ -333,18 +339,31 @@ class WriterClient:
                         pause = since < _TRICKLE * (now - caught_up)  # a trickle: let it gather
                         caught_up, since = now, 0
                 resumed = False
-                for sse in decoder.decode(raw):
-                    for delta in parser.feed(sse):
-                        watchdog.text_arrived()
+                deltas, held = held, []
+                try:
+                    for sse in decoder.decode(raw):
+                        new = parser.feed(sse)
+                        if new:
+                            watchdog.text_arrived()
+                            deltas += new
+                        if parser.done:
+                            break
+                except StreamFailed:  # the text before the bad event is kept
+                    for delta in deltas:
                         yield delta
-                    if parser.done:
-                        break
+                    raise
                 if pause and not parser.done:  # then read what gathered in one go
+                    held = deltas
                     slept = loop.time()
-                    await asyncio.sleep(_GATHER)
+                    await asyncio.sleep(_GATHER)  # a stop meanwhile drops ``held``, never shown
                     watchdog.waited += loop.time() - slept  # waiting for text all the same
                     resumed = True
+                else:
+                    for delta in deltas:
+                        yield delta
         except (httpx.HTTPError, TimeoutError) as exc:
+            for delta in held:  # what arrived before the break is kept
+                yield delta
             if parser.finish_reason is None:
                 if not isinstance(exc, httpx.TimeoutException | TimeoutError):
                     message = "The connection was lost before the reply finished."
