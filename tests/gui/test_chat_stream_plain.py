@@ -108,6 +108,8 @@ def test_appending_plain_text_shows_what_rendering_shows(
         if split is not None and split.tail is not None:  # kept up to date, as if computed anew
             shown = split.shown
             assert split.stable == stable_end(shown)
+            assert split.tail.block().text() == split.last
+            assert split.tail.atBlockEnd()
             assert shown[split.last_at :].rstrip("\n") == shown.rstrip("\n").rsplit("\n", 1)[-1]
         slow._flush()
         for s in slow._splits.values():

@@ -151,6 +151,9 @@ class StreamSplit:
         last = plain_shown(paragraphs[0])
         if not last.startswith(self.last):
             return False
+        if commit:
+            self._commit_plain(text, stable)
+            return True
         cursor.beginEditBlock()
         cursor.insertText(last[len(self.last) :])
         for paragraph in paragraphs[1:]:
@@ -163,21 +166,20 @@ class StreamSplit:
         self.stable = stable
         if len(paragraphs) > 1:
             self.last_at = _last_line_start(text)
-        if commit:
-            self._commit_plain()
         return True
 
-    def _commit_plain(self) -> None:
-        """Commit the finished paragraphs of an open part that is all plain paragraphs, as
-        :meth:`commit` would show them, but without Markdown or HTML: they are written into a
-        new part as plain text and removed from the open part, which keeps the last paragraph
-        and the footer. At 1,000 tokens/s this happens about twice a second, and rendering the
-        same text again was a fifth of the flushes' cost."""
+    def _commit_plain(self, text: str, stable: int) -> None:
+        """Show ``text`` (all plain paragraphs, the open part's source) with its finished ones
+        (up to ``stable``) committed, as :meth:`commit` would show them but without Markdown or
+        HTML: they are written into a new part as plain text, the open part's paragraphs are
+        removed but the last, which becomes the one still open. At 1,000 tokens/s this happens
+        about twice a second, and rendering the same text again was a fifth of the flushes'
+        cost; a fast reply brings thousands of characters a flush, written once this way."""
         tail = self.tail
         if tail is None:
             return
-        n = self.stable
-        finished = plain_paragraphs(self.shown[:n]) or []
+        finished = plain_paragraphs(text[:stable]) or []
+        last = plain_shown((plain_paragraphs(text[stable:]) or [""])[0])
         document = tail.document()
         first = document.findBlock(self.open_frame.firstPosition())  # as a frame's first is
         first_format, first_chars = first.blockFormat(), first.charFormat()
@@ -195,19 +197,17 @@ class StreamSplit:
             cursor.insertText(plain_shown(line) + end, text_format)
         _flatten_after(part)
         cursor.endEditBlock()
-        remove = QTextCursor(tail)
-        remove.setPosition(self.open_frame.firstPosition())
-        remove.setPosition(tail.block().position(), QTextCursor.MoveMode.KeepAnchor)
-        remove.beginEditBlock()
-        remove.removeSelectedText()
-        remove.setBlockFormat(first_format)  # the last paragraph is now the open part's first
-        remove.setBlockCharFormat(first_chars)
-        remove.endEditBlock()
-        self.committed += self.shown[:n]
-        self.shown = self.shown[n:]
-        self.count -= len(finished)
-        self.last_at -= n
-        self.stable = 0
+        edit = QTextCursor(tail)
+        edit.beginEditBlock()
+        edit.setPosition(self.open_frame.firstPosition())
+        edit.setPosition(tail.position(), QTextCursor.MoveMode.KeepAnchor)
+        edit.insertText(last, text_format)  # the open part's paragraphs become its last one
+        edit.setBlockFormat(first_format)  # now the open part's first
+        edit.setBlockCharFormat(first_chars)
+        edit.endEditBlock()
+        _keep_shapes(tail)
+        self.committed += text[:stable]
+        self.shown, self.count, self.last, self.last_at, self.stable = text[stable:], 1, last, 0, 0
 
 
 def _last_line_start(text: str) -> int:
