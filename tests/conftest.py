@@ -8,6 +8,7 @@ import select
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -35,7 +36,15 @@ XVFB_ARGS = ("-screen", "0", "1280x900x24", "-nolisten", "tcp", "-noreset")
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    """A private Xvfb; the server picks a free display number and writes it to a pipe."""
+    """A private Xvfb for the module's tests."""
+    with xvfb() as (name, _server):
+        yield name
+
+
+@contextmanager
+def xvfb() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A private Xvfb (its display name and process); the server picks a free display number
+    and writes it to a pipe."""
     missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
     if missing:
         reason = f"{' and '.join(missing)} not installed (apt-get install xvfb xdotool)"
@@ -61,8 +70,9 @@ def display() -> Iterator[str]:
             number += chunk
         if not number.strip():
             pytest.fail("Xvfb did not report a display number")
-        yield f":{number.decode().strip()}"
+        yield f":{number.decode().strip()}", server
     finally:
         os.close(read_end)
-        server.terminate()
+        if server.poll() is None:
+            server.terminate()
         server.wait(10)

@@ -105,16 +105,23 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         if not instance.listen():
             log.warning("could not listen on %s; later launches won't find this one", instance_name)
         from .core.secrets import KeyStore
-        from .ui.event_loop import run
+        from .ui.event_loop import LoopStopped, run
 
-        return run(
-            session(
-                app, store, settings, base_url, KeyStore(), redactor, state, settings_file.problems,
-                settings_file=settings_file, theme=theme, instance=instance,
-                desktop=True, quick_text=quick_text, window=window, trace=trace,
-                reporter=reporter,
-            )
-        )  # fmt: skip
+        try:
+            return run(
+                session(
+                    app, store, settings, base_url, KeyStore(), redactor, state,
+                    settings_file.problems, settings_file=settings_file, theme=theme,
+                    instance=instance, desktop=True, quick_text=quick_text, window=window,
+                    trace=trace, reporter=reporter,
+                )
+            )  # fmt: skip
+        except LoopStopped:
+            # Qt ends its loop by itself when the display goes away (the X server died): there
+            # is nothing left to show. Saved conversations are on disk, a streaming reply's
+            # journal brings it back at the next start; the data folder is released below.
+            log.warning("the connection to the display was lost: quitting")
+            return 1
     finally:
         if instance is not None:
             instance.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -112,3 +113,48 @@ def test_call_soon_runs_in_order_including_what_callbacks_schedule() -> None:
     assert order[:3] == ["a", "nested 0", "b"]
     assert order[3:] == [f"nested {depth}" for depth in range(1, 11)]
     assert errors == ["boom"]  # reported; the callbacks after it still ran
+
+
+STOPPED_SCRIPT = textwrap.dedent(
+    """
+    import asyncio
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from writer_desktop.ui.event_loop import LoopStopped, run
+
+    app = QApplication([])
+    cleaned = []
+
+    async def main():
+        try:
+            await asyncio.sleep(60)
+        finally:
+            cleaned.append(True)
+
+    QTimer.singleShot(100, app.quit)  # as Qt does itself when the display connection breaks
+    try:
+        run(main())
+    except LoopStopped:
+        print("stopped", cleaned)
+
+    async def fails():
+        raise RuntimeError("something else")
+
+    try:
+        run(fails())
+    except LoopStopped:
+        print("wrongly stopped")
+    except RuntimeError as exc:
+        print("raised", exc)
+    """
+)
+
+
+def test_qt_ending_its_loop_early_is_loop_stopped_and_main_is_cancelled() -> None:
+    """The app tells a display that went away from a bug by this exception; ``main`` is still
+    cancelled, so its ``finally`` blocks run."""
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_SCRIPT], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.stdout.splitlines() == ["stopped [True]", "raised something else"], done.stderr

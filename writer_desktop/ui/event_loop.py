@@ -118,11 +118,24 @@ class EventLoop(qasync.QEventLoop):  # type: ignore[misc]
             sys.set_asyncgen_hooks(*previous)
 
 
+class LoopStopped(RuntimeError):
+    """Qt's event loop ended before ``main`` finished: something outside asyncio quit it (Qt
+    does when the connection to the display breaks)."""
+
+
+_STOPPED = "Event loop stopped before Future completed."  # asyncio's and qasync's words
+
+
 def run(main: Coroutine[Any, Any, _T], loop_factory: Callable[[], EventLoop] = EventLoop) -> _T:
     """Run ``main`` on a fresh :class:`EventLoop`, then shut down async generators and executors.
 
     ``asyncio.Runner`` (3.11+) is used because ``asyncio.run`` only takes ``loop_factory``
-    from 3.12.
+    from 3.12. Raises :class:`LoopStopped` if Qt's loop ends before ``main`` does.
     """
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        return runner.run(main)
+        try:
+            return runner.run(main)
+        except RuntimeError as exc:
+            if str(exc) == _STOPPED and not isinstance(exc, LoopStopped):
+                raise LoopStopped(_STOPPED) from None
+            raise

@@ -1,0 +1,54 @@
+"""The X server dies under the real app: it quits with a line in its log, no traceback, and
+nothing saved is lost (the next start shows the conversation)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.conftest import xvfb
+from tests.e2e.slow_reply import start_app
+from tests.e2e.test_quick_x11 import xdotool
+from tests.e2e.waiting import wait_until
+from tests.fake_writer.server import FakeWriter
+from writer_desktop.core.store import ConversationStore
+
+
+def conversations(home: Path) -> list[str]:
+    return sorted(p.name for p in (home / "conversations").glob("*.json"))
+
+
+def test_the_display_going_away_is_a_quiet_quit(
+    display: str, fake: FakeWriter, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    with xvfb() as (own, server):
+        proc = start_app(own, fake, home, stderr=subprocess.PIPE)
+        try:
+            xdotool(own, "type", "--delay", "5", "Hello")
+            xdotool(own, "key", "Return")
+            assert wait_until(lambda: conversations(home) != [], 10)
+            server.kill()  # the X server dies
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 1
+    assert b"Traceback" not in stderr, stderr.decode(errors="replace")
+    log = (home / "logs" / "writer-desktop.log").read_text()
+    assert "the connection to the display was lost: quitting" in log
+    # the data folder was released and the conversation is there for the next start
+    proc = start_app(display, fake, home)
+    try:
+        proc.terminate()
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    store = ConversationStore(home, home / "cache").open()
+    try:
+        assert [c.title for c in store.list()] == ["Hello"]
+    finally:
+        store.close()
