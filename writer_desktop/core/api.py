@@ -327,7 +327,6 @@ class WriterClient:
                         held += parser.feed(sse)
                     for delta in held:
                         yield delta
-                    held = []
                     break
                 since += len(raw)
                 pause = False

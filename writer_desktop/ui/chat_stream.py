@@ -152,7 +152,7 @@ class StreamSplit:
         if not last.startswith(self.last):
             return False
         if commit:
-            self._commit_plain(text, stable)
+            self._commit_plain(cursor, text, stable, plain_shown(paragraphs[-1]))
             return True
         cursor.beginEditBlock()
         cursor.insertText(last[len(self.last) :])
@@ -168,18 +168,15 @@ class StreamSplit:
             self.last_at = _last_line_start(text)
         return True
 
-    def _commit_plain(self, text: str, stable: int) -> None:
+    def _commit_plain(self, tail: QTextCursor, text: str, stable: int, last: str) -> None:
         """Show ``text`` (all plain paragraphs, the open part's source) with its finished ones
         (up to ``stable``) committed, as :meth:`commit` would show them but without Markdown or
         HTML: they are written into a new part as plain text, the open part's paragraphs are
-        removed but the last, which becomes the one still open. At 1,000 tokens/s this happens
-        about twice a second, and rendering the same text again was a fifth of the flushes'
-        cost; a fast reply brings thousands of characters a flush, written once this way."""
-        tail = self.tail
-        if tail is None:
-            return
+        removed but the last (which shows ``last``; ``tail`` is at its end), which becomes the
+        one still open. At 1,000 tokens/s this happens about twice a second, and rendering the
+        same text again was a fifth of the flushes' cost; a fast reply brings thousands of
+        characters a flush, written once this way."""
         finished = plain_paragraphs(text[:stable]) or []
-        last = plain_shown((plain_paragraphs(text[stable:]) or [""])[0])
         document = tail.document()
         first = document.findBlock(self.open_frame.firstPosition())  # as a frame's first is
         first_format, first_chars = first.blockFormat(), first.charFormat()

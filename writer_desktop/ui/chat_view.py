@@ -59,10 +59,10 @@ FLUSH_MS = 50
 """At most 20 renders a second while text arrives. A flush comes as soon as the loop is free when
 the last one is that long ago (a paced reply arrives in rounds of about this length, see
 ``core.api._GATHER``), so each round is shown at once and text still looks live. Each render
-(with its layout, scroll and paint) costs about the same whatever it brings, so the rate sets the
-CPU a reply takes: at 1,000 tokens/s, 25 a second took ~12 % of a core here, 20 ~9.5 %; at 100
-tokens/s, 7.6 against ~6 %. Twenty is above the rate at which a stream of words reads as
-continuous, and keeps the window light for a long reply on a laptop."""
+(with its layout, scroll and paint) costs about the same whatever it brings, so the rate sets much
+of the CPU a reply takes: from 25 to 20 a second, 11.5 → 9.5 % of a core at 1,000 tokens/s here,
+7.4 → 6.9 % at 100 tokens/s (docs/performance.md). Twenty is above the rate at which a stream of
+words reads as continuous."""
 
 
 class ChatView(QTextBrowser):
