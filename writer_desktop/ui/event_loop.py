@@ -22,6 +22,7 @@ callbacks schedule (a few rounds at most, so Qt's own events are never held back
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -31,6 +32,7 @@ import qasync
 from PySide6.QtCore import QThread
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class _QtTimerHandle(asyncio.Handle):
@@ -136,6 +138,15 @@ def run(main: Coroutine[Any, Any, _T], loop_factory: Callable[[], EventLoop] = E
         try:
             return runner.run(main)
         except RuntimeError as exc:
-            if str(exc) == _STOPPED and not isinstance(exc, LoopStopped):
-                raise LoopStopped(_STOPPED) from None
-            raise
+            if str(exc) != _STOPPED:
+                raise
+            # The runner now cancels what is left, running a loop Qt may quit again at once (no
+            # display): what the tasks then hit belongs to the same end, not a bug to report.
+            runner.get_loop().set_exception_handler(_after_stop)
+            raise LoopStopped(_STOPPED) from None
+
+
+def _after_stop(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    log.warning(
+        "after the event loop stopped: %s (%r)", context.get("message"), context.get("exception")
+    )
