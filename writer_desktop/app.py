@@ -32,9 +32,12 @@ from .ui.first_paint import TRACE_ENV, FirstPaint, StartTrace
 from .ui.icons import app_icon
 from .ui.instance_client import send_to_running, socket_name
 from .ui.main_window import MainWindow
+from .ui.quit_signals import QuitSignals
 from .ui.theme import ThemeSwitcher
 
 if TYPE_CHECKING:  # imported for real after the first paint (see the module docstring)
+    import asyncio
+
     from .core.api import WriterClient
     from .core.autostart import Autostart
     from .core.drafts import Drafts
@@ -92,6 +95,9 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     except StorageError as exc:
         return cannot_start(exc.user_message)
     instance: InstanceServer | None = None
+    # Log-out, shutdown, kill or Ctrl+C: quit as from File ▸ Quit, replies saved as stopped. Caught
+    # from here on, so that a quit asked while the app starts is a clean one too.
+    signals = QuitSignals()
     try:
         state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         theme = ThemeSwitcher(app)
@@ -113,7 +119,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
                     app, store, settings, base_url, KeyStore(), redactor, state,
                     settings_file.problems, settings_file=settings_file, theme=theme,
                     instance=instance, desktop=True, quick_text=quick_text, window=window,
-                    trace=trace, reporter=reporter,
+                    trace=trace, reporter=reporter, signals=signals,
                 )
             )  # fmt: skip
         except LoopStopped:
@@ -123,6 +129,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
             log.warning("the connection to the display was lost: quitting")
             return 1
     finally:
+        signals.close()
         if instance is not None:
             instance.close()
         store.close()
@@ -176,12 +183,14 @@ async def session(
     window: MainWindow | None = None,
     trace: StartTrace | None = None,
     reporter: crash.CrashReporter | None = None,
+    signals: QuitSignals | None = None,
 ) -> int:
     """Everything that needs the event loop; returns when the main window has closed.
 
     ``desktop`` adds what reaches beyond the window (global shortcut, tray, start at login);
     tests leave it off so that they never grab keys or touch the user's login items. ``window``
-    is the one :func:`first_frame` already shows; without it one is made here.
+    is the one :func:`first_frame` already shows; without it one is made here. ``signals``
+    (owned by the caller) quit the app as File ▸ Quit does, also while it is starting.
     """
     import asyncio
 
@@ -198,7 +207,6 @@ async def session(
     from .ui.launcher import gui_command
     from .ui.quick_bridge import QuickBridge
     from .ui.quick_prompt import QuickPrompt
-    from .ui.quit_signals import QuitSignals
     from .ui.search_ui import SearchUi
     from .ui.tray import Tray
 
@@ -210,6 +218,13 @@ async def session(
     timeouts = Timeouts(idle=settings.idle_timeout)
     drafts = Drafts(store.root / DRAFTS_NAME, scrub=redactor.scrub)  # no key in the file
     drafts_problem = drafts.load()
+    if window is None:
+        window = MainWindow(state, settings, theme=theme)
+        window.show()
+    if signals is not None:  # closing the window also ends start-up's waits (keyring, key dialog)
+        signals.received.connect(window.request_quit)
+        if signals.caught is not None:  # asked during the first paint, before any loop ran
+            window.request_quit()
     async with httpx.AsyncClient(timeout=timeouts.httpx()) as http:
         client = WriterClient(http, api_key="", base_url=base_url, timeouts=timeouts)
         window = await open_main_window(
@@ -218,11 +233,9 @@ async def session(
             autostart=autostart, window=window, trace=trace, drafts=drafts,
         )  # fmt: skip
         if window is None:
+            if hotkeys is not None:
+                hotkeys.close()
             return 0
-        # Log-out, shutdown, kill or Ctrl+C: quit as from File ▸ Quit, replies saved as stopped.
-        signals = QuitSignals(parent=window) if desktop else None
-        if signals is not None:
-            signals.received.connect(lambda _signum: window.request_quit())
         problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
         if drafts_problem:
             problems.append(drafts_problem)
@@ -230,13 +243,7 @@ async def session(
             notice = CrashNotice(window)
             notice.reported.connect(window.show_problem)
             reporter.on_crash = notice
-        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def on_closed() -> None:
-            if not closed.done():
-                closed.set_result(None)
-
-        window.closed.connect(on_closed)
+        closed = when_closed(window)
         search = SearchService(
             store.cache_dir / SEARCH_NAME, ReadOnlyStore(store.conversations_dir)
         )
@@ -275,8 +282,6 @@ async def session(
                 hotkeys.close()
             await window.controller.shutdown()
             search.close()
-            if signals is not None:
-                signals.close()
             if reporter is not None:
                 reporter.on_crash = None  # the window is going away
     return 0
@@ -301,10 +306,11 @@ async def open_main_window(
     drafts: Drafts | None = None,
 ) -> MainWindow | None:
     """Show the window (unless ``window`` is already shown), attach the controller, then find
-    (or ask for) the key; None if the user gave up.
+    (or ask for) the key; None if the user gave up or the window closed meanwhile.
 
     The window comes first so that a slow or hanging keyring never leaves the user looking at
-    nothing; the conversations are there to read while the key is looked up.
+    nothing; the conversations are there to read while the key is looked up. Closing it (or a
+    quit signal, which closes it) ends the wait for the keyring or the key dialog.
     """
     import asyncio
 
@@ -312,6 +318,8 @@ async def open_main_window(
     from .ui.controller import Controller
     from .ui.key_dialog import KeyDialog, ask_for_key
 
+    if window is not None and window.has_closed:  # quit before the app got this far
+        return None
     controller = Controller(
         store, client, settings, keys=keys, settings_file=settings_file, autostart=autostart,
         model_cache=ModelCache(store.cache_dir / CACHE_NAME),
@@ -340,18 +348,25 @@ async def open_main_window(
     controller.sync_store()  # the cache's list, checked against the folder
     window.closed.connect(lambda: remember_conversation(controller, state))
     window.composer.focus_editor()
-    found = await keys.lookup_async()
-    key = found.key
-    if not key:
+    closed = when_closed(window)
+    lookup = asyncio.ensure_future(keys.lookup_async())
+    await asyncio.wait((lookup, closed), return_when=asyncio.FIRST_COMPLETED)
+    key = found = None
+    if not window.has_closed:
+        found = lookup.result()
+        key = found.key
+    if found is not None and not key:
         dialog = key_dialog or KeyDialog(window)
+        window.closed.connect(dialog.reject)
         if found.problem:
             dialog.show_status(found.problem)
         key = await ask_for_key(dialog, keys, client)
-        if key is None:
-            window.close()
-            await controller.shutdown()
-            return None
-        found = keys.describe(key)
+        found = keys.describe(key) if key else None
+    if not key or found is None:  # closed meanwhile, or the key dialog's Quit
+        lookup.cancel()  # a keyring that never answers is left to its (daemon) thread
+        window.close()
+        await controller.shutdown()
+        return None
     redactor.add(key)
     controller.use_key(key, found)
     window.key_replacement_requested.connect(
@@ -383,6 +398,22 @@ async def replace_key(
         window.show_notice("The new API key is in use.")
         if failed_reply:
             window.controller.retry(failed_reply)
+
+
+def when_closed(window: MainWindow) -> asyncio.Future[None]:
+    """Done once ``window`` has closed for good (at once if it already has)."""
+    import asyncio
+
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closed.connect(on_closed)
+    if window.has_closed:
+        on_closed()
+    return closed
 
 
 def show_if_any(window: MainWindow, text: str) -> None:

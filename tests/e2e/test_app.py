@@ -38,6 +38,14 @@ def visible_main_window() -> MainWindow | None:
     return next((w for w in windows if w.isVisible()), None)
 
 
+async def ready_main_window() -> MainWindow:
+    """The main window, once the app behind it is ready (it shows before that, as at start-up)."""
+    await until(lambda: (w := visible_main_window()) and w.ready, what="the app ready")
+    window = visible_main_window()
+    assert window is not None
+    return window
+
+
 def test_app_session_round_trip(
     app: QApplication, fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
@@ -49,9 +57,7 @@ def test_app_session_round_trip(
         running = asyncio.ensure_future(
             session(app, store, Settings(), fake.base_url, keys, Redactor(), state, [])
         )
-        await until(visible_main_window, what="the main window")
-        window = visible_main_window()
-        assert window is not None
+        window = await ready_main_window()
         assert window.windowTitle() == "Writer Desktop"
         QTest.keyClicks(window.composer.editor, "What is the answer?")
         QTest.keyClick(window.composer.editor, Qt.Key.Key_Return)
@@ -115,10 +121,13 @@ def test_startup_problems_are_told_and_quitting_mid_reply_saves_it(
         running = asyncio.ensure_future(
             session(app, store, Settings(), fake.base_url, keys, Redactor(), state, problems)
         )
-        await until(visible_main_window, what="the main window")
-        window = visible_main_window()
-        assert window is not None
-        [box] = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+        window = await ready_main_window()
+
+        def boxes() -> list[QMessageBox]:
+            return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+
+        await until(boxes, what="the problems told")  # once the app is ready, after the window
+        [box] = boxes()
         assert problems[0] in box.informativeText()
         box.close()
         QTest.keyClicks(window.composer.editor, "Go on and on")
@@ -176,9 +185,7 @@ def test_last_open_conversation_is_reopened_after_a_restart(
         running = asyncio.ensure_future(
             session(app, store, Settings(), fake.base_url, keys, Redactor(), state, [])
         )
-        await until(visible_main_window, what="the main window")
-        window = visible_main_window()
-        assert window is not None
+        window = await ready_main_window()
         await actions(window)
         window.close()
         await running

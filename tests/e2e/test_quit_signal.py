@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FAKE_KEY
 from tests.e2e.slow_reply import start_app_streaming
-from tests.e2e.test_quick_x11 import ROOT
+from tests.e2e.test_quick_x11 import ROOT, wait_for_window
 from tests.e2e.waiting import wait_until
 from tests.fake_writer.server import FakeWriter
+from writer_desktop.ui.first_paint import TRACE_ENV
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -77,3 +79,50 @@ def test_a_second_signal_ends_a_quit_that_hangs() -> None:
     )  # fmt: skip
     assert proc.stdout.splitlines() == [f"received {int(signal.SIGTERM)}"]
     assert proc.returncode == -signal.SIGTERM
+
+
+def start_plain(display: str, fake: FakeWriter, home: Path, **env: str) -> subprocess.Popen[bytes]:
+    """``writer-desktop`` as a user starts it, with a start trace next to ``home``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "writer_desktop"], cwd=ROOT,
+        env={
+            **os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+            "WRITER_DESKTOP_HOME": str(home), "WRITER_BASE_URL": fake.base_url,
+            TRACE_ENV: str(home.parent / "start-trace"), **env,
+        },
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("moment", ["first_paint", "ready", "key dialog"])
+def test_a_quit_signal_while_starting_is_a_clean_quit(
+    display: str, fake: FakeWriter, tmp_path: Path, moment: str
+) -> None:
+    """Log-out as the window appears, right after it gets ready, or while the first run's key
+    dialog waits: the app quits as from File ▸ Quit, never by the default death of SIGTERM."""
+    home = tmp_path / "home"
+    trace = tmp_path / "start-trace"
+    if moment == "key dialog":  # no key anywhere: keyring's null backend finds none
+        env = {"WRITER_API_KEY": "", "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    else:
+        env = {"WRITER_API_KEY": FAKE_KEY}
+    proc = start_plain(display, fake, home, **env)
+    try:
+        if moment == "key dialog":
+            wait_for_window(display, "^Writer API key$")
+        else:
+            mark = f"{moment} "
+            assert wait_until(lambda: trace.exists() and mark in trace.read_text(), 20), moment
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    err = stderr.decode(errors="replace")
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "received SIGTERM: quitting" in (home / "logs" / "writer-desktop.log").read_text()
+    assert not (home / "run" / "writer-desktop.sock").exists()
+    assert "geometry" in (home / "window.ini").read_text()
+    assert not list((home / "logs").glob("crash-*"))

@@ -38,6 +38,7 @@ from writer_desktop.core.secrets import KeySource, KeyStore
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.key_dialog import KeyDialog
+from writer_desktop.ui.main_window import MainWindow
 
 HANG = 1.0  # the key store's timeout for a keyring that never answers
 
@@ -174,3 +175,61 @@ def test_keyring_fault_offers_session_key_and_writes_it_nowhere(
     assert any(p.suffix == ".json" for p in files)  # the conversation was saved
     leaks = [str(p) for p in files if KEY.encode() in p.read_bytes()]
     assert leaks == [], "the session key was written to disk"
+
+
+@pytest.mark.parametrize("when", ["before", "keyring hangs", "key dialog"])
+def test_closing_the_window_while_starting_ends_start_up(
+    when: str,
+    use_keyring: Any,
+    fake: FakeWriter,
+    store: ConversationStore,
+    tmp_path: Path,
+    qtbot: QtBot,
+) -> None:
+    """Closing the window (or a quit signal, which closes it) before the key is known ends the
+    wait for a keyring that does not answer, or for the key dialog: start-up gives up at once
+    instead of carrying on behind a closed window, with nothing left to end the app."""
+    backend: Any = FaultyKeyring("hanging") if when == "keyring hangs" else fail.Keyring()  # type: ignore[no-untyped-call]
+    use_keyring(backend)
+    keys = KeyStore(environ={}, timeout=30)  # far longer than the test waits
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+    state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(state, Settings(), defer_chat=True)  # as the first frame shows it
+    qtbot.addWidget(window)
+    window.show()
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            client.set_api_key("")
+            if when == "before":
+                window.request_quit()
+            opening = asyncio.ensure_future(
+                open_main_window(
+                    store, client, keys, Settings(), Redactor(), state, key_dialog=dialog,
+                    window=window,
+                )
+            )  # fmt: skip
+            if when == "keyring hangs":
+                await until(lambda: backend.calls == 1, what="the keyring asked")
+            elif when == "key dialog":
+                await until(dialog.isVisible, what="the key dialog")
+            if when != "before":
+                await asyncio.sleep(0.05)
+                assert not opening.done()
+                window.request_quit()
+            assert await asyncio.wait_for(opening, 2) is None
+            assert not window.isVisible()
+            assert not dialog.isVisible()
+            # a window closed before start-up got to it gets no controller at all
+            assert hasattr(window, "controller") is (when != "before")
+
+    try:
+        run_scenario(scenario())
+    finally:
+        if isinstance(backend, FaultyKeyring):
+            backend.release.set()
+    assert not window.ready
+    if when == "keyring hangs":
+        assert backend.calls == 1  # asked once; its thread is left to the hang

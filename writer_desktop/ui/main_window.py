@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self._hotkeys: HotkeyService | None = None
         self.tray: Tray | None = None
         self._quitting = False
+        self.has_closed = False  # closed for good (see :attr:`closed`)
         # File dialogs, replaceable in tests (a modal dialog would block them).
         self.ask_save_path: Callable[[str], tuple[str, str]] = self._ask_save_path
         self.ask_export_folder: Callable[[], tuple[str, Format]] = self._ask_export_folder
@@ -255,6 +256,11 @@ class MainWindow(QMainWindow):
         c.notice.connect(self.show_notice)
         c.problem.connect(self.show_problem)
         c.settings_changed.connect(self._apply_settings)
+
+    @property
+    def ready(self) -> bool:
+        """The controller is attached and the key known (see :meth:`set_ready`)."""
+        return self._ready
 
     def set_ready(self) -> None:
         """The key is known: send what was submitted while the app was starting, if anything."""
@@ -512,6 +518,7 @@ class MainWindow(QMainWindow):
             self.show_notice("Writer Desktop is still running in the tray.")
             return
         super().closeEvent(event)
+        self.has_closed = True
         self.closed.emit()
 
 

@@ -36,7 +36,9 @@ def quit_signals() -> list[signal.Signals]:
 class QuitSignals(QObject):
     """Emits :attr:`received` (the signal number) on the Qt event loop; :meth:`close` undoes it.
 
-    Must be made on the main thread (Python only lets it set signal handlers).
+    Must be made on the main thread (Python only lets it set signal handlers). The app makes it
+    before its first frame, so a quit asked while it starts is never the default death;
+    :attr:`caught` keeps the first signal for whoever connects to :attr:`received` later.
     """
 
     received = Signal(int)
@@ -51,6 +53,7 @@ class QuitSignals(QObject):
         for signum in quit_signals() if signums is None else signums:
             self._old[int(signum)] = signal.signal(signum, self._caught)
         self._signums = frozenset(self._old)
+        self.caught: int | None = None
         self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
 
@@ -68,6 +71,8 @@ class QuitSignals(QObject):
             if signum not in self._signums:  # the wake-up socket carries every handled signal
                 continue
             log.info("received %s: quitting", signal.Signals(signum).name)
+            if self.caught is None:
+                self.caught = signum
             self.received.emit(signum)
 
     def close(self) -> None:
