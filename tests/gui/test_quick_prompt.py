@@ -324,6 +324,55 @@ def test_a_dark_palette_re_renders_the_answer(prompt: QuickPrompt) -> None:
     assert LIGHT.code_bg not in html
 
 
+def test_a_long_answer_streams_in_parts_in_a_box_that_fits_it(qtbot: QtBot) -> None:
+    """As in the chat view, finished blocks are rendered once and plain text is appended, so a
+    flush costs the same at the end of a long answer as at its start (where each line is drawn:
+    test_chat_stream_layout.py). The box grows with the answer without scroll bars, then
+    scrolls, and its text is never laid out at a width the viewport does not have."""
+    text = "".join(f"Paragraph {i} with some words in it, then a full stop.\n\n" for i in range(60))
+    text += "A **bold** end, with `code`.\n\n```py\nx = 1\n```\n\nLast words"
+    prompt = QuickPrompt()
+    qtbot.addWidget(prompt)
+    prompt.show_prompt("q")
+    prompt.start_reply(CONV, MSG)
+    answer = prompt.answer
+    splits, heights = set(), set()
+    for start in range(0, len(text), 23):
+        prompt.append_delta(CONV, MSG, text[start : start + 23])
+        prompt._flush()
+        QApplication.processEvents()  # as the event loop between two flushes
+        if answer._split is not None:
+            splits.add(id(answer._split))
+        heights.add(answer.height())
+        assert answer.document().textWidth() == answer.viewport().width()
+        full = answer.height() == quick_prompt.ANSWER_MAX
+        bars = (answer.verticalScrollBar(), answer.horizontalScrollBar())
+        assert [bar.isVisible() for bar in bars] == [full, False], answer.height()
+    assert len(splits) == 1  # one set of parts, kept from the first commit to the end
+    assert answer._split is not None
+    assert len(answer._split.committed) > len(text) // 2
+    assert len(heights) > 5  # it grew step by step up to the most it shows
+    prompt.finish_reply(CONV, reply(text))
+    shown = answer.toPlainText()
+    assert "Paragraph 0 " in shown
+    assert "Last words" in shown
+    assert "Writing…" not in shown
+    assert answer.height() == quick_prompt.ANSWER_MAX
+
+
+def test_a_short_reply_after_a_long_one_shrinks_the_answer(prompt: QuickPrompt) -> None:
+    prompt.show_prompt("q")
+    prompt.start_reply(CONV, MSG)
+    prompt.append_delta(CONV, MSG, "Many words.\n\n" * 200)
+    prompt._flush()
+    assert prompt.answer.height() == quick_prompt.ANSWER_MAX
+    prompt.start_reply(CONV, "msg-2")
+    prompt.append_delta(CONV, "msg-2", "Short.")
+    prompt._flush()
+    assert prompt.answer.height() < quick_prompt.ANSWER_MAX / 2
+    assert prompt.answer.toPlainText().startswith("Short.")
+
+
 # -- under a real X server --------------------------------------------------------------------
 
 CHILD = r"""

@@ -42,7 +42,7 @@ def refill(frame: QTextFrame, html: str) -> None:
     """Replace everything inside ``frame`` (child frames included) with ``html``.
 
     The block left after the removal gets no format: Qt keeps the last removed block's (a
-    footer's margins, or the 1-pixel line after a streamed part's frame) for the first paragraph,
+    footer's margins, or the flattened line after a streamed part's frame) for the first paragraph,
     which would then differ from a first render's.
     """
     cursor = frame.firstCursorPosition()

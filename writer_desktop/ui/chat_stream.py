@@ -71,17 +71,24 @@ class StreamSplit:
     stable: int = 0
     all_plain: bool = False
     paragraph: QTextBlockFormat = field(default_factory=QTextBlockFormat)
+    headed: bool = True  # a header paragraph stands above the parts
 
     @classmethod
     def start(cls, frame: QTextFrame, header_html: str) -> StreamSplit:
+        """Parts below ``header_html``; with none (the quick prompt's answer), the text starts
+        where a whole render's would: the empty line before the parts and the first part's gap
+        take no room."""
         refill(frame, header_html)
+        if not header_html:
+            _flatten(frame.firstCursorPosition())
         cursor = frame.lastCursorPosition()
         parts_frame = cursor.insertFrame(QTextFrameFormat())
+        _flatten(parts_frame.firstCursorPosition())  # the line before the first part
         _flatten_after(parts_frame)
         cursor = frame.lastCursorPosition()
         open_frame = cursor.insertFrame(_part_format())
         _flatten_after(open_frame)
-        return cls(frame, parts_frame, open_frame)
+        return cls(frame, parts_frame, open_frame, headed=bool(header_html))
 
     def commit(self, text: str, html: str, next_code: int, *, joined: bool = False) -> None:
         """Append the HTML of finished blocks (``text``) once, before the open tail.
@@ -93,7 +100,7 @@ class StreamSplit:
         """
         cursor = self.parts_frame.lastCursorPosition()
         cursor.beginEditBlock()
-        part = cursor.insertFrame(_part_format(joined))
+        part = cursor.insertFrame(_part_format(joined or not (self.headed or self.committed)))
         cursor.insertHtml(html)
         _flatten_after(part)
         cursor.endEditBlock()
@@ -237,15 +244,22 @@ def _part_format(joined: bool = False) -> QTextFrameFormat:
 
 
 def _flatten_after(frame: QTextFrame) -> None:
-    """The block Qt keeps after a frame would add an empty line: make it 1 pixel high."""
+    """The block Qt keeps after a frame takes no room."""
     # Not QTextCursor(frame.document()): PySide then ties the document's Python wrapper to this
     # frame's, and when a part's wrapper is collected the view's document wrapper dies with it
     # ("Internal C++ object already deleted" on the next conversation opened).
     after = frame.lastCursorPosition()
     after.setPosition(frame.lastPosition() + 1)
+    _flatten(after)
+
+
+def _flatten(cursor: QTextCursor) -> None:
+    """Make the empty block at ``cursor`` take no room. Qt keeps one before and after every
+    frame; left as they are, each would add an empty line, and the reply's text would jump down
+    as it is split into parts."""
     flat = QTextBlockFormat()
-    flat.setLineHeight(1, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
-    after.setBlockFormat(flat)
+    flat.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+    cursor.setBlockFormat(flat)
 
 
 def render_in_parts(
@@ -255,8 +269,11 @@ def render_in_parts(
     md: MarkdownIt,
     palette: ChatPalette,
     retry_text: str | None = None,
+    *,
+    header: bool = True,
 ) -> StreamSplit | None:
-    """Show ``message`` in ``frame`` in parts; ``None`` if it should rather be rendered whole."""
+    """Show ``message`` in ``frame`` in parts (under its header, if ``header``); ``None`` if it
+    should rather be rendered whole."""
     content = message.content
     if split is not None and not content.startswith(split.committed):
         split = None  # the text was replaced
@@ -266,7 +283,7 @@ def render_in_parts(
     if split is None:
         if not streaming or (stable_end(content) < COMMIT_MIN and _long_fence(content) is None):
             return None
-        split = StreamSplit.start(frame, header_html(message, palette))
+        split = StreamSplit.start(frame, header_html(message, palette) if header else "")
     done = len(split.committed)
     end = stable_end(content, done, split.fence) if streaming else done
     if end > done and (split.fence is not None or end - done >= COMMIT_MIN):

@@ -3,7 +3,7 @@
 One text box (Enter sends, Shift+Enter adds a line) with the answer streaming below it, rendered
 by ``render.py`` exactly as in the chat view: no raw HTML, nothing loaded (``loadResource``
 answers None), links only http/https/mailto and only after the user confirms, app notices styled
-apart from model text. Deltas are coalesced to at most ~30 renders a second. Esc hides the window
+apart from model text. Deltas are coalesced to at most 20 renders a second. Esc hides the window
 (a running reply keeps streaming into its conversation); Ctrl+Enter or "Open in Writer Desktop"
 asks for the conversation in the main window; Ctrl+Shift+C or "Copy" copies the answer's Markdown.
 """
@@ -37,16 +37,18 @@ from PySide6.QtWidgets import (
 
 from writer_desktop.core.models import Message, Role, Status
 
+from .chat_document import refill
 from .chat_links import ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
+from .chat_stream import StreamSplit, append_in_parts, render_in_parts
 from .composer import PromptEdit
 from .render import (
     ACTION_SCHEME,
     SAFE_SCHEMES,
+    body_html,
     code_blocks,
     footer_html,
     make_markdown,
-    markdown_html,
 )
 
 WIDTH = 640
@@ -76,6 +78,7 @@ class AnswerView(QTextBrowser):
         self._palette = chat_palette(self.palette())
         self._md = make_markdown(self._palette)
         self.message: Message | None = None
+        self._split: StreamSplit | None = None  # a long reply streams in parts, as in the chat
         # Replaceable for tests, as in the chat view.
         self.confirm_open: Callable[[QUrl], bool] = lambda url: ask_to_open(self, url)
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
@@ -88,17 +91,38 @@ class AnswerView(QTextBrowser):
         return None
 
     def show_message(self, message: Message | None) -> None:
-        """Render ``message`` (its Markdown and its status), following its end if shown."""
-        self.message = message
+        """Render ``message`` (its Markdown and its status), following its end if shown.
+
+        A streaming reply is shown as the chat view shows it (``chat_stream.py``): finished
+        blocks are rendered once and plain text is appended, so a flush costs the same at the
+        end of a long answer as at its start, instead of the whole answer rendered again."""
+        shown, self.message = self.message, message
         bar = self.verticalScrollBar()
         value, following = bar.value(), bar.value() >= bar.maximum() - 4
-        html = ""
-        if message is not None:
-            streaming = message.status is Status.STREAMING
-            html = markdown_html(self._md, message.content, message.id, streaming=streaming)[0]
-            html += footer_html(message, None, self._palette)
-        self.setHtml(html)
+        split, self._split = self._split, None
+        if message is not None and shown is not None and shown.id == message.id:
+            self._split = self._render(message, split)
+        else:  # another reply, or none
+            self._split = self._render(message, None)
         bar.setValue(bar.maximum() if following else value)
+
+    def _render(self, message: Message | None, split: StreamSplit | None) -> StreamSplit | None:
+        """Show ``message`` (appending to ``split``, its parts so far, if it can); its parts."""
+        root = self.document().rootFrame()
+        if message is None:
+            refill(root, "")
+            return None
+        palette = self._palette
+        if (
+            split is not None
+            and split.tail is not None
+            and append_in_parts(split, message, palette)
+        ):
+            return split
+        split = render_in_parts(root, split, message, self._md, palette, header=False)
+        if split is None:
+            refill(root, body_html(self._md, message) + footer_html(message, None, palette))
+        return split
 
     def copy_code(self, index: int) -> None:
         blocks = code_blocks(self._md, self.message.content if self.message else "")
@@ -129,6 +153,7 @@ class AnswerView(QTextBrowser):
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_md"):
             self._palette = chat_palette(self.palette())
             self._md = make_markdown(self._palette)
+            self._split = None  # new colours: rendered whole again
             self.show_message(self.message)
 
 
@@ -284,15 +309,30 @@ class QuickPrompt(QWidget):
 
     def _show(self, message: Message) -> None:
         """Render the answer, grow it with its text up to ANSWER_MAX (the top edge stays)."""
+        shown = self.answer.message
         self.answer.show_message(message)
         self.copy_button.setEnabled(bool(self.answer_text()))
         self.open_button.setEnabled(self._conv_id is not None)
-        document = self.answer.document()
-        # The viewport's width is only right once laid out; the window's width is fixed anyway.
-        document.setTextWidth(WIDTH - 2 * MARGIN - 2 * self.answer.frameWidth())
-        wanted = int(document.size().height()) + 2 * self.answer.frameWidth() + 4
-        self.answer.setFixedHeight(max(60, min(ANSWER_MAX, wanted)))
+        growing = (
+            message.status is Status.STREAMING and shown is not None and shown.id == message.id
+        )
+        if growing and self.answer.height() >= ANSWER_MAX:
+            return  # full already, and a streaming answer only grows: nothing to measure
+        self.answer.setFixedHeight(max(60, min(ANSWER_MAX, self._answer_height())))
         self.adjustSize()
+
+    def _answer_height(self) -> int:
+        """The answer's height with all of its text shown, without a scroll bar."""
+        document = self.answer.document()
+        width = document.textWidth()  # the viewport's; narrower while a scroll bar shows
+        full = WIDTH - 2 * MARGIN - 2 * self.answer.frameWidth()  # the box's, fixed
+        document.setTextWidth(full)
+        height = int(document.size().height()) + 2 * self.answer.frameWidth() + 4
+        if width != full:
+            # Left at the full width, the text would run under the scroll bar (and a horizontal
+            # one would show); once the box has grown, Qt drops the scroll bar and widens it.
+            document.setTextWidth(width)
+        return height
 
     # -- user actions -------------------------------------------------------------------------
 
