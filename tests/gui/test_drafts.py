@@ -160,3 +160,22 @@ def test_a_failing_disk_is_reported_once_and_the_text_stays(
             assert drafts.get(NEW) == "still here, and more"
 
     run_scenario(scenario())
+
+
+def test_text_typed_just_before_the_app_ends_is_saved_without_the_window_closing(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    """The app can end without its window closing (the display went away): the controller's
+    shutdown saves what the timer has not saved yet."""
+    a = saved_conversation(store, "A")
+
+    async def scenario() -> None:
+        drafts = Drafts(store.root / DRAFTS_NAME)
+        async with main_window(fake, store, tmp_path, drafts=drafts) as window:
+            window.controller.open_conversation(a)
+            type_text(window, "the last words typed")
+            assert a not in on_disk(store)  # the timer has not fired yet
+            await window.controller.shutdown()
+            assert on_disk(store)[a] == "the last words typed"
+
+    run_scenario(scenario())

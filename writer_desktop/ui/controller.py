@@ -74,6 +74,7 @@ class Controller(QObject):
     problem = Signal(str)  # an error the user must see (message box)
     settings_changed = Signal(object)  # Settings, saved and in force
     key_changed = Signal(object)  # KeyLookup describing the key in use (never the key itself)
+    stopping = Signal()  # shutdown() begins: the app is ending, however it ends
 
     def __init__(
         self,
@@ -209,6 +210,7 @@ class Controller(QObject):
 
     async def shutdown(self) -> None:
         """Stop every reply (each is saved as stopped) and background job; wait for them."""
+        self.stopping.emit()
         await self._replies.shutdown()
         for task in self._background:
             task.cancel()

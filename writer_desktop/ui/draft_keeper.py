@@ -1,9 +1,10 @@
 """Each conversation keeps what was typed and not sent: across switches, quits and crashes.
 
 The composer is one text box; the keeper swaps its text when another conversation opens, and at
-most once a second after a change (and when the window closes or another conversation opens)
-records the text in :class:`~writer_desktop.core.drafts.Drafts` and saves. A keystroke only
-starts that timer: reading a pasted 2 MB text back costs ~6 ms, too much for every key. A new
+most once a second after a change (and when the window closes, the app ends or another
+conversation opens) records the text in :class:`~writer_desktop.core.drafts.Drafts` and saves.
+A keystroke only starts that timer: reading a pasted 2 MB text back costs ~6 ms, too much for
+every key. A new
 conversation's draft is kept under ``NEW`` until its first message gives it a file; a message
 sent clears its draft.
 """
@@ -55,6 +56,8 @@ class DraftKeeper(QObject):
         controller.conversation_opened.connect(self._on_opened)
         controller.message_added.connect(self._on_message)
         controller.conversations_changed.connect(self._prune_once)
+        # Also when the app ends without its window closing (the display went away).
+        controller.stopping.connect(self.save_now)
         composer.editor.textChanged.connect(self._on_text)
 
     def save_now(self) -> None:
