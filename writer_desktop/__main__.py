@@ -41,9 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if not (sys.argv[1:] if argv is None else argv):
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words:
         return start_gui()  # a double-click or a menu entry: no parser to build (~8 ms)
-    args = build_parser().parse_args(argv)
+    from .core.keyring_child import HELPER_FLAG, serve
+
+    if words == [HELPER_FLAG]:  # the app asking the keyring from a child of its own
+        return serve()
+    args = build_parser().parse_args(words)
     if args.command == "quick":
         from .ui.launcher import request_quick
 

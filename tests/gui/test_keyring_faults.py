@@ -1,30 +1,24 @@
-"""A keyring that is absent, locked, failing or hanging, through the real ``keyring`` module and
-the app's own start-up (``open_main_window``): the window shows and keeps responding, the key
-dialog says what is wrong and offers a session-only key, and once one is entered it is used and
-written nowhere (every file the app made is searched for it).
+"""A keyring that is absent, locked, failing or hanging, through the real ``keyring`` module in
+the app's real keyring child process and the app's own start-up (``open_main_window``): the
+window shows and keeps responding, the key dialog says what is wrong and offers a session-only
+key, and once one is entered it is used and written nowhere (every file the app made is searched
+for it).
 
-The fake backend is installed with ``keyring.set_keyring``, the way keyring's configuration would
-choose one. It is a ``KeyringBackend`` subclass, which keyring registers as a candidate for its
-default; it defines no ``priority``, so keyring finds it not viable and never picks it for anyone
-else. The global choice is put back after each test.
+The test backend (``tests/keyring_doubles.py``) is chosen with ``PYTHON_KEYRING_BACKEND``, the
+way a user's keyring configuration would choose one, in the environment the child inherits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
-import keyring
-import keyring.core
 import pytest
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
-from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -32,6 +26,7 @@ from pytestqt.qtbot import QtBot
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import KEY, make_client, run_scenario, send, until
+from tests.keyring_doubles import FAULT, FaultyKeyring, calls, environment
 from writer_desktop.app import open_main_window
 from writer_desktop.core.logs import Redactor
 from writer_desktop.core.secrets import KeySource, KeyStore
@@ -41,37 +36,6 @@ from writer_desktop.ui.key_dialog import KeyDialog
 from writer_desktop.ui.main_window import MainWindow
 
 HANG = 1.0  # the key store's timeout for a keyring that never answers
-
-
-class FaultyKeyring(KeyringBackend):
-    """Fails every call as told. No ``priority``: never viable, never anyone's default."""
-
-    def __init__(self, fault: str) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.fault = fault
-        self.release = threading.Event()
-        self.calls = 0
-
-    def _fail(self) -> Any:
-        self.calls += 1
-        if self.fault == "hanging":
-            self.release.wait(30)
-            return None
-        raise {
-            "absent": NoKeyringError("No recommended backend was available."),
-            "locked": KeyringLocked("Failed to unlock the collection!"),
-            "failing": KeyringError("org.freedesktop.DBus.Error.ServiceUnknown"),
-        }[self.fault]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._fail()  # type: ignore[no-any-return]
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._fail()
-
-    def delete_password(self, service: str, username: str) -> None:
-        self._fail()
-
 
 PROBLEMS = {
     "absent": "No recommended backend was available.",
@@ -83,17 +47,25 @@ PROBLEMS = {
 
 
 @pytest.fixture
-def use_keyring(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``keyring.set_keyring`` for this test only."""
-    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+def use_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], Path]:
+    """The keyring the app's keyring child will find, for this test only: a fault of
+    :class:`~tests.keyring_doubles.FaultyKeyring`, or (``none``) keyring's own fail backend."""
 
-    def install(backend: Any) -> None:
-        keyring.set_keyring(backend)
+    def install(fault: str) -> Path:
+        folder = tmp_path / "keyring"
+        folder.mkdir(exist_ok=True)
+        if fault == "none":
+            monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+        else:
+            for name, value in environment(fault, folder).items():
+                monkeypatch.setenv(name, value)
+        return folder
 
     return install
 
 
-def test_fake_backend_is_never_a_default() -> None:
+def test_the_test_keyring_is_never_a_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(FAULT, raising=False)
     assert not FaultyKeyring.viable
     assert FaultyKeyring not in set(KeyringBackend.get_viable_backends())
 
@@ -101,16 +73,15 @@ def test_fake_backend_is_never_a_default() -> None:
 @pytest.mark.parametrize("fault", list(PROBLEMS))
 def test_keyring_fault_offers_session_key_and_writes_it_nowhere(
     fault: str,
-    use_keyring: Any,
+    use_keyring: Callable[[str], Path],
     fake: FakeWriter,
     store: ConversationStore,
     tmp_path: Path,
     qtbot: QtBot,
 ) -> None:
-    backend: Any = fail.Keyring() if fault == "none" else FaultyKeyring(fault)  # type: ignore[no-untyped-call]
-    use_keyring(backend)
-    assert keyring.get_keyring() is backend
-    keys = KeyStore(environ={}, timeout=HANG)  # no backend given: keyring's own choice
+    use_keyring(fault)
+    # no backend given: the system's, as keyring chooses it, in a child process
+    keys = KeyStore(environ={}, timeout=HANG if fault == "hanging" else 30)
     dialog = KeyDialog()
     qtbot.addWidget(dialog)
     fake.enqueue(Reply(text="kept for this session"))
@@ -165,11 +136,7 @@ def test_keyring_fault_offers_session_key_and_writes_it_nowhere(
                 window.deleteLater()
                 timer.stop()
 
-    try:
-        run_scenario(scenario())
-    finally:
-        if isinstance(backend, FaultyKeyring):
-            backend.release.set()
+    run_scenario(scenario())
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in fake.requests)
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.suffix == ".json" for p in files)  # the conversation was saved
@@ -180,7 +147,7 @@ def test_keyring_fault_offers_session_key_and_writes_it_nowhere(
 @pytest.mark.parametrize("when", ["before", "keyring hangs", "key dialog"])
 def test_closing_the_window_while_starting_ends_start_up(
     when: str,
-    use_keyring: Any,
+    use_keyring: Callable[[str], Path],
     fake: FakeWriter,
     store: ConversationStore,
     tmp_path: Path,
@@ -189,8 +156,7 @@ def test_closing_the_window_while_starting_ends_start_up(
     """Closing the window (or a quit signal, which closes it) before the key is known ends the
     wait for a keyring that does not answer, or for the key dialog: start-up gives up at once
     instead of carrying on behind a closed window, with nothing left to end the app."""
-    backend: Any = FaultyKeyring("hanging") if when == "keyring hangs" else fail.Keyring()  # type: ignore[no-untyped-call]
-    use_keyring(backend)
+    folder = use_keyring("hanging" if when == "keyring hangs" else "none")
     keys = KeyStore(environ={}, timeout=30)  # far longer than the test waits
     dialog = KeyDialog()
     qtbot.addWidget(dialog)
@@ -212,7 +178,7 @@ def test_closing_the_window_while_starting_ends_start_up(
                 )
             )  # fmt: skip
             if when == "keyring hangs":
-                await until(lambda: backend.calls == 1, what="the keyring asked")
+                await until(lambda: calls(folder) == ["get"], what="the keyring asked")
             elif when == "key dialog":
                 await until(dialog.isVisible, what="the key dialog")
             if when != "before":
@@ -225,11 +191,7 @@ def test_closing_the_window_while_starting_ends_start_up(
             # a window closed before start-up got to it gets no controller at all
             assert hasattr(window, "controller") is (when != "before")
 
-    try:
-        run_scenario(scenario())
-    finally:
-        if isinstance(backend, FaultyKeyring):
-            backend.release.set()
+    run_scenario(scenario())
     assert not window.ready
     if when == "keyring hangs":
-        assert backend.calls == 1  # asked once; its thread is left to the hang
+        assert calls(folder) == ["get"]  # asked once; its child is killed at the timeout

@@ -3,7 +3,9 @@
 ``WRITER_API_KEY`` wins when set: it is used, never stored, and reported as "from environment".
 Every keyring call runs on a daemon thread with a timeout, so a missing, locked, failing or hanging
 keyring (a Secret Service prompt nobody answers) never freezes the window: the caller gets a
-:class:`KeyLookup` that says why, and can keep a key for this session only, in memory.
+:class:`KeyLookup` that says why, and can keep a key for this session only, in memory. The
+system's keyring is asked from a short-lived child process (:mod:`.keyring_child`): the app never
+loads keyring's backends, and a call that hangs is killed.
 
 Plain-text keyring backends (``keyrings.alt`` files, the null backend) are refused: a key written
 there would be a plain-text file in disguise.
@@ -70,8 +72,14 @@ def _insecure(backend: Any) -> bool:
     )
 
 
+def _kind(exc: BaseException) -> str:
+    """What failed: keyring's exception name, also for a failure reported by the child."""
+    kind = getattr(exc, "kind", None)
+    return kind if isinstance(kind, str) else type(exc).__name__
+
+
 def _explain(exc: BaseException) -> str:
-    name = type(exc).__name__
+    name = _kind(exc)
     if name == "NoKeyringError" or isinstance(exc, SecretsError):
         return str(exc) or "No system keyring is available."
     if name == "KeyringLocked":
@@ -86,15 +94,36 @@ def _translate(exc: Exception) -> SecretsError:
     if isinstance(exc, SecretsError):
         return exc
     if not isinstance(exc, TimeoutError):  # concurrent.futures.TimeoutError is TimeoutError
-        log.warning("keyring call failed: %s", type(exc).__name__)
+        log.warning("keyring call failed: %s", _kind(exc))
     return SecretsError(_explain(exc))
+
+
+def run_op(backend: Any, op: str, key: str | None = None) -> str | None:
+    """One keyring call on ``backend``: "get" (the key, if one is kept), "set" or "delete" (a
+    missing entry is not an error). A plain-text backend is refused."""
+    if _insecure(backend):
+        raise SecretsError("No secure system keyring is available.")
+    if op == "get":
+        value = backend.get_password(SERVICE, USERNAME)
+        return value if isinstance(value, str) and value.strip() else None
+    if op == "set" and key:
+        backend.set_password(SERVICE, USERNAME, key)
+    elif op == "delete":
+        try:
+            backend.delete_password(SERVICE, USERNAME)
+        except Exception as exc:
+            if type(exc).__name__ != "PasswordDeleteError":
+                raise
+    else:
+        raise ValueError(f"unknown keyring call {op!r}")
+    return None
 
 
 class KeyStore:
     """Finds, stores and forgets the key.
 
-    ``backend`` is a keyring backend object; None means keyring's own choice for this desktop,
-    resolved lazily on the worker thread (discovery itself may touch D-Bus).
+    ``backend`` is a keyring backend object, called on a thread of this process; None means the
+    system's keyring as keyring chooses it, asked from a child process (:mod:`.keyring_child`).
     """
 
     def __init__(
@@ -114,14 +143,12 @@ class KeyStore:
 
     # -- the keyring, always behind a timeout ------------------------------------------------
 
-    def _resolve_backend(self) -> Any:
+    def _op(self, op: str, key: str | None = None) -> str | None:
         if self._backend is None:
-            import keyring  # imported lazily: discovery is slow and may touch D-Bus
+            from . import keyring_child
 
-            self._backend = keyring.get_keyring()
-        if _insecure(self._backend):
-            raise SecretsError("No secure system keyring is available.")
-        return self._backend
+            return keyring_child.call(op, key, self.timeout)
+        return run_op(self._backend, op, key)
 
     def _submit(self, fn: Callable[[], _T]) -> concurrent.futures.Future[_T]:
         future: concurrent.futures.Future[_T] = concurrent.futures.Future()
@@ -151,8 +178,7 @@ class KeyStore:
             raise _translate(exc) from None
 
     def _read(self) -> str | None:
-        value = self._resolve_backend().get_password(SERVICE, USERNAME)
-        return value if isinstance(value, str) and value.strip() else None
+        return self._op("get")
 
     # -- public API -------------------------------------------------------------------------
 
@@ -196,12 +222,12 @@ class KeyStore:
     async def store_async(self, key: str) -> None:
         """Save ``key`` in the keyring; raise SecretsError (then offer :meth:`use_for_session`)."""
         key = _clean(key)
-        await self._call_async(lambda: self._resolve_backend().set_password(SERVICE, USERNAME, key))
+        await self._call_async(lambda: self._op("set", key))
         self._session_key = None
 
     def store(self, key: str) -> None:
         key = _clean(key)
-        self._call(lambda: self._resolve_backend().set_password(SERVICE, USERNAME, key))
+        self._call(lambda: self._op("set", key))
         self._session_key = None
 
     def use_for_session(self, key: str) -> None:
@@ -218,12 +244,7 @@ class KeyStore:
         self._call(self._delete)
 
     def _delete(self) -> None:
-        backend = self._resolve_backend()
-        try:
-            backend.delete_password(SERVICE, USERNAME)
-        except Exception as exc:
-            if type(exc).__name__ != "PasswordDeleteError":
-                raise
+        self._op("delete")
 
 
 def _clean(key: str) -> str:
