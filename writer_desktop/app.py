@@ -102,6 +102,10 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         theme = ThemeSwitcher(app)
         window = first_frame(store, settings, state, theme, trace)
+        from .core.secrets import KeyStore
+
+        keys = KeyStore()
+        keys.prefetch()  # the keyring's child starts while the rest of the app loads
         # The rest of the app loads now, behind the window. Listening comes first, and only now
         # that the data folder is ours: of two launches at once, the one that will run is the
         # one later launches find (the other hands over to it, see _hand_over).
@@ -110,13 +114,12 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         instance = InstanceServer(instance_name)
         if not instance.listen():
             log.warning("could not listen on %s; later launches won't find this one", instance_name)
-        from .core.secrets import KeyStore
         from .ui.event_loop import LoopStopped, run
 
         try:
             return run(
                 session(
-                    app, store, settings, base_url, KeyStore(), redactor, state,
+                    app, store, settings, base_url, keys, redactor, state,
                     settings_file.problems, settings_file=settings_file, theme=theme,
                     instance=instance, desktop=True, quick_text=quick_text, window=window,
                     trace=trace, reporter=reporter, signals=signals,
@@ -369,6 +372,8 @@ async def open_main_window(
         return None
     redactor.add(key)
     controller.use_key(key, found)
+    if trace is not None:
+        trace.mark("key")  # the app can now talk to Writer
     window.key_replacement_requested.connect(
         lambda failed: controller.spawn(replace_key(window, keys, client, redactor, failed))
     )

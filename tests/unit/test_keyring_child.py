@@ -153,3 +153,39 @@ def test_the_real_secret_service_through_the_child(monkeypatch: pytest.MonkeyPat
         assert keys.lookup().key is None
     finally:
         keys.forget()
+
+
+async def test_a_prefetched_lookup_is_the_one_the_app_waits_for(keyring_env) -> None:  # type: ignore[no-untyped-def]
+    folder = keyring_env("ok")
+    KeyStore(environ={}, timeout=20).store(KEY)
+    keys = KeyStore(environ={}, timeout=20)
+    keys.prefetch()
+    keys.prefetch()  # one is enough
+    found = await keys.lookup_async()
+    assert (found.key, found.source) == (KEY, KeySource.KEYRING)
+    assert calls(folder) == ["set", "get"]  # the prefetched child answered
+    assert (await keys.lookup_async()).key == KEY  # later lookups start a child of their own
+    assert calls(folder) == ["set", "get", "get"]
+
+
+def test_nothing_is_prefetched_when_the_environment_gives_the_key(keyring_env) -> None:  # type: ignore[no-untyped-def]
+    folder = keyring_env("ok")
+    keys = KeyStore(environ={"WRITER_API_KEY": KEY}, timeout=20)
+    keys.prefetch()
+    assert keys.lookup().source is KeySource.ENVIRONMENT
+    time.sleep(0.5)
+    assert calls(folder) == []
+
+
+def test_a_prefetched_lookup_that_hangs_is_killed_at_the_timeout(keyring_env) -> None:  # type: ignore[no-untyped-def]
+    folder = keyring_env("hanging")
+    keys = KeyStore(environ={}, timeout=2)
+    keys.prefetch()
+    found = keys.lookup()
+    assert found.problem == "The system keyring did not answer."
+    [record] = (folder / "keyring-calls.txt").read_text().splitlines()
+    pid = json.loads(record)["pid"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and alive(pid):
+        time.sleep(0.05)
+    assert not alive(pid), "the hung keyring child was left running"

@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from . import keyring_child
 from .errors import SecretsError
+from .keyring_child import SERVICE, USERNAME, run_op
+
+__all__ = ["SERVICE", "USERNAME", "KeyLookup", "KeySource", "KeyStore", "run_op"]
 
 log = logging.getLogger(__name__)
 
-SERVICE = "writer-desktop"
-USERNAME = "api-key"
 ENV_VAR = "WRITER_API_KEY"
 _T = TypeVar("_T")
 
@@ -62,16 +64,6 @@ class KeyLookup:
         }[self.source]
 
 
-def _insecure(backend: Any) -> bool:
-    module = type(backend).__module__
-    name = type(backend).__name__
-    return (
-        module.startswith("keyrings.alt")
-        or module in ("keyring.backends.null", "keyring.backends.fail")
-        or "Plaintext" in name
-    )
-
-
 def _kind(exc: BaseException) -> str:
     """What failed: keyring's exception name, also for a failure reported by the child."""
     kind = getattr(exc, "kind", None)
@@ -98,27 +90,6 @@ def _translate(exc: Exception) -> SecretsError:
     return SecretsError(_explain(exc))
 
 
-def run_op(backend: Any, op: str, key: str | None = None) -> str | None:
-    """One keyring call on ``backend``: "get" (the key, if one is kept), "set" or "delete" (a
-    missing entry is not an error). A plain-text backend is refused."""
-    if _insecure(backend):
-        raise SecretsError("No secure system keyring is available.")
-    if op == "get":
-        value = backend.get_password(SERVICE, USERNAME)
-        return value if isinstance(value, str) and value.strip() else None
-    if op == "set" and key:
-        backend.set_password(SERVICE, USERNAME, key)
-    elif op == "delete":
-        try:
-            backend.delete_password(SERVICE, USERNAME)
-        except Exception as exc:
-            if type(exc).__name__ != "PasswordDeleteError":
-                raise
-    else:
-        raise ValueError(f"unknown keyring call {op!r}")
-    return None
-
-
 class KeyStore:
     """Finds, stores and forgets the key.
 
@@ -137,6 +108,7 @@ class KeyStore:
         self._environ = os.environ if environ is None else environ
         self.timeout = timeout
         self._session_key: str | None = None
+        self._early: keyring_child.Pending | None = None  # a lookup started by prefetch()
 
     def __repr__(self) -> str:
         return f"KeyStore(backend={type(self._backend).__name__})"
@@ -144,11 +116,22 @@ class KeyStore:
     # -- the keyring, always behind a timeout ------------------------------------------------
 
     def _op(self, op: str, key: str | None = None) -> str | None:
-        if self._backend is None:
-            from . import keyring_child
+        if self._backend is not None:
+            return run_op(self._backend, op, key)
+        if op == "get" and self._early is not None:
+            early, self._early = self._early, None
+            return early.answer(self.timeout)
+        return keyring_child.call(op, key, self.timeout)
 
-            return keyring_child.call(op, key, self.timeout)
-        return run_op(self._backend, op, key)
+    def prefetch(self) -> None:
+        """Start looking the key up in the system's keyring now, for :meth:`lookup_async` to find
+        done: the child's start overlaps the app's own (nothing is started when the environment
+        or this session already gives the key)."""
+        if self._backend is None and self._early is None and not self._from_env_or_session():
+            try:
+                self._early = keyring_child.Pending("get")
+            except OSError as exc:  # told by the lookup itself, which tries again
+                log.warning("could not start the keyring helper: %s", exc)
 
     def _submit(self, fn: Callable[[], _T]) -> concurrent.futures.Future[_T]:
         future: concurrent.futures.Future[_T] = concurrent.futures.Future()

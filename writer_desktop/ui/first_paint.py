@@ -2,7 +2,8 @@
 
 ``WRITER_DESKTOP_TRACE_START=FILE`` makes the app append one line per start-up milestone to FILE:
 ``<name> <seconds since the epoch>`` (``first_paint``: the main window's first frame is drawn;
-``ready``: the event loop runs and the open conversation is shown; ``quick_paint``: the quick
+``ready``: the event loop runs and the open conversation is shown; ``key``: the API key is known
+and the app can talk to Writer; ``quick_paint``: the quick
 prompt is drawn after the global shortcut). ``benchmarks/startup.py`` and ``benchmarks/hotkey.py``
 read it; a bare PySide6 window in the benchmark reports its first paint the same way.
 """
