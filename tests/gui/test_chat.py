@@ -269,8 +269,44 @@ def test_refused_send_keeps_the_text_and_says_why(
             assert [b.text() for b in boxes] == ["Could not save: the disk is full."]
             assert fake.chat_requests == []
             assert window.chat.toPlainText() == ""
+            conv = window.controller.current_conversation()
+            assert conv is not None
+            assert (conv.messages, conv.title) == ([], "")  # the question and its reply undone
 
     run_scenario(scenario())
+
+
+def test_a_question_and_its_reply_are_saved_in_one_rewrite(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At send the conversation is rewritten once, with the question and its reply streaming
+    (a rewrite of a 2,000-message conversation takes ~45 ms): a crash then leaves both on disk,
+    the reply to be marked interrupted. The next rewrite is the reply's end."""
+    fake.enqueue(Trickle(text="One two three four five six.", delay_per_token=0.05))
+    rewrites: list[list[tuple[str, str]]] = []
+    real_save = store.save
+
+    def counting(conv: Conversation) -> None:
+        rewrites.append([(m.role.value, m.status.value) for m in conv.messages])
+        real_save(conv)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            monkeypatch.setattr(store, "save", counting)
+            await send(window, "Count to six")
+            await until(lambda: window.composer.button.text() == "Stop", what="streaming")
+            on_disk = saved(store, window.controller.current_id or "")["messages"]
+            assert [(m["role"], m["status"]) for m in on_disk] == [
+                ("user", "complete"),
+                ("assistant", "streaming"),
+            ]
+            await reply_done(window)
+
+    run_scenario(scenario())
+    assert rewrites == [
+        [("user", "complete"), ("assistant", "streaming")],  # at send
+        [("user", "complete"), ("assistant", "complete")],  # at the end
+    ]
 
 
 def test_offline_model_list_falls_back_to_built_in(

@@ -104,6 +104,11 @@ class _Autosave:
         if self._clock() - self._last >= self.interval:
             self.append()
 
+    def landed(self) -> None:
+        """The conversation was saved with the reply as it is now, by the caller."""
+        self._last = self._clock()
+        self._saved = len(self._reply.content)
+
     def save(self) -> bool:
         """Rewrite the whole conversation."""
         self._sync()
@@ -162,10 +167,13 @@ async def stream_reply(
     *,
     save_interval: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
+    saved: bool = False,
 ) -> Message:
     """Stream ``reply`` (already in ``conv.messages``) to its end; return it.
 
-    Cancelling the task marks the reply ``stopped`` and saves it before re-raising.
+    ``saved``: ``conv`` was just saved with ``reply`` streaming and empty, and marked streaming
+    (a new question and its reply: one rewrite, not two). Cancelling the task marks the reply
+    ``stopped`` and saves it before re-raising.
     """
     parts: list[str] = [reply.content] if reply.content else []
 
@@ -181,13 +189,17 @@ async def stream_reply(
         max_tokens=conv.params.max_tokens,
         temperature=conv.params.temperature,
     )
-    reply.status = Status.STREAMING
-    reply.error = None
-    reply.error_kind = None
-    reply.finish_reason = None
-    store.mark_streaming(conv.id)
-    conv.touch()
-    saver.save()
+    if saved and reply.status is Status.STREAMING and not reply.content:
+        store.mark_streaming(conv.id)  # already, by the caller; again, in case it was undone
+        saver.landed()
+    else:
+        reply.status = Status.STREAMING
+        reply.error = None
+        reply.error_kind = None
+        reply.finish_reason = None
+        store.mark_streaming(conv.id)
+        conv.touch()
+        saver.save()
     autosave = asyncio.create_task(saver.run(), name=f"autosave-{conv.id}")
     try:
         async with aclosing(client.stream_chat(request)) as events:

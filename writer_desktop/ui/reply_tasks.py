@@ -50,12 +50,13 @@ class ReplyTasks:
         parts = self._streamed.get(message_id)
         return "".join(parts) if parts is not None else None
 
-    def start(self, conv: Conversation, reply: Message) -> None:
-        """Stream ``reply`` (already the last message of ``conv``), replacing any running one."""
+    def start(self, conv: Conversation, reply: Message, *, saved: bool = False) -> None:
+        """Stream ``reply`` (already the last message of ``conv``), replacing any running one;
+        ``saved``: ``conv`` is on disk with ``reply`` as it is now (see ``stream_reply``)."""
         self._live[conv.id] = conv
         previous = self._tasks.get(conv.id)
         self._tasks[conv.id] = asyncio.get_running_loop().create_task(
-            self._run(conv, reply, previous), name=f"reply-{conv.id}"
+            self._run(conv, reply, previous, saved), name=f"reply-{conv.id}"
         )
 
     def cancel(self, conv_id: str) -> None:
@@ -77,7 +78,11 @@ class ReplyTasks:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(
-        self, conv: Conversation, reply: Message, previous: asyncio.Task[Message] | None
+        self,
+        conv: Conversation,
+        reply: Message,
+        previous: asyncio.Task[Message] | None,
+        saved: bool = False,
     ) -> Message:
         streamed = self._streamed[reply.id] = [reply.content]
         pending: list[str] = []  # deltas not yet reported: see deliver
@@ -106,7 +111,7 @@ class ReplyTasks:
             if previous is not None:  # let the stopped reply finish saving before this starts
                 previous.cancel()
                 await asyncio.gather(previous, return_exceptions=True)
-            return await stream_reply(self._client, self._store, conv, reply, notify)
+            return await stream_reply(self._client, self._store, conv, reply, notify, saved=saved)
         except asyncio.CancelledError:
             if reply.status is Status.STREAMING:  # stopped before it could start
                 reply.status = Status.STOPPED
