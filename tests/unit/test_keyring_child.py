@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.keyring_doubles import calls, environment
+from writer_desktop.core.errors import SecretsError
 from writer_desktop.core.keyring_child import HELPER_FLAG, helper_command
 from writer_desktop.core.secrets import KeySource, KeyStore
 
@@ -189,3 +190,24 @@ def test_a_prefetched_lookup_that_hangs_is_killed_at_the_timeout(keyring_env) ->
     while time.monotonic() < deadline and alive(pid):
         time.sleep(0.05)
     assert not alive(pid), "the hung keyring child was left running"
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ([sys.executable, "-c", "import sys; sys.exit(3)"], "HelperFailed"),  # died, no answer
+        ([sys.executable, "-c", "print('not json')"], "HelperFailed"),
+        (["/nonexistent/writer-desktop"], "HelperNotStarted"),
+    ],
+)
+def test_a_helper_that_fails_is_a_keyring_failure_in_words(
+    monkeypatch: pytest.MonkeyPatch, command: list[str], kind: str
+) -> None:
+    from writer_desktop.core import keyring_child
+
+    monkeypatch.setattr(keyring_child, "helper_command", lambda: command)
+    keys = KeyStore(environ={}, timeout=20)
+    keys.prefetch()  # a helper that cannot start is told by the lookup, not here
+    assert keys.lookup().problem == f"The system keyring failed ({kind})."
+    with pytest.raises(SecretsError, match=kind):
+        keys.store(KEY)
