@@ -211,3 +211,20 @@ def test_a_helper_that_fails_is_a_keyring_failure_in_words(
     assert keys.lookup().problem == f"The system keyring failed ({kind})."
     with pytest.raises(SecretsError, match=kind):
         keys.store(KEY)
+
+
+def test_the_helper_answers_without_python_streams(keyring_env) -> None:  # type: ignore[no-untyped-def]
+    """A windowed program may start with ``sys.stdin``/``sys.stdout`` None even when given
+    pipes: the helper then reads and writes the descriptors themselves."""
+    keyring_env("ok")
+    code = (
+        "import sys\n"
+        "sys.stdin = sys.stdout = None\n"
+        "from writer_desktop.core.keyring_child import serve\n"
+        "serve()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, input='{"op": "get"}', capture_output=True,
+        text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout) == {"value": None}

@@ -128,16 +128,20 @@ def run_op(backend: Any, op: str, key: str | None = None) -> str | None:
 
 
 def serve() -> int:
-    """The child's side: one request from stdin, one answer on stdout."""
+    """The child's side: one request from stdin, one answer on stdout (both plain ASCII JSON)."""
+    # A windowed program (the frozen app on Windows and macOS) may start without Python streams
+    # even when it was given pipes: read and write the descriptors themselves then.
+    stdin = sys.stdin or open(0, encoding="ascii", closefd=False)  # noqa: SIM115
+    stdout = sys.stdout or open(1, "w", encoding="ascii", closefd=False)  # noqa: SIM115
     try:
         import keyring  # before the request: a prefetched call is sent while this loads
 
-        request = json.loads(sys.stdin.read())
+        request = json.loads(stdin.read())
         value = run_op(keyring.get_keyring(), str(request["op"]), request.get("key"))
         reply: dict[str, Any] = {"value": value}
     except Exception as exc:
         kind = type(exc).__name__
         reply = {"error": kind, "message": str(exc) if kind in SHOWN else ""}
-    sys.stdout.write(json.dumps(reply) + "\n")
-    sys.stdout.flush()
+    stdout.write(json.dumps(reply) + "\n")
+    stdout.flush()
     return 0
