@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -29,6 +31,7 @@ from writer_desktop.core.secrets import KeyStore
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.main_window import MainWindow
+from writer_desktop.ui.quit_signals import QuitSignals
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,3 +212,39 @@ def test_last_open_conversation_is_reopened_after_a_restart(
     run_scenario(run_once(first))
     run_scenario(run_once(second))
     assert opened[0] == opened[1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_quit_signal_caught_before_the_loop_runs_ends_the_session_at_once(
+    app: QApplication, fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    """As when a log-out comes while the first frame is drawn: the app starts its session with
+    the signal already caught, closes the window and ends, starting nothing (no model list, no
+    key lookup). SIGUSR1 stands in for SIGTERM, which this test process must not risk."""
+    signals = QuitSignals([signal.SIGUSR1])
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+        deadline = time.monotonic() + 5
+        while signals.caught is None and time.monotonic() < deadline:
+            app.processEvents()  # as the first frame's wait does
+        assert signals.caught == signal.SIGUSR1
+        state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(state, Settings(), defer_chat=True)
+        window.show()
+        keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+        started = time.monotonic()
+        code = run_scenario(
+            session(
+                app, store, Settings(), fake.base_url, keys, Redactor(), state, [],
+                window=window, signals=signals,
+            )
+        )  # fmt: skip
+        assert code == 0
+        assert time.monotonic() - started < 2
+        assert window.has_closed
+        assert not hasattr(window, "controller")  # nothing was attached or started
+        assert fake.requests == []
+        assert "geometry" in (tmp_path / "window.ini").read_text()
+        window.deleteLater()
+    finally:
+        signals.close()
