@@ -102,10 +102,6 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         theme = ThemeSwitcher(app)
         window = first_frame(store, settings, state, theme, trace)
-        from .core.secrets import KeyStore
-
-        keys = KeyStore()
-        keys.prefetch()  # the keyring's child starts while the rest of the app loads
         # The rest of the app loads now, behind the window. Listening comes first, and only now
         # that the data folder is ours: of two launches at once, the one that will run is the
         # one later launches find (the other hands over to it, see _hand_over).
@@ -114,6 +110,10 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         instance = InstanceServer(instance_name)
         if not instance.listen():
             log.warning("could not listen on %s; later launches won't find this one", instance_name)
+        from .core.secrets import KeyStore
+
+        keys = KeyStore()
+        keys.prefetch()  # the keyring's child starts while the rest of the app loads
         from .ui.event_loop import LoopStopped, run
 
         try:
@@ -354,10 +354,8 @@ async def open_main_window(
     closed = when_closed(window)
     lookup = asyncio.ensure_future(keys.lookup_async())
     await asyncio.wait((lookup, closed), return_when=asyncio.FIRST_COMPLETED)
-    key = found = None
-    if not window.has_closed:
-        found = lookup.result()
-        key = found.key
+    found = None if window.has_closed else lookup.result()
+    key = found.key if found is not None else None
     if found is not None and not key:
         dialog = key_dialog or KeyDialog(window)
         window.closed.connect(dialog.reject)
@@ -366,7 +364,7 @@ async def open_main_window(
         key = await ask_for_key(dialog, keys, client)
         found = keys.describe(key) if key else None
     if not key or found is None:  # closed meanwhile, or the key dialog's Quit
-        lookup.cancel()  # a keyring that never answers is left to its (daemon) thread
+        lookup.cancel()  # its thread ends the keyring's child at the timeout
         window.close()
         await controller.shutdown()
         return None

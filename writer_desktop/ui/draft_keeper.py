@@ -4,9 +4,8 @@ The composer is one text box; the keeper swaps its text when another conversatio
 most once a second after a change (and when the window closes, the app ends or another
 conversation opens) records the text in :class:`~writer_desktop.core.drafts.Drafts` and saves.
 A keystroke only starts that timer: reading a pasted 2 MB text back costs ~6 ms, too much for
-every key. A new
-conversation's draft is kept under ``NEW`` until its first message gives it a file; a message
-sent clears its draft.
+every key. A new conversation's draft is kept under ``NEW`` until its first message gives it a
+file; a message sent clears its draft.
 """
 
 from __future__ import annotations
