@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
+import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
-from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QImage, QPaintEvent, QRegion
+from PySide6.QtWidgets import QStyleFactory, QWidget
 from pytestqt.qtbot import QtBot
 
 from writer_desktop.core.models import Conversation, Message, Role, Status
-from writer_desktop.ui.chat_scroll import QuietScrollBar
+from writer_desktop.ui.chat_scroll import QuietScrollBar, changed_rect
 from writer_desktop.ui.chat_view import FLUSH_MS, ChatView
+from writer_desktop.ui.theme import dark_palette
 
 
 class Paints(QObject):
@@ -92,6 +96,73 @@ def test_the_scroll_bar_repaints_only_when_its_handle_moves(qtbot: QtBot) -> Non
     paints.rects.clear()
     bar.setRange(0, 100)  # and so is a handle that grows
     qtbot.waitUntil(lambda: len(paints.rects) > 0)
+
+
+def test_a_moved_handle_repaints_the_handles_not_the_whole_bar(qtbot: QtBot) -> None:
+    bar = QuietScrollBar(Qt.Orientation.Vertical)
+    qtbot.addWidget(bar)
+    bar.resize(16, 500)
+    bar.setPageStep(500)
+    bar.setRange(0, 5_000)
+    bar.setValue(5_000)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(20)
+    paints = Paints(bar)
+    bar.setRange(0, 50_000)  # a reply grew a lot: the handle shrinks, still at the bottom
+    bar.setValue(50_000)
+    qtbot.waitUntil(lambda: len(paints.rects) > 0)
+    assert all(r.top() > 100 for r in paints.rects), paints.rects  # the groove above: not drawn
+    paints.rects.clear()
+    bar.setValue(0)  # the top reached: an end changed, the whole bar is drawn
+    qtbot.waitUntil(lambda: any(r.height() == 500 for r in paints.rects))
+
+
+# (minimum, maximum, value): handles of every size, at the ends and in between
+BAR_STATES = [
+    (0, 1_000, 1_000), (0, 1_100, 1_100), (0, 1_300, 1_300), (0, 5_000, 5_000), (0, 5_000, 2_500),
+    (0, 100, 50), (0, 100_000, 100_000), (0, 100_010, 100_010), (0, 100_000, 0), (0, 100, 0),
+    (0, 100_000, 40_000),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("style", ["Fusion", "Windows"])
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_a_partial_repaint_draws_what_a_whole_one_would(
+    qtbot: QtBot, style: str, dark: bool
+) -> None:
+    # Every pixel that differs between two states of the bar lies in the part drawn again:
+    # the old picture with that part drawn over it is the new picture.
+    bar = QuietScrollBar(Qt.Orientation.Vertical)
+    qtbot.addWidget(bar)
+    bar.setStyle(QStyleFactory.create(style))
+    if dark:
+        bar.setPalette(dark_palette())
+    bar.resize(16, 500)
+    bar.setPageStep(500)
+
+    def picture() -> QImage:
+        image = QImage(bar.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        bar.render(image)
+        return image
+
+    partial = 0
+    for old, new in itertools.permutations(BAR_STATES, 2):
+        bar.setRange(old[0], old[1])
+        bar.setValue(old[2])
+        before, drawn = picture(), bar._looks()
+        bar.setRange(new[0], new[1])
+        bar.setValue(new[2])
+        after, looks = picture(), bar._looks()
+        rect = changed_rect(drawn, looks)
+        if rect is None:
+            continue
+        partial += 1
+        patched = QImage(before)
+        bar.render(patched, rect.topLeft(), QRegion(rect))
+        assert patched == after, (old, new, rect)
+    assert partial > 30  # the pairs where no end changed
 
 
 def test_the_chat_view_uses_the_quiet_scroll_bar(qtbot: QtBot) -> None:

@@ -29,13 +29,15 @@ _MOVES = (
 
 
 class QuietScrollBar(QScrollBar):
-    """A scroll bar that repaints only when what it draws changed.
+    """A scroll bar that repaints only when what it draws changed, and then only where.
 
-    While a reply streams the document grows and the view follows it ~30 times a second; each
+    While a reply streams the document grows and the view follows it ~20 times a second; each
     range and value change made Qt repaint the whole bar (with Fusion: gradients, ~12 % of the
     app's CPU at 1,000 tokens/s), though the handle mostly stays on the same pixels. Moves are
     checked once the event loop is back (the view sets the range, then the value), against what
-    the last paint drew.
+    the last paint drew. When the handle did move, only the old and the new handle's pixels are
+    drawn again: Fusion fills the whole groove with a gradient at every paint (~1 ms for a bar
+    700 px high, against ~0.1 ms for a handle's worth), and the rest of the bar is unchanged.
     """
 
     def __init__(self, orientation: Qt.Orientation, parent: QWidget | None = None) -> None:
@@ -62,12 +64,34 @@ class QuietScrollBar(QScrollBar):
 
     def _check(self) -> None:
         self._checking = False
-        if self._looks() != self._drawn:
+        looks = self._looks()
+        if looks == self._drawn:
+            return
+        changed = changed_rect(self._drawn, looks)
+        if changed is None:
             super().sliderChange(QAbstractSlider.SliderChange.SliderValueChange)  # update()
+        else:
+            self.update(changed)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self._drawn = self._looks()
         super().paintEvent(event)
+
+
+def changed_rect(
+    drawn: tuple[QRect, bool, bool] | None, looks: tuple[QRect, bool, bool]
+) -> QRect | None:
+    """The part of a scroll bar to draw again when its handle went from ``drawn`` to ``looks``:
+    the old handle's and the new one's pixels, with the outline a style draws around a handle
+    (Fusion's is a pixel outside its rectangle); None for all of it (nothing drawn yet, or an end
+    reached or left, where a style may draw an arrow differently)."""
+    if drawn is None or drawn[1:] != looks[1:]:
+        return None
+    margin = _OUTLINE
+    return drawn[0].united(looks[0]).adjusted(-margin, -margin, margin, margin)
+
+
+_OUTLINE = 2  # px around a handle that its style may draw on
 
 
 class ScrollKeeper:
