@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+from pytestqt.qtbot import QtBot
+
 SCRIPT = textwrap.dedent(
     """
     import asyncio, gc, sys
@@ -79,6 +81,44 @@ def test_cancelled_delayed_callbacks_leave_no_qt_timers_and_others_still_fire() 
     assert after_cancel == 0
     assert at_end == 0
     assert fired == ["kept", "kept late"]
+
+
+def test_a_timeout_that_expires_is_an_ordinary_timeout(qtbot: QtBot) -> None:
+    # anyio (under httpx) cancels its own deadline handle from inside that handle's callback:
+    # removing qasync's entry then made qasync fail in its timer event, which the app reported
+    # as a crash at every network timeout.
+    import asyncio
+
+    import anyio
+
+    from writer_desktop.ui.event_loop import run
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        loop = asyncio.get_running_loop()
+        seen: list[str] = []
+        errors: list[str] = []
+        loop.set_exception_handler(lambda _loop, context: errors.append(context["message"]))
+        try:
+            with anyio.fail_after(0.05):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            seen.append("timed out")
+        handle: asyncio.TimerHandle | None = None
+
+        def cancel_myself() -> None:
+            seen.append("fired")
+            assert handle is not None
+            handle.cancel()
+
+        handle = loop.call_later(0.01, cancel_myself)
+        await asyncio.sleep(0.1)
+        return seen, errors
+
+    with qtbot.captureExceptions() as exceptions:
+        seen, errors = run(scenario())
+    assert [e[1] for e in exceptions] == []
+    assert errors == []
+    assert seen == ["timed out", "fired"]
 
 
 def test_call_soon_runs_in_order_including_what_callbacks_schedule() -> None:

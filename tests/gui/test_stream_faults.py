@@ -20,6 +20,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
 from tests.conftest import FAKE_KEY
 from tests.fake_writer.behaviours import KeepAliveOnly, Reply, Stall, WholeBody
@@ -266,6 +267,35 @@ def test_keepalives_only_give_up_after_the_idle_timeout(
             assert "Half" not in window.chat.toPlainText()
 
     run_scenario(scenario())
+
+
+def test_a_silent_stall_times_out_in_words_not_as_a_crash(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """No byte at all for the idle timeout: httpx's read timeout (an anyio deadline) and the
+    app's watchdog both run out; either way it is an interrupted reply, nothing unhandled."""
+    stall = Stall(after_bytes=1500, seconds=30, text="Words before the stall. " * 6)
+    fake.enqueue(stall, Stall(after_bytes=1500, seconds=30, text="Again words. " * 12))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller._client.timeouts = Timeouts(idle=0.6)
+            reason = "No data from Writer for 0.6 s"
+            await send(window, "Go on")
+            await reply_done(window, 5.0)
+            reply = last_message(window)
+            assert (reply.status, reply.content[:5]) == ("interrupted", "Words")
+            await until(lambda: reason in window.chat.toPlainText(), what="the reason")
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
+            await until(lambda: "Again" in window.chat.toPlainText(), what="the retry")
+            await reply_done(window, 5.0)
+            reply = last_message(window)
+            assert (reply.status, reply.content[:5]) == ("interrupted", "Again")
+            await until(lambda: reason in window.chat.toPlainText(), what="the reason again")
+
+    with qtbot.captureExceptions() as exceptions:
+        run_scenario(scenario())
+    assert [e[1] for e in exceptions] == []
 
 
 def test_whole_body_in_one_write_keeps_the_ui_responsive(

@@ -36,15 +36,29 @@ log = logging.getLogger(__name__)
 
 
 class _QtTimerHandle(asyncio.Handle):
-    """A delayed callback whose ``cancel()`` also removes its Qt timer."""
+    """A delayed callback whose ``cancel()`` also removes its Qt timer, until it fires.
 
-    __slots__ = ("_forget",)
+    Once its timer has fired, qasync removes the timer itself when the callback returns; a
+    callback that cancels its own handle (anyio's timeouts do, so every httpx connect or read
+    timeout does) must leave qasync's entry alone, or qasync fails on removing it.
+    """
+
+    __slots__ = ("_fired", "_forget")
     _forget: Callable[[], None]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fired = False
+
+    def _run(self) -> None:
+        self._fired = True
+        super()._run()
 
     def cancel(self) -> None:
         if not self._cancelled:
             super().cancel()
-            self._forget()
+            if not self._fired:
+                self._forget()
 
 
 _READY_ROUNDS = 4  # rounds of callbacks scheduled by callbacks run in one Qt timer event
