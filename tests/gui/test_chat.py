@@ -104,6 +104,42 @@ def test_cut_shows_interrupted_and_retry_does_not_duplicate(
     run_scenario(scenario())
 
 
+def test_a_retry_that_fails_keeps_the_partial_reply_and_the_next_one_replaces_it(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(
+        CutAfter(2000, mode="reset", text="partial " * 400),
+        Error(400, "The request was malformed"),  # Writer still failing: nothing new to show
+        Reply(text="Fresh answer."),
+    )
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Explain")
+            await reply_done(window)
+            reply = last_message(window)
+            partial = reply.content
+            assert (reply.status, partial[:7]) == ("interrupted", "partial")
+            conv_id = window.controller.current_id or ""
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
+            await until(lambda: "malformed" in window.chat.toPlainText(), what="the new error")
+            await reply_done(window)
+            reply = last_message(window)
+            assert (reply.content, reply.status) == (partial, "error")
+            assert window.chat.message_text(reply.id) == partial  # shown again, with the error
+            assert saved(store, conv_id)["messages"][-1]["content"] == partial
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
+            await until(lambda: "Fresh answer." in window.chat.toPlainText(), what="the retry")
+            await reply_done(window)
+            text = window.chat.toPlainText()
+            assert "partial" not in text
+            assert "malformed" not in text
+            on_disk = saved(store, conv_id)["messages"][-1]
+            assert (on_disk["id"], on_disk["content"]) == (reply.id, "Fresh answer.")
+
+    run_scenario(scenario())
+
+
 def test_auth_error_is_a_notice_not_model_text(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

@@ -253,3 +253,79 @@ def test_enospc_from_the_os_is_disk_full(tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.setattr(os, "fsync", full)
         with pytest.raises(DiskFull):
             store.save(conv)
+
+
+def interrupted_conversation() -> tuple[Conversation, Message]:
+    """A conversation whose reply was cut off: the partial text a retry must not lose."""
+    conv, reply = new_conversation()
+    reply.content = "Half an answer"
+    reply.status = Status.INTERRUPTED
+    reply.error = "The connection was lost before the reply finished."
+    reply.error_kind = "network"
+    return conv, reply
+
+
+async def test_a_retry_that_fails_keeps_the_old_text_with_the_new_error(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    conv, reply = interrupted_conversation()
+    store.save(conv)
+    fake.enqueue(Error(400, "The request was malformed"))
+    await stream_reply(client, store, conv, reply, lambda e: None, replace=True)
+    assert reply.content == "Half an answer"
+    assert (reply.status, reply.error) == (Status.ERROR, "The request was malformed")
+    saved = on_disk(store, conv)
+    assert (saved["content"], saved["status"]) == ("Half an answer", "error")
+    assert store.saves[1:] == ["Half an answer", "Half an answer"]  # never written empty
+
+
+async def test_a_retry_stopped_before_any_text_leaves_the_reply_as_it_was(
+    client: WriterClient, store: CountingStore, fake: FakeWriter
+) -> None:
+    conv, reply = interrupted_conversation()
+    store.save(conv)
+    fake.enqueue(Stall(after_bytes=0, seconds=30))
+    task = asyncio.create_task(
+        stream_reply(client, store, conv, reply, lambda e: None, replace=True)
+    )
+    await fake.wait_for_async(lambda: len(fake.chat_requests) == 1)
+    await asyncio.sleep(0.1)
+    assert on_disk(store, conv)["content"] == "Half an answer"  # while it waits: the old text
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (reply.content, reply.status) == ("Half an answer", Status.INTERRUPTED)
+    assert reply.error == "The connection was lost before the reply finished."
+    saved = on_disk(store, conv)
+    assert (saved["content"], saved["status"]) == ("Half an answer", "interrupted")
+
+
+async def test_a_retry_replaces_the_text_when_new_text_comes_and_a_crash_keeps_the_new(
+    client: WriterClient, store: CountingStore, fake: FakeWriter, tmp_path: Path
+) -> None:
+    conv, reply = interrupted_conversation()
+    store.save(conv)
+    fake.enqueue(Trickle(n=600, delay_per_token=0.002))
+    copy = tmp_path / "crashed"
+    before_new_text: list[str] = []
+
+    def notify(event: ReplyEvent) -> None:
+        if not before_new_text:  # the first new text: the file still holds the old
+            before_new_text.append(on_disk(store, conv)["content"])
+        if len(store.appends) >= 2 and not copy.exists():
+            shutil.copytree(store.root, copy, ignore=shutil.ignore_patterns("*.lock"))
+
+    await stream_reply(client, store, conv, reply, notify, save_interval=0.1, replace=True)
+    assert before_new_text == ["Half an answer"]
+    assert reply.status is Status.COMPLETE
+    assert "Half" not in reply.content
+    assert on_disk(store, conv)["content"] == reply.content
+    # the journal continues the replaced text, not the old: a crash keeps a prefix of the new
+    assert copy.exists()
+    with ConversationStore(copy, tmp_path / "cache-crashed") as after:
+        recovered = after.load(conv.id).messages[-1]
+    assert recovered.status is Status.INTERRUPTED
+    assert recovered.content
+    assert reply.content.startswith(recovered.content)
+    sent = fake.chat_requests[-1].json["messages"]
+    assert [m["role"] for m in sent] == ["system", "user"]  # the partial is not sent back

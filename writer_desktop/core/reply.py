@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from .api import ChatRequest, WriterClient
 from .errors import StorageError, StreamError, StreamInterrupted, WriterError
-from .models import Conversation, Message, Role, Status
+from .models import Conversation, Message, Role, Status, Usage
 from .stream import Finished, RetryScheduled, TextDelta
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,12 @@ class _Autosave:
         self._saved = len(self._reply.content)
         return True
 
+    def replaced(self) -> bool:
+        """The reply's text was replaced (a retry's first text): rewrite; until that lands, the
+        file's text is no prefix to append to, so every later write is a rewrite too."""
+        self._saved = None
+        return self.save()
+
     def append(self) -> bool:
         """Append the text since the last save or append to the journal."""
         if self._saved is None:
@@ -168,16 +174,23 @@ async def stream_reply(
     save_interval: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
     saved: bool = False,
+    replace: bool = False,
 ) -> Message:
     """Stream ``reply`` (already in ``conv.messages``) to its end; return it.
 
     ``saved``: ``conv`` was just saved with ``reply`` streaming and empty, and marked streaming
-    (a new question and its reply: one rewrite, not two). Cancelling the task marks the reply
-    ``stopped`` and saves it before re-raising.
+    (a new question and its reply: one rewrite, not two). ``replace``: a retry; the new text
+    replaces the reply's, which is kept (in memory and on disk) until the first new text
+    arrives. A retry that brings none (a network still down, a stop) leaves the old text, with
+    the new failure's error; stopped, the reply is as it was. Cancelling the task marks the
+    reply ``stopped`` and saves it before re-raising.
     """
-    parts: list[str] = [reply.content] if reply.content else []
+    kept = _Kept.of(reply) if replace else None
+    parts: list[str] = [reply.content] if reply.content and kept is None else []
 
     def sync() -> None:
+        if kept is not None:
+            return  # the old text stays until new text comes
         if len(parts) > 1:
             parts[:] = ["".join(parts)]
         reply.content = parts[0] if parts else ""
@@ -207,7 +220,11 @@ async def stream_reply(
                 if isinstance(event, TextDelta):
                     parts.append(event.text)
                     notify(event)
-                    saver.changed()
+                    if kept is not None:  # a retry's first text: it replaces the old, on disk too
+                        kept = None
+                        saver.replaced()
+                    else:
+                        saver.changed()
                 elif isinstance(event, RetryScheduled):
                     notify(event)
                 elif isinstance(event, Finished):
@@ -235,6 +252,8 @@ async def stream_reply(
         autosave.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await autosave
+        if kept is not None:  # a retry that brought no text: the old one stays
+            kept.restore(reply)
         if reply.status is Status.STREAMING:  # ended without a finish: never shown as complete
             reply.status = Status.INTERRUPTED
             reply.error = reply.error or "The reply ended before Writer said it was finished."
@@ -245,6 +264,28 @@ async def stream_reply(
         if reply.status is not Status.COMPLETE:
             log.info("reply %s ended %s (%s)", reply.id, reply.status.value, reply.error_kind)
     return reply
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What a retried reply was, for a retry that brings no text."""
+
+    status: Status
+    error: str | None
+    error_kind: str | None
+    finish_reason: str | None
+    usage: Usage | None
+
+    @classmethod
+    def of(cls, reply: Message) -> _Kept:
+        return cls(reply.status, reply.error, reply.error_kind, reply.finish_reason, reply.usage)
+
+    def restore(self, reply: Message) -> None:
+        """Stopped (or finished without a word): as it was. Failed: the old text (still in
+        ``reply.content``) with this failure's status and error, which the user must see."""
+        if reply.status in (Status.STOPPED, Status.COMPLETE):
+            reply.status, reply.error, reply.error_kind = self.status, self.error, self.error_kind
+            reply.finish_reason, reply.usage = self.finish_reason, self.usage
 
 
 async def save_until_saved(

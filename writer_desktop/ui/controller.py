@@ -411,20 +411,20 @@ class Controller(QObject):
         return True
 
     def retry(self, message_id: str, conv_id: str | None = None) -> None:
-        """Stream a failed or interrupted reply again, replacing its partial text."""
+        """Stream a failed or interrupted reply again; its new text replaces the partial one,
+        which is kept (on disk too) until new text arrives, and stays if none does."""
         conv = self._conversation(conv_id) if conv_id else self._current
         if conv is None or self.is_busy(conv.id):
             return
         reply = next((m for m in conv.messages if m.id == message_id), None)
         if reply is None or reply.role is not Role.ASSISTANT:
             return
-        reply.content = ""
-        reply.usage = None
-        reply.status = Status.STREAMING
-        reply.error = None
         reply.model = conv.model
-        self.message_changed.emit(conv.id, copy.deepcopy(reply))
-        self._start_reply(conv, reply)
+        shown = copy.deepcopy(reply)  # the view starts the retry empty
+        shown.content, shown.usage, shown.error = "", None, None
+        shown.status = Status.STREAMING
+        self.message_changed.emit(conv.id, shown)
+        self._start_reply(conv, reply, replace=True)
 
     # -- versions: nothing is destroyed (core.versions) ----------------------------------------
 
@@ -551,9 +551,12 @@ class Controller(QObject):
         except StorageError as exc:
             self.problem.emit(exc.user_message)
 
-    def _start_reply(self, conv: Conversation, reply: Message, *, saved: bool = False) -> None:
-        """Stream ``reply``; ``saved``: the conversation is on disk with it as it is now."""
-        self._replies.start(conv, reply, saved=saved)
+    def _start_reply(
+        self, conv: Conversation, reply: Message, *, saved: bool = False, replace: bool = False
+    ) -> None:
+        """Stream ``reply``; ``saved``: the conversation is on disk with it as it is now;
+        ``replace``: a retry (see :func:`~writer_desktop.core.reply.stream_reply`)."""
+        self._replies.start(conv, reply, saved=saved, replace=replace)
         self.busy_changed.emit(conv.id, True)
         self._publish_list()
 

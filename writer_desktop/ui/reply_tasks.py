@@ -50,13 +50,16 @@ class ReplyTasks:
         parts = self._streamed.get(message_id)
         return "".join(parts) if parts is not None else None
 
-    def start(self, conv: Conversation, reply: Message, *, saved: bool = False) -> None:
+    def start(
+        self, conv: Conversation, reply: Message, *, saved: bool = False, replace: bool = False
+    ) -> None:
         """Stream ``reply`` (already the last message of ``conv``), replacing any running one;
-        ``saved``: ``conv`` is on disk with ``reply`` as it is now (see ``stream_reply``)."""
+        ``saved``: ``conv`` is on disk with ``reply`` as it is now; ``replace``: a retry, whose
+        text replaces the reply's (views start it empty). See ``stream_reply``."""
         self._live[conv.id] = conv
         previous = self._tasks.get(conv.id)
         self._tasks[conv.id] = asyncio.get_running_loop().create_task(
-            self._run(conv, reply, previous, saved), name=f"reply-{conv.id}"
+            self._run(conv, reply, previous, saved, replace), name=f"reply-{conv.id}"
         )
 
     def cancel(self, conv_id: str) -> None:
@@ -83,8 +86,9 @@ class ReplyTasks:
         reply: Message,
         previous: asyncio.Task[Message] | None,
         saved: bool = False,
+        replace: bool = False,
     ) -> Message:
-        streamed = self._streamed[reply.id] = [reply.content]
+        streamed = self._streamed[reply.id] = ["" if replace else reply.content]
         pending: list[str] = []  # deltas not yet reported: see deliver
         loop = asyncio.get_running_loop()
 
@@ -111,7 +115,9 @@ class ReplyTasks:
             if previous is not None:  # let the stopped reply finish saving before this starts
                 previous.cancel()
                 await asyncio.gather(previous, return_exceptions=True)
-            return await stream_reply(self._client, self._store, conv, reply, notify, saved=saved)
+            return await stream_reply(
+                self._client, self._store, conv, reply, notify, saved=saved, replace=replace
+            )
         except asyncio.CancelledError:
             if reply.status is Status.STREAMING:  # stopped before it could start
                 reply.status = Status.STOPPED
