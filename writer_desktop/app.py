@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from . import APP_AUTHOR, APP_NAME
@@ -320,6 +320,7 @@ async def open_main_window(
     from .core.model_cache import CACHE_NAME, ModelCache
     from .ui.controller import Controller
     from .ui.key_dialog import KeyDialog, ask_for_key
+    from .ui.key_requests import KeyRequests
 
     if window is not None and window.has_closed:  # quit before the app got this far
         return None
@@ -368,39 +369,18 @@ async def open_main_window(
         window.close()
         await controller.shutdown()
         return None
+    requests = KeyRequests(window, keys, client, redactor)
+    window.key_replacement_requested.connect(
+        lambda failed: requests.request(controller.current_id or "", failed)
+    )
+    controller.key_needed.connect(requests.request)  # the key removed, or rejected at start
     redactor.add(key)
     controller.use_key(key, found)
     if trace is not None:
         trace.mark("key")  # the app can now talk to Writer
-    window.key_replacement_requested.connect(
-        lambda failed: controller.spawn(replace_key(window, keys, client, redactor, failed))
-    )
     window.set_ready()  # sends a message typed while the app was starting
     window.composer.focus_editor()
     return window
-
-
-async def replace_key(
-    window: MainWindow,
-    keys: KeyStore,
-    client: WriterClient,
-    redactor: logs.Redactor,
-    failed_reply: str = "",
-) -> None:
-    """Settings ▸ Replace key, or Update key on a reply refused for the old one: the same checks
-    as the first run; Cancel keeps the old key. With the new key in use, ``failed_reply`` (if
-    any) is sent again, so the question need not be typed twice."""
-    from .ui.key_dialog import KeyDialog, ask_for_key
-
-    dialog = KeyDialog(window, cancel_text="Cancel")
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    key = await ask_for_key(dialog, keys, client)
-    if key is not None:
-        redactor.add(key)
-        window.controller.use_key(key, keys.describe(key))
-        window.show_notice("The new API key is in use.")
-        if failed_reply:
-            window.controller.retry(failed_reply)
 
 
 def when_closed(window: MainWindow) -> asyncio.Future[None]:

@@ -50,7 +50,12 @@ def test_rejected_key_keeps_dialog_open_then_good_key_is_stored(
                 assert len([r for r in fake.requests if r.path == "/v1/models"]) == 1
                 assert dialog.isVisible()
                 assert backend.items == {}
-                enter_key(dialog, KEY)
+                # The field has the focus again, its text selected: typing replaces it, and
+                # Enter checks the new key (it went to Quit, and Enter quit the app).
+                assert dialog.focusWidget() is dialog.key_edit
+                assert dialog.key_edit.selectedText() == "wrong-key"
+                QTest.keyClicks(dialog.key_edit, KEY)
+                QTest.keyClick(dialog.key_edit, Qt.Key.Key_Return)
 
             result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
             return result
@@ -82,6 +87,59 @@ def test_keyring_failure_offers_session_only(fake: FakeWriter, qtbot: QtBot) -> 
 
     assert run_scenario(scenario()) == KEY
     assert keys.lookup().source is KeySource.SESSION
+
+
+def test_session_only_is_for_the_key_that_was_checked(fake: FakeWriter, qtbot: QtBot) -> None:
+    keys = KeyStore(FailingBackend(NoKeyringError("No keyring here.")), environ={})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def scenario() -> str | None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+
+            async def user() -> None:
+                await until(dialog.isVisible, what="dialog")
+                enter_key(dialog, KEY)
+                await until(dialog.session_button.isVisible, what="session-only offer")
+                QTest.keyClicks(dialog.key_edit, "-edited")  # no longer the key that works
+                assert not dialog.session_button.isVisible()
+                enter_key(dialog, KEY)  # checked again: offered again, and that is what is used
+                await until(dialog.session_button.isVisible, what="the offer again")
+                QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
+
+            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
+            return result
+
+    assert run_scenario(scenario()) == KEY
+    assert len([r for r in fake.requests if r.path == "/v1/models"]) == 2
+
+
+def test_with_the_key_in_the_environment_a_new_one_is_for_this_session(
+    fake: FakeWriter, qtbot: QtBot
+) -> None:
+    # WRITER_API_KEY wins at every start: keeping the new key in the keyring would only leave
+    # a key there that is never used; it is used until the app quits, and said to be.
+    backend = MemoryBackend()
+    keys = KeyStore(backend, environ={"WRITER_API_KEY": "old-env-key"})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def scenario() -> str | None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+
+            async def user() -> None:
+                await until(dialog.isVisible, what="dialog")
+                enter_key(dialog, KEY)
+
+            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
+            return result
+
+    assert run_scenario(scenario()) == KEY
+    assert backend.items == {}
+    assert keys.describe(KEY).source is KeySource.SESSION
+    assert keys.describe("old-env-key").source is KeySource.ENVIRONMENT
 
 
 def test_quitting_the_dialog_closes_the_window(

@@ -188,8 +188,8 @@ def test_window_shows_while_a_hanging_keyring_is_asked(
 
 def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_path: Path) -> None:
     backend = MemoryBackend()
-    backend.set_password(SERVICE, USERNAME, "old-key-which-is-wrong")
-    fake.enqueue(Reply(text="with the new key"))
+    backend.set_password(SERVICE, USERNAME, "old-key-which-is-wrong")  # asked for at start too
+    fake.enqueue(Reply(text="with the new key"), Reply(text="asked for, then sent"))
 
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
@@ -217,6 +217,56 @@ def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_
                 window.controller.forget_key()
                 await until(lambda: backend.items == {}, what="key removed")
                 assert _key_source(window) is KeySource.NONE
+                # "You will be asked for a key the next time Writer Desktop needs one": a
+                # message sent now asks, sends nothing without one, and goes once it is given.
+                sent_before = len(fake.chat_requests)
+                await send(window, "and now?")
+                await until(lambda: _visible_key_dialog() is not None, what="key dialog")
+                assert len(fake.chat_requests) == sent_before
+                assert "No API key is set" in window.chat.toPlainText()
+                key_dialog = _visible_key_dialog()
+                assert key_dialog is not None
+                QTest.keyClicks(key_dialog.key_edit, KEY)
+                QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
+                await until(
+                    lambda: "asked for, then sent" in window.chat.toPlainText(), what="the reply"
+                )
+                await reply_done(window)
+                assert "No API key is set" not in window.chat.toPlainText()
+                assert backend.items[(SERVICE, USERNAME)] == KEY
+            finally:
+                window.close()
+                await window.controller.shutdown()
+                window.deleteLater()
+
+    run_scenario(scenario())
+
+
+def test_a_saved_key_writer_rejects_is_asked_for_at_start(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    backend = MemoryBackend()
+    backend.set_password(SERVICE, USERNAME, "revoked-key")  # the fake accepts only KEY
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            keys = KeyStore(backend, environ={})
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
+            assert window is not None
+            try:
+                await until(lambda: _visible_key_dialog() is not None, what="key dialog")
+                key_dialog = _visible_key_dialog()
+                assert key_dialog is not None
+                assert "Writer rejected the saved API key" in key_dialog.status.text()
+                assert "Offline" not in window.statusBar().currentMessage()
+                QTest.keyClicks(key_dialog.key_edit, KEY)
+                QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
+                await until(
+                    lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
+                )
+                assert backend.items[(SERVICE, USERNAME)] == KEY
             finally:
                 window.close()
                 await window.controller.shutdown()

@@ -42,6 +42,7 @@ from writer_desktop.core.errors import (
     BadRequest,
     ConfigError,
     Forbidden,
+    MissingKey,
     ModelNotFound,
     NetworkError,
     RateLimited,
@@ -114,6 +115,18 @@ async def test_bad_key_on_models_is_auth_error(fake: FakeWriter, http: httpx.Asy
     assert info.value.user_message == "Invalid token"
     assert info.value.key == "fail.unauthorized.badToken"
     assert "wrong-key-123" not in repr(info.value) + str(info.value) + repr(bad)
+
+
+async def test_without_a_key_nothing_is_sent(fake: FakeWriter, http: httpx.AsyncClient) -> None:
+    # A removed key: an empty bearer is refused by httpx before sending, which read as a lost
+    # connection (and was retried); now it is an auth error, the UI's cue to ask for a key.
+    keyless = WriterClient(http, api_key="", base_url=fake.base_url)
+    with pytest.raises(MissingKey) as info:
+        await keyless.list_models()
+    assert info.value.kind == "auth"
+    with pytest.raises(MissingKey):
+        await collect(keyless)
+    assert fake.requests == []
 
 
 @pytest.mark.parametrize("line_ending", ["\n", "\r\n", "\r"])

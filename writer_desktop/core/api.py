@@ -34,6 +34,7 @@ from .errors import (
     AuthError,
     BadRequest,
     Forbidden,
+    MissingKey,
     ModelNotFound,
     NetworkError,
     RateLimited,
@@ -278,6 +279,8 @@ class WriterClient:
         self, method: str, path: str, body: Any, attempt: int
     ) -> httpx.Response | RetryScheduled:
         """One attempt: a 2xx response (unread), a scheduled retry, or the final error raised."""
+        if not self._key:  # removed by the user: an empty bearer would only fail as "no network"
+            raise MissingKey()
         error: WriterError
         try:
             response = await self._http.send(self._request(method, path, body), stream=True)

@@ -115,6 +115,13 @@ class AuthError(ApiError):
     kind = "auth"
 
 
+class MissingKey(AuthError):
+    """No API key is set (the user removed it): nothing was sent; a key must be given first."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "No API key is set. Add your Writer API key to send this.")
+
+
 class Forbidden(ApiError):
     """403: the key is valid but may not do this."""
 

@@ -166,7 +166,7 @@ class KeyStore:
     # -- public API -------------------------------------------------------------------------
 
     def _from_env_or_session(self) -> KeyLookup | None:
-        env = self._environ.get(ENV_VAR, "").strip()
+        env = self.environment_key
         if env:
             return KeyLookup(env, KeySource.ENVIRONMENT)
         if self._session_key:
@@ -175,10 +175,16 @@ class KeyStore:
 
     def describe(self, key: str) -> KeyLookup:
         """Where ``key`` (just checked and kept by this store) lives, without asking the keyring."""
-        found = self._from_env_or_session()
-        if found is not None and found.key == key:
-            return found
+        if self._session_key == key:
+            return KeyLookup(key, KeySource.SESSION)
+        if self.environment_key == key:
+            return KeyLookup(key, KeySource.ENVIRONMENT)
         return KeyLookup(key, KeySource.KEYRING)
+
+    @property
+    def environment_key(self) -> str:
+        """``WRITER_API_KEY`` (stripped; "" if unset): it overrides the keyring at every start."""
+        return self._environ.get(ENV_VAR, "").strip()
 
     def lookup(self) -> KeyLookup:
         """Find the key (environment, session, keyring), blocking at most ``timeout`` seconds."""

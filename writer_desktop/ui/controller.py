@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from writer_desktop.core.api import WriterClient
 from writer_desktop.core.autostart import Autostart
-from writer_desktop.core.errors import StorageError, WriterError
+from writer_desktop.core.errors import AuthError, MissingKey, StorageError, WriterError
 from writer_desktop.core.export import Format, export_to_file, export_to_folder
 from writer_desktop.core.importer import ImportReport, Outcome, import_files
 from writer_desktop.core.model_cache import ModelCache
@@ -74,6 +74,9 @@ class Controller(QObject):
     problem = Signal(str)  # an error the user must see (message box)
     settings_changed = Signal(object)  # Settings, saved and in force
     key_changed = Signal(object)  # KeyLookup describing the key in use (never the key itself)
+    # A key must be asked for: conversation id and reply id to send again once there is one
+    # ("" for none), and why (the key was removed, or Writer rejected the saved one).
+    key_needed = Signal(str, str, str)
     stopping = Signal()  # shutdown() begins: the app is ending, however it ends
 
     def __init__(
@@ -590,6 +593,8 @@ class Controller(QObject):
             self.busy_changed.emit(conv.id, False)
         self.message_changed.emit(conv.id, copy.deepcopy(reply))
         self._publish_list()
+        if reply.error_kind == "auth" and not self._client.has_key:  # the key was removed
+            self.key_needed.emit(conv.id, reply.id, "")
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as a background job that ``shutdown`` cancels and waits for."""
@@ -600,6 +605,12 @@ class Controller(QObject):
     async def _load_models(self) -> None:
         try:
             models = [m.id for m in await self._client.list_models()]
+        except MissingKey:
+            return  # nothing to ask with; the key is asked for when a message needs it
+        except AuthError as exc:  # the saved key no longer works: say so now, not at a send
+            log.info("the API key was rejected: %s", exc.user_message)
+            self.key_needed.emit("", "", f"Writer rejected the saved API key: {exc.user_message}")
+            return
         except WriterError as exc:
             log.info("model list unavailable: %s", exc.user_message)
             known = "the built-in" if self.models == list(FALLBACK_MODELS) else "the last known"

@@ -69,6 +69,8 @@ class KeyDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
+        self._checked = ""  # the key that passed the check but could not be kept
+        self.key_edit.textEdited.connect(self._on_edited)
         self.continue_button.clicked.connect(self._on_continue)
         self.session_button.clicked.connect(self._on_session_only)
         self.buttons.rejected.connect(self.reject)
@@ -86,11 +88,16 @@ class KeyDialog(QDialog):
         self.key_edit.setEnabled(not checking)
         if checking:
             self.show_status("Checking the key with Writer…")
+        else:  # disabling the field moved the focus on (to Quit): typing and Enter go back there
+            self.key_edit.setFocus()
+            self.key_edit.selectAll()
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)
 
-    def offer_session_only(self, reason: str) -> None:
+    def offer_session_only(self, reason: str, key: str) -> None:
+        """``key`` works but could not be kept: offer it (and only it) for this session."""
+        self._checked = key
         self.show_status(
             f"{reason} The key works, but it could not be saved. "
             "You can use it for this session only."
@@ -98,15 +105,19 @@ class KeyDialog(QDialog):
         self.session_button.show()
         self.session_button.setFocus()
 
+    def _on_edited(self, text: str) -> None:
+        if self.session_button.isVisible() and text.strip() != self._checked:
+            self.session_button.hide()  # another key: it must be checked first (Continue)
+            self.show_status("")
+
     def _on_continue(self) -> None:
         key = self.key_edit.text().strip()
         if key and self.continue_button.isEnabled():
             self.key_submitted.emit(key)
 
     def _on_session_only(self) -> None:
-        key = self.key_edit.text().strip()
-        if key:
-            self.session_only_requested.emit(key)
+        if self._checked:
+            self.session_only_requested.emit(self._checked)
 
 
 async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -> str | None:
@@ -130,10 +141,14 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
             return
         finally:
             dialog.set_checking(False)
+        if keys.environment_key:  # it would override the keyring at every start anyway
+            keys.use_for_session(key)
+            finish(key)
+            return
         try:
             await keys.store_async(key)
         except SecretsError as exc:
-            dialog.offer_session_only(exc.user_message)
+            dialog.offer_session_only(exc.user_message, key)
             return
         finish(key)
 
