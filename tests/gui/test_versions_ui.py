@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import QEvent, QPoint, Qt, QUrl
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from tests.fake_writer.behaviours import Reply, Trickle
 from tests.fake_writer.server import FakeWriter
@@ -309,6 +309,41 @@ def test_hover_toolbar_and_context_menu_offer_the_actions(
             assert "1/2" in chat_text(window)
             assert not toolbar.isVisible()  # the conversation was shown again
             menu.deleteLater()
+
+    run_scenario(scenario())
+
+
+def test_the_hover_toolbar_stays_on_the_header_and_goes_when_the_mouse_leaves(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Pinned to the top of the viewport while a long reply's header was scrolled away, the
+    # toolbar covered a code block's Copy link there, and a click meant to copy branched.
+    code = "\n".join(f"line_{i} = {i}" for i in range(120))
+    fake.enqueue(Reply(text=f"Here:\n\n```python\n{code}\n```\n\nDone."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.resize(900, 500)
+            await send(window, "Code please")
+            await reply_done(window)
+            reply = last_message(window)
+            chat, toolbar = window.chat, window.chat.toolbar
+            bar = chat.verticalScrollBar()
+            bar.setValue(0)
+            await until(lambda: chat.message_at(frame_point(window, reply.id)) == reply.id)
+            chat.hover_message(reply.id)
+            await until(toolbar.isVisible, what="the toolbar on the reply's header")
+            header_top = frame_point(window, reply.id).y()
+            assert toolbar.y() < header_top  # at the top of the message, not of the viewport
+            bar.setValue(bar.maximum())  # the reply's header is now far above the viewport
+            await until(lambda: not toolbar.isVisible(), what="the toolbar to go")
+            chat.hover_message(reply.id)
+            assert not toolbar.isVisible()
+            bar.setValue(0)
+            chat.hover_message(reply.id)
+            assert toolbar.isVisible()
+            QApplication.sendEvent(chat.viewport(), QEvent(QEvent.Type.Leave))  # onto the composer
+            assert not toolbar.isVisible()
 
     run_scenario(scenario())
 

@@ -216,6 +216,11 @@ class ChatView(QTextBrowser):
         super().mouseMoveEvent(event)
         self.hover_at(event.position().toPoint())
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:  # not sent for moving onto the toolbar, a child
+            self.toolbar.clear()
+        return super().viewportEvent(event)
+
     def hover_at(self, pos: QPoint) -> None:
         """Offer the hover toolbar for the message at ``pos`` of the viewport, if any."""
         message_id = self.message_at(pos)

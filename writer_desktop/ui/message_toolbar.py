@@ -37,8 +37,13 @@ class MessageToolbar(QFrame):
         return list(self._buttons)
 
     def show_for(self, message_id: str, actions: list[tuple[str, str]], frame: QRect) -> None:
-        """Show ``actions`` at the top right of ``frame`` (viewport coordinates)."""
-        if not actions:
+        """Show ``actions`` at the top right of ``frame`` (viewport coordinates), over the
+        message's header line; not while that line is scrolled out of view: pinned to the top of
+        the viewport instead, the toolbar would cover whatever the message shows there (a code
+        block's Copy link), and a click meant for it would branch or regenerate."""
+        top = frame.top() + MARGIN
+        viewport = self.parentWidget()
+        if not actions or top < 0 or viewport is None or top >= viewport.height():
             self.clear()
             return
         if message_id != self.message_id or actions != self._actions:
@@ -55,7 +60,7 @@ class MessageToolbar(QFrame):
                 self._buttons.append(button)
             self.message_id, self._actions = message_id, actions
             self.adjustSize()
-        self.move(max(0, frame.right() - self.width() - MARGIN), max(0, frame.top() + MARGIN))
+        self.move(max(0, frame.right() - self.width() - MARGIN), top)
         self.show()
         self.raise_()
 
