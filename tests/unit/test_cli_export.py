@@ -89,6 +89,28 @@ def test_export_json_to_stdout_is_the_stored_file(home: Path) -> None:
     assert result.stdout == stored
 
 
+def test_export_json_of_a_newer_versions_file_is_that_file(home: Path) -> None:
+    # What this version understands of a newer file may be less than it holds (a message shape
+    # it does not know is left out when shown): the JSON export must not drop it.
+    conv_id = "bbbb2222-0000-4000-8000-000000000002"
+    text = json.dumps(
+        {
+            "schema_version": SCHEMA_VERSION + 1, "id": conv_id, "title": "From the future",
+            "created_at": "2026-11-25T10:00:00.000Z", "updated_at": "2026-11-25T10:00:00.000Z",
+            "messages": [
+                {"role": "narrator", "content": {"scene": 1}, "id": "n1"},
+                {"id": "m2", "role": "user", "content": "Hello", "new_key": [1, 2]},
+            ],
+            "future": {"kept": True},
+        },
+        indent=4,
+    )  # fmt: skip
+    (home / "conversations" / f"{conv_id}.json").write_text(text, encoding="utf-8")
+    result = run(home, "export", conv_id, "--format", "json", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == text
+
+
 def test_export_several_to_a_new_folder(home: Path) -> None:
     out = home.parent / "exports" / "nested"
     result = run(home, "export", "aaaa1", "aaaa2", "aaaa1", "-o", str(out))

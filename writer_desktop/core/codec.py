@@ -59,6 +59,7 @@ def decode_versioned(raw: bytes, conv_id: str) -> tuple[Conversation, int]:
     current version; the second value tells the store to keep a copy before rewriting it.
     Raises ``Unreadable`` or ``migrate.MigrationFailed`` (the file must then be left alone).
     """
+    as_read = raw
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     if not raw or raw.isspace():
@@ -91,11 +92,15 @@ def decode_versioned(raw: bytes, conv_id: str) -> tuple[Conversation, int]:
             ) from None
         if newer is None:
             raise Unreadable(f"it is not a valid conversation: {exc}") from None
-        return _salvage(data, conv_id, newer), newer
+        salvaged = _salvage(data, conv_id, newer)
+        salvaged.original = as_read
+        return salvaged, newer
     if conv.id != conv_id:
         if newer is None:
             raise Unreadable("its id does not match the file name")
         conv.id = conv_id
+    if newer is not None:
+        conv.original = as_read  # a JSON export of it is the file itself, not what we understood
     return conv, version if type(version) is int else conv.schema_version
 
 

@@ -1,6 +1,7 @@
 """Conversations as Markdown or JSON files: pure rendering plus one function that writes a file.
 
-JSON is the stored form itself (``codec.encode``): lossless, and ``importer`` reads it back.
+JSON is the stored form itself (``codec.encode``): lossless, and ``importer`` reads it back. A
+conversation a newer version wrote is exported as its file was read, all of it.
 Markdown is for reading (GitHub, Obsidian, any editor)::
 
     # Title
@@ -66,9 +67,10 @@ _parser = MarkdownIt("commonmark")
 
 
 def render(conv: Conversation, fmt: Format) -> bytes:
-    """The file contents of ``conv`` in ``fmt`` (UTF-8)."""
+    """The file contents of ``conv`` in ``fmt`` (UTF-8). JSON of a conversation written by a
+    newer version is its file as read: this version may not understand all of it."""
     if fmt == "json":
-        return encode(conv)
+        return conv.original if conv.original is not None else encode(conv)
     return to_markdown(conv).encode("utf-8", "replace")
 
 

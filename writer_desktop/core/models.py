@@ -239,6 +239,9 @@ class Conversation:
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
     """Top-level keys this version does not know, kept so a save does not drop them."""
+    original: bytes | None = field(default=None, repr=False, compare=False)
+    """A newer version's file as read (such a conversation is never saved): what a JSON export
+    writes, since what this version understood of it may be less (``codec``)."""
 
     def __post_init__(self) -> None:
         if not self.updated_at:
