@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QWidget
+from pytestqt.qtbot import QtBot
+
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, reply_done, run_scenario, send
 from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.main_window import chosen_format, export_format_box
 
 
 def test_export_current_as_markdown_and_json(
@@ -127,3 +133,22 @@ def test_export_a_selection_of_conversations(
             assert sorted(f.name for f in folder.iterdir()) == ["alpha.md", "gamma.md"]
 
     run_scenario(scenario())
+
+
+def test_the_format_question_can_be_cancelled(qtbot: QtBot) -> None:
+    # Esc (or closing the box) used to mean "No", that is JSON: everything was exported.
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    for press, expected in ((None, None), ("markdown", "markdown"), ("json", "json")):
+        box = export_format_box(parent)
+        box.open()
+        qtbot.waitExposed(box)
+        if press is None:
+            QTest.keyClick(box, Qt.Key.Key_Escape)
+        else:
+            button = box.findChild(QAbstractButton, press)
+            assert button is not None
+            button.click()
+        qtbot.waitUntil(lambda: not box.isVisible())  # noqa: B023 (waited for here)
+        assert chosen_format(box) == expected
+        box.deleteLater()

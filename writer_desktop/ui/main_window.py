@@ -28,7 +28,7 @@ from .sidebar import Sidebar
 from .theme import THEMES, ThemeSwitcher
 
 if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
-    from PySide6.QtWidgets import QInputDialog
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
 
     from writer_desktop.core.export import Format
 
@@ -423,16 +423,17 @@ class MainWindow(QMainWindow):
         )
 
     def _ask_export_folder(self) -> tuple[str, Format]:
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        """A folder and a format; ``""`` if the user cancelled either question."""
+        from PySide6.QtWidgets import QFileDialog
 
-        folder = QFileDialog.getExistingDirectory(self, "Export all conversations to")
+        folder = QFileDialog.getExistingDirectory(self, "Export conversations to", str(Path.home()))
         if not folder:
             return "", "markdown"
-        answer = QMessageBox.question(
-            self, "Export all", "Export as Markdown? Choose No for JSON files that can be "
-            "imported again.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        )  # fmt: skip
-        return folder, "markdown" if answer == QMessageBox.StandardButton.Yes else "json"
+        box = export_format_box(self)
+        box.exec()
+        fmt = chosen_format(box)
+        box.deleteLater()
+        return (folder, fmt) if fmt is not None else ("", "markdown")
 
     def _ask_import_paths(self) -> list[str]:
         from PySide6.QtWidgets import QFileDialog
@@ -530,3 +531,23 @@ def chat_slot(parent: QWidget) -> QFrame:
     slot.setBackgroundRole(QPalette.ColorRole.Base)
     slot.setAutoFillBackground(True)
     return slot
+
+
+def export_format_box(parent: QWidget) -> QMessageBox:
+    """Markdown, JSON or Cancel (Esc and closing the box cancel: nothing is written)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "Export", "Export as Markdown, for reading, or "
+                      "as JSON files that can be imported again?", parent=parent)  # fmt: skip
+    markdown = box.addButton("&Markdown", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("&JSON", QMessageBox.ButtonRole.AcceptRole).setObjectName("json")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    markdown.setObjectName("markdown")
+    box.setDefaultButton(markdown)
+    return box
+
+
+def chosen_format(box: QMessageBox) -> Format | None:
+    """What :func:`export_format_box` was answered; None for Cancel, Esc or closing it."""
+    name = box.clickedButton().objectName() if box.clickedButton() is not None else ""
+    return "markdown" if name == "markdown" else "json" if name == "json" else None
