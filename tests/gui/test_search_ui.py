@@ -124,3 +124,40 @@ def test_show_message_renders_around_a_message_far_above(qtbot: QtBot) -> None:
     frame = view._window.frames[target]
     frame_top = view.document().documentLayout().frameBoundingRect(frame).top()
     assert abs(frame_top - top) < 20  # the message is at the top of the view
+
+
+def test_find_starts_at_the_first_match_in_view_not_the_top(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # A long reply with code and a table, read at its end: Ctrl+F must not jump back to the
+    # first match at the top (it took its start from the viewport's top-left pixel, which lies
+    # in the margin, outside every message: the document's start).
+    parts = []
+    for i in range(40):
+        parts.append(f"Lorem paragraph {i}, with some words around it to fill a line or two.")
+        if i % 10 == 5:
+            parts.append("```python\nlorem = [n for n in range(10)]\nprint(lorem)\n```")
+            parts.append("| lorem | ipsum |\n|---|---|\n| 1 | 2 |")
+    fake.enqueue(Reply(text="\n\n".join(parts)))
+    service = SearchService(tmp_path / "search.sqlite3", ReadOnlyStore(store.conversations_dir))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.resize(900, 500)
+            ui = SearchUi(window, service)
+            await send(window, "A long one")
+            await reply_done(window)
+            chat = window.chat
+            bar = chat.verticalScrollBar()
+            await until(lambda: bar.maximum() > 1000, what="a long reply")
+            bar.setValue(bar.maximum())
+            ui.find_action.trigger()
+            QTest.keyClicks(ui.find_bar.field, "Lorem")
+            find = ui.find_bar
+            await until(lambda: len(find.matches) > 40, what="the matches")
+            assert find.current > len(find.matches) // 2, find.count.text()
+            rect = chat.cursorRect(find.matches[find.current])
+            assert 0 <= rect.top() < chat.viewport().height()
+            assert bar.value() > bar.maximum() // 2  # the view stayed near where it was
+
+    run_scenario(scenario())

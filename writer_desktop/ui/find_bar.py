@@ -108,8 +108,11 @@ class FindBar(QWidget):
             finally:
                 self._busy = False
         if self.matches:
-            if anchor is None:
-                anchor = self.target.cursorForPosition(QPoint(0, 0)).position()
+            if anchor is None:  # the text at the top of the view, in the middle of a line: the
+                # top-left pixel lies in the margin, outside nested frames, where Qt finds the
+                # document's start rather than what is on screen
+                middle = QPoint(self.target.viewport().width() // 2, 0)
+                anchor = self.target.cursorForPosition(middle).position()
             starts = [m.selectionStart() for m in self.matches]
             self.current = next((i for i, s in enumerate(starts) if s >= anchor), 0)
         self._show()
