@@ -76,6 +76,31 @@ def test_a_flush_repaints_the_tail_not_the_whole_conversation(qtbot: QtBot) -> N
     qtbot.waitUntil(lambda: any(r.top() == 0 and r.height() >= height for r in paints.rects))
 
 
+def test_a_resize_keeps_a_view_at_the_bottom_following_the_reply(qtbot: QtBot) -> None:
+    # Narrower, the text grows taller: the view kept its pixel offset, left the bottom, and the
+    # reply went on growing out of sight with nothing to bring it back.
+    view, conv, reply = streaming_view(qtbot)
+    stream(view, conv, reply, qtbot, 0)
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum() > 0
+    for width in (500, 350, 800):
+        view.resize(width, 500)
+        qtbot.wait(10)
+        assert bar.value() == bar.maximum(), width
+        stream(view, conv, reply, qtbot, 40 + width)
+        assert bar.value() == bar.maximum(), width  # and still following
+    # Scrolled up to read, a resize keeps the same text at the top instead.
+    bar.setValue(bar.maximum() // 3)
+    qtbot.wait(10)
+    first = view._lazy.anchor()
+    assert first is not None
+    view.resize(450, 500)
+    qtbot.wait(10)
+    layout = view.document().documentLayout()
+    frame, offset = first
+    assert layout.frameBoundingRect(frame).top() - bar.value() == pytest.approx(offset, abs=2)
+
+
 def test_the_scroll_bar_repaints_only_when_its_handle_moves(qtbot: QtBot) -> None:
     bar = QuietScrollBar(Qt.Orientation.Vertical)
     qtbot.addWidget(bar)

@@ -342,7 +342,7 @@ def test_the_hover_toolbar_stays_on_the_header_and_goes_when_the_mouse_leaves(
             bar.setValue(0)
             chat.hover_message(reply.id)
             assert toolbar.isVisible()
-            QApplication.sendEvent(chat.viewport(), QEvent(QEvent.Type.Leave))  # onto the composer
+            QApplication.sendEvent(chat, QEvent(QEvent.Type.Leave))  # onto the composer, say
             assert not toolbar.isVisible()
 
     run_scenario(scenario())

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QDesktopServices,
     QFont,
     QMouseEvent,
+    QResizeEvent,
     QTextFrameFormat,
 )
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QTextBrowser, QWidget
@@ -216,10 +217,19 @@ class ChatView(QTextBrowser):
         super().mouseMoveEvent(event)
         self.hover_at(event.position().toPoint())
 
-    def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Leave:  # not sent for moving onto the toolbar, a child
-            self.toolbar.clear()
-        return super().viewportEvent(event)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the place on a resize: the text is laid out again for the new width, and a view
+        at the bottom (following a reply) stays there, as for a change of text size."""
+        anchor = self._lazy.anchor() if self._window.frames else None
+        super().resizeEvent(event)
+        if self._window.frames:
+            self._lazy.scroll.restore(anchor)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        """The mouse left the chat (for the composer, say): the toolbar no longer belongs to a
+        hovered message. Moving onto the toolbar or the scroll bar stays inside the chat."""
+        self.toolbar.clear()
+        super().leaveEvent(event)
 
     def hover_at(self, pos: QPoint) -> None:
         """Offer the hover toolbar for the message at ``pos`` of the viewport, if any."""

@@ -32,10 +32,12 @@ class MessageFrames:
 
     def reset(self, order: list[str], at: int | None = None) -> None:
         """A new conversation, nothing rendered yet; the window sits at its end or at ``at``."""
-        self._doc.clear()
+        # Forgotten first: clearing the document deletes the frames, and what it sets off (the
+        # view resized as its scroll bar goes) must not find them.
+        self.frames = {}
         self.order = order
         self.lo = self.hi = len(order) if at is None else max(0, min(at, len(order)))
-        self.frames = {}
+        self._doc.clear()
 
     @property
     def rendered(self) -> list[str]:
