@@ -36,7 +36,11 @@ __all__ = ["run"]
 
 RUNNING = "Writer Desktop is running; import from its File menu, or close it first."
 PROG = "writer-desktop"
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Control characters, lone surrogates, and bidirectional controls (which reorder what follows
+# them on the terminal's line: a title could show text that is not there).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 class UsageError(Exception):
@@ -202,6 +206,7 @@ def _say(message: str) -> None:
 
 
 def _printable(text: str, *, strip: bool = True) -> str:
-    """``text`` on one line, safe for a terminal: no control characters, no lone surrogates."""
+    """``text`` on one line, safe for a terminal: no control or bidirectional characters, no lone
+    surrogates."""
     flat = re.sub(r"\s+", " ", text)
     return _UNPRINTABLE.sub("\ufffd", flat.strip() if strip else flat)

@@ -53,6 +53,18 @@ def test_list_opens_newest_and_selection_opens_others(
     run_scenario(scenario())
 
 
+def test_a_blank_title_shows_as_a_new_conversation(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    seed(store, "   ", "Named")  # a row of spaces was an empty, unclickable-looking line
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            assert titles(window) == ["Named", "New conversation"]
+
+    run_scenario(scenario())
+
+
 def test_rename_with_f2_saves_the_title(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

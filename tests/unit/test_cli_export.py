@@ -239,6 +239,16 @@ def test_search_and_list(home: Path, app_running: object) -> None:
     assert sorted(line[:36] for line in listing.stdout.splitlines()) == sorted(IDS)
 
 
+def test_list_shows_no_bidirectional_controls(home: Path) -> None:
+    # U+202E would reverse the rest of the terminal line: a title could show what it is not.
+    with ConversationStore(home, home / "cache") as store:
+        store.save(sample("cccc3333-0000-4000-8000-000000000003", "\u202eevil gpj.exe"))
+    listing = run(home, "list")
+    assert listing.returncode == 0, listing.stderr
+    assert "\u202e" not in listing.stdout
+    assert "\ufffdevil gpj.exe" in listing.stdout
+
+
 def test_help_lists_the_commands(home: Path) -> None:
     result = run(home, "--help")
     assert result.returncode == 0

@@ -219,6 +219,16 @@ def test_any_content_keeps_the_structure(content: str) -> None:
     assert html_tokens(markdown) == []
 
 
+def test_markdown_has_no_control_characters() -> None:
+    conv = conv_with("a NUL\x00 and a bell\x07\tstay\r\nlines")
+    conv.title = "Ti\x00tle"
+    markdown = render(conv, "markdown").decode("utf-8")
+    assert "\x00" not in markdown
+    assert "\x07" not in markdown
+    assert "a NUL\ufffd and a bell\ufffd\tstay" in markdown
+    assert "Ti\ufffdtle" in markdown
+
+
 def test_json_is_the_stored_form() -> None:
     conv = conv_with("hello", "world")
     data = render(conv, "json")

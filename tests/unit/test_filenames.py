@@ -50,6 +50,8 @@ def check_safe(name: str) -> None:
         ("e\u0301te\u0301", "été"),  # NFC
         ("\udc80bad", "\ufffdbad"),
         ("a\x00b\x7fc", "a_b_c"),
+        ("\u202eevil gpj.exe", "evil gpj.exe"),  # would show as "exe.jpg live" in a file manager
+        ("a\u2066b\u2069c\u200fd", "abcd"),
     ],
 )
 def test_safe_stem_examples(title: str, expected: str) -> None:

@@ -64,6 +64,7 @@ _TAG_START = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")  # not already es
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _parser = MarkdownIt("commonmark")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def render(conv: Conversation, fmt: Format) -> bytes:
@@ -71,7 +72,9 @@ def render(conv: Conversation, fmt: Format) -> bytes:
     newer version is its file as read: this version may not understand all of it."""
     if fmt == "json":
         return conv.original if conv.original is not None else encode(conv)
-    return to_markdown(conv).encode("utf-8", "replace")
+    # A control character (a NUL from a pasted file, say) would make the file binary to grep and
+    # git: shown as U+FFFD instead. Tabs and line breaks stay.
+    return _CONTROLS.sub("\ufffd", to_markdown(conv)).encode("utf-8", "replace")
 
 
 def export_to_folder(conv: Conversation, folder: Path, fmt: Format, *, force: bool = False) -> Path:

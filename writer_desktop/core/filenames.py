@@ -1,7 +1,8 @@
 """Safe file names from conversation titles, and writing new files without clobbering any.
 
 ``safe_stem`` makes a title usable as a file name on Windows, macOS and Linux alike: no path
-separators, no characters Windows forbids (``<>:"/\\|?*``, control characters), no reserved device
+separators, no characters Windows forbids (``<>:"/\\|?*``, control characters), no bidirectional
+controls (a name could show a false extension), no reserved device
 names (``CON``, ``NUL``, ``COM1``… with any extension, any case), no leading or trailing dots or
 spaces, at most ``MAX_STEM_BYTES`` bytes of UTF-8 (cut between characters), ``Untitled`` if nothing
 is left. ``write_new`` writes through ``atomic.atomic_write`` and never replaces an existing file
@@ -25,6 +26,9 @@ MAX_STEM_BYTES = 100
 UNTITLED = "Untitled"
 MAX_TRIES = 10_000
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u0080-\u009f]')
+# Bidirectional controls (and the marks that act like them): "\u202eexe.md" would show in a file
+# manager as "dm.exe" — a name that lies about its extension.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _DIGITS = "123456789¹²³"
@@ -39,7 +43,7 @@ _JOINERS = frozenset("\u200d\ufe0e\ufe0f")
 def safe_stem(title: str, max_bytes: int = MAX_STEM_BYTES) -> str:
     """A file name (without extension) for ``title``; see the module docstring for the rules."""
     text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", title))
-    text = _FORBIDDEN.sub(lambda m: " " if m.group().isspace() else "_", text)
+    text = _FORBIDDEN.sub(lambda m: " " if m.group().isspace() else "_", _BIDI.sub("", text))
     text = _SPACES.sub(" ", text)
     text = _trim(_cut(_trim(text), max_bytes))
     if not text:
