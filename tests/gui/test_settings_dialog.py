@@ -57,6 +57,18 @@ def test_insecure_base_url_is_refused_in_words(qtbot: QtBot) -> None:
     assert dialog.result() != QDialog.DialogCode.Accepted
 
 
+def test_an_address_from_the_environment_is_shown_in_use(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(
+        Settings(), KeyLookup("k", KeySource.KEYRING), ["palmyra-x5"],
+        base_url_from_env="http://127.0.0.1:8765",
+    )  # fmt: skip
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.base_url_note.isVisible()
+    assert "In use: http://127.0.0.1:8765" in dialog.base_url_note.text()
+    assert "WRITER_BASE_URL" in dialog.base_url_note.text()
+
+
 def test_key_is_described_never_shown(qtbot: QtBot) -> None:
     dialog = make(qtbot)
     assert "stored in the system keyring" in dialog.key_label.text()

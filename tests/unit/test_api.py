@@ -406,9 +406,29 @@ def test_base_url_rules() -> None:
         "https://user:pw@api.writer.com",
         "http://localhost.evil.com",
         "https://x:99999",
+        "https://api.writer.com?x=1",
+        "https://api.writer.com/#frag",
+        "https://api.writer.com/?",
+        "https://api writer.com",
     ):
         with pytest.raises(ConfigError):
             check_base_url(bad)
+    # The address as other clients take it, with the version: the app adds /v1 itself.
+    assert check_base_url("https://api.writer.com/v1") == "https://api.writer.com"
+    assert check_base_url("https://api.writer.com/V1/") == "https://api.writer.com"
+    assert check_base_url("https://gw.example.com/writer/v1") == "https://gw.example.com/writer"
+    assert (
+        check_base_url("https://gw.example.com/writer/v10") == "https://gw.example.com/writer/v10"
+    )
+
+
+async def test_https_to_a_plain_http_server_is_said_to_be_a_secure_connection_failure(
+    fake: FakeWriter, http: httpx.AsyncClient
+) -> None:
+    wrong = WriterClient(http, api_key=KEY, base_url=fake.base_url.replace("http:", "https:"))
+    with pytest.raises(NetworkError) as info:
+        await wrong.list_models()
+    assert "did not answer as an https:// server" in info.value.user_message
 
 
 def test_parse_retry_after() -> None:

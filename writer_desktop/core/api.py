@@ -176,9 +176,14 @@ def _network_message(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "Writer did not answer in time."
     if isinstance(exc, httpx.ConnectError):
-        text = str(exc)
-        if "CERTIFICATE" in text.upper():
+        text = str(exc).upper()
+        if "CERTIFICATE" in text:
             return "Could not connect securely: the server's certificate is not trusted."
+        if "SSL" in text or "TLS" in text:  # e.g. https:// to a server that speaks plain http
+            return (
+                "Could not connect securely: the server did not answer as an https:// server. "
+                "Check the API address in Settings."
+            )
         return "Could not reach Writer. Check your internet connection."
     return "The connection to Writer was lost."
 

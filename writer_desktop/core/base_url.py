@@ -14,7 +14,7 @@ _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def check_base_url(url: str) -> str:
-    """Return ``url`` normalised (no trailing slash) or raise :class:`ConfigError`.
+    """Return ``url`` normalised (no trailing slash, no ``/v1``) or raise :class:`ConfigError`.
 
     ``https`` is always accepted; plain ``http`` only for loopback hosts, so a key is never sent
     in clear text over a network.
@@ -35,7 +35,20 @@ def check_base_url(url: str) -> str:
             f"Refusing plain http:// for {host}: the API key would travel unencrypted. "
             "Use https://, or http:// only for this computer (127.0.0.1, ::1, localhost)."
         )
-    return raw.rstrip("/")
+    if parts.query or parts.fragment or raw.endswith(("?", "#")) or any(c.isspace() for c in raw):
+        raise ConfigError(
+            f"The API address {raw!r} must be a plain address such as {DEFAULT_BASE_URL}, "
+            "without spaces, ? or #."
+        )
+    address = raw.rstrip("/")
+    # The app adds /v1/chat itself; an address copied with the version (as other clients want
+    # it) would ask for /v1/v1/chat, and Writer's 404 would read as an unknown model.
+    if address.lower().endswith(_VERSION):
+        address = address[: -len(_VERSION)].rstrip("/")
+    return address
+
+
+_VERSION = "/v1"
 
 
 def _is_loopback(host: str) -> bool:

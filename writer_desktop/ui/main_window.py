@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         dialog = SettingsDialog(
             c.settings, c.key_info, c.models,
-            base_url_from_env=bool(os.environ.get("WRITER_BASE_URL")), parent=self,
+            base_url_from_env=os.environ.get("WRITER_BASE_URL", "").strip(), parent=self,
             hotkey_mechanism=self._hotkeys.mechanism if self._hotkeys else None,
             hotkey_problem=self._hotkeys.problem if self._hotkeys else "",
             tray_available=self.tray is not None,

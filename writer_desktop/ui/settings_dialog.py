@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_desktop.core.base_url import check_base_url
+from writer_desktop.core.base_url import DEFAULT_BASE_URL, check_base_url
 from writer_desktop.core.errors import ConfigError
 from writer_desktop.core.secrets import KeyLookup, KeySource
 from writer_desktop.core.settings import Settings
@@ -54,7 +54,7 @@ class SettingsDialog(QDialog):
         key: KeyLookup,
         models: Sequence[str],
         *,
-        base_url_from_env: bool = False,
+        base_url_from_env: str = "",
         hotkey_mechanism: str | None = None,
         hotkey_problem: str = "",
         tray_available: bool = True,
@@ -186,15 +186,21 @@ class SettingsDialog(QDialog):
         box.addWidget(self.login_check)
         return group
 
-    def _advanced_group(self, settings: Settings, from_env: bool) -> QGroupBox:
+    def _advanced_group(self, settings: Settings, from_env: str) -> QGroupBox:
+        """``from_env``: the address WRITER_BASE_URL sets ("" if unset), which is the one used."""
         group = QGroupBox("Advanced", self)
         form = QFormLayout(group)
         self.base_url_edit = QLineEdit(settings.base_url, group)
         self.base_url_edit.setAccessibleName("API address")
-        self.base_url_edit.setPlaceholderText("https://api.writer.com")
-        if from_env:
-            self.base_url_edit.setToolTip("WRITER_BASE_URL is set and takes precedence.")
+        self.base_url_edit.setPlaceholderText(DEFAULT_BASE_URL)
         form.addRow("API &address:", self.base_url_edit)
+        if from_env:  # said where it is seen, not only in a tooltip
+            self.base_url_note = QLabel(
+                f"In use: {from_env} (WRITER_BASE_URL is set and takes precedence).", group
+            )
+            self.base_url_note.setWordWrap(True)
+            self.base_url_note.setTextFormat(Qt.TextFormat.PlainText)
+            form.addRow("", self.base_url_note)
         self.idle_spin = QSpinBox(group)
         self.idle_spin.setAccessibleName("Seconds of silence before a reply counts as cut off")
         self.idle_spin.setRange(5, 600)
