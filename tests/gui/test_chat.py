@@ -246,6 +246,27 @@ def test_escape_stops_and_switching_back_mid_stream_loses_no_text(
     run_scenario(scenario())
 
 
+def test_escape_in_the_conversation_stops_the_reply_too(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # A reader who clicked into the reply (to scroll or select) has the focus there, not in the
+    # message box: Esc did nothing.
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Long one")
+            await until(lambda: len(last_message(window).content) > 20, what="some text")
+            window.chat.setFocus()
+            QTest.keyClick(window.chat, Qt.Key.Key_Escape)
+            await reply_done(window)
+            assert last_message(window).status == "stopped"
+            QTest.keyClick(window.chat, Qt.Key.Key_Escape)  # nothing streams: nothing happens
+            assert last_message(window).status == "stopped"
+
+    run_scenario(scenario())
+
+
 def test_deleting_a_streaming_conversation_stops_it_first(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

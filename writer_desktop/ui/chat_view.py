@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
     QFont,
+    QKeyEvent,
     QMouseEvent,
     QResizeEvent,
     QTextFrameFormat,
@@ -79,6 +80,7 @@ class ChatView(QTextBrowser):
     version_requested = Signal(str, int)  # message id, −1 (older) or +1 (newer)
     notice = Signal(str)  # a short status for the status bar, e.g. "Copied code"
     copied = Signal(str)  # the exact text just put on the clipboard
+    escape_pressed = Signal()  # Esc while reading: stops a streaming reply, as in the composer
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -224,6 +226,12 @@ class ChatView(QTextBrowser):
         super().resizeEvent(event)
         if self._window.frames:
             self._lazy.scroll.restore(anchor)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.escape_pressed.emit()  # a reader who clicked into the reply can still stop it
+            return
+        super().keyPressEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
         """The mouse left the chat (for the composer, say): the toolbar no longer belongs to a

@@ -100,7 +100,7 @@ class Composer(QWidget):
         self.options_button.toggled.connect(self.options.setVisible)
 
         self.editor.enter_pressed.connect(self._on_enter)
-        self.editor.escape_pressed.connect(self._on_escape)
+        self.editor.escape_pressed.connect(self.stop_if_busy)
         self.editor.up_when_empty.connect(self.edit_last_requested)
         self.button.clicked.connect(self._on_button)
         self.models.activated.connect(self._on_model)
@@ -157,7 +157,8 @@ class Composer(QWidget):
             self.options.flush()  # a system prompt typed just now applies to this message
             self.submitted.emit(text)
 
-    def _on_escape(self) -> None:
+    def stop_if_busy(self) -> None:
+        """Esc: stop the reply streaming here, if one is."""
         if self._busy:
             self.stop_requested.emit()
 

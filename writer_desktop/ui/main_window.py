@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         self.sidebar.export_many_requested.connect(self.export_conversations)
         self.theme_actions.triggered.connect(self._on_theme_chosen)
         self.composer.stop_requested.connect(c.stop)
+        self.chat.escape_pressed.connect(self.composer.stop_if_busy)
         self.composer.model_chosen.connect(c.set_model)
         self.chat.retry_requested.connect(c.retry)
         self.chat.update_key_requested.connect(self.key_replacement_requested)
