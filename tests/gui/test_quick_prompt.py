@@ -201,8 +201,13 @@ def test_links_open_only_when_safe_and_confirmed(prompt: QuickPrompt) -> None:
     ("status", "fields", "shown_text"),
     [
         (Status.STOPPED, {}, "Stopped"),
-        (Status.INTERRUPTED, {"error": "No data for 90 s."}, "Interrupted — connection lost."),
-        (Status.ERROR, {"error": "The API key was rejected."}, "Couldn't get a reply"),
+        (Status.INTERRUPTED, {"error": "Lost."}, "Interrupted — connection lost."),
+        (
+            Status.INTERRUPTED,
+            {"error": "No data from Writer for 90 s.", "error_kind": "stalled"},
+            "Interrupted — Writer stopped sending.",
+        ),
+        (Status.ERROR, {"error": "Internal error."}, "Couldn't finish the reply"),
     ],
 )
 def test_finish_reply_tells_the_status_apart_from_model_text(

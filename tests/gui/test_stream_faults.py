@@ -285,7 +285,9 @@ def test_a_silent_stall_times_out_in_words_not_as_a_crash(
             await reply_done(window, 5.0)
             reply = last_message(window)
             assert (reply.status, reply.content[:5]) == ("interrupted", "Words")
+            assert reply.error_kind == "stalled"  # said as such, not as a lost connection
             await until(lambda: reason in window.chat.toPlainText(), what="the reason")
+            assert "Interrupted — Writer stopped sending." in window.chat.toPlainText()
             window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
             await until(lambda: "Again" in window.chat.toPlainText(), what="the retry")
             await reply_done(window, 5.0)

@@ -42,6 +42,7 @@ from .errors import (
     ServerError,
     StreamFailed,
     StreamInterrupted,
+    StreamStalled,
     WriterError,
 )
 from .sse import SSEDecoder
@@ -383,7 +384,9 @@ class WriterClient:
                     message = (
                         f"No data from Writer for {self.timeouts.idle:g} s; the reply was cut off."
                     )
-                raise StreamInterrupted(message, parser.text) from None
+                stalled = isinstance(exc, httpx.TimeoutException | TimeoutError)
+                kind = StreamStalled if stalled else StreamInterrupted
+                raise kind(message, parser.text) from None
             log.info("connection closed uncleanly after finish_reason; reply is complete")
         finally:
             watchdog.close()

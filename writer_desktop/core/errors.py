@@ -177,6 +177,12 @@ class StreamInterrupted(StreamError):
     kind = "network"
 
 
+class StreamStalled(StreamInterrupted):
+    """Writer kept the connection but sent no text for the idle timeout: not a lost connection."""
+
+    kind = "stalled"
+
+
 class StreamFailed(StreamError):
     """The server reported an error inside the stream (``event: error`` or an error object)."""
 

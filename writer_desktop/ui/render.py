@@ -318,10 +318,13 @@ def footer_html(
     elif message.status is Status.STOPPED:
         parts.append(f'<p style="color:{p.muted}"><i>Stopped</i></p>')
     elif message.status is Status.INTERRUPTED:
-        text = "Interrupted — connection lost."
+        why = "Writer stopped sending" if message.error_kind == "stalled" else "connection lost"
+        text = f"Interrupted — {why}."
         parts.append(_notice(p, text, p.notice_bg, retry_link, "Retry", message.error or ""))
     elif message.status is Status.ERROR:
-        text = f"Couldn't get a reply: {message.error or 'unknown error.'}"
+        # with text already there (an error event mid-reply, a retry that failed) it broke off
+        failed = "Couldn't finish the reply" if message.content else "Couldn't get a reply"
+        text = f"{failed}: {message.error or 'unknown error.'}"
         # Offer the action that fixes it: a new key, another model, or simply trying again.
         fix = ERROR_FIXES.get(message.error_kind or "")
         action, label = (action_href(fix[0], message.id), fix[1]) if fix else (retry_link, "Retry")
