@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QWidget
@@ -14,7 +15,7 @@ from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, reply_done, run_scenario, send
 from writer_desktop.core.store import ConversationStore
-from writer_desktop.ui.main_window import chosen_format, export_format_box
+from writer_desktop.ui.main_window import chosen_format, export_format_box, export_target
 
 
 def test_export_current_as_markdown_and_json(
@@ -152,3 +153,47 @@ def test_the_format_question_can_be_cancelled(qtbot: QtBot) -> None:
         qtbot.waitUntil(lambda: not box.isVisible())  # noqa: B023 (waited for here)
         assert chosen_format(box) == expected
         box.deleteLater()
+
+
+@pytest.mark.parametrize(
+    ("path", "chosen", "expected"),
+    [
+        ("/d/name.md", "Markdown (*.md)", ("/d/name.md", "markdown")),
+        ("/d/name.md", "JSON, importable (*.json)", ("/d/name.json", "json")),  # the suggestion
+        ("/d/single", "JSON, importable (*.json)", ("/d/single.json", "json")),
+        ("/d/single", "Markdown (*.md)", ("/d/single.md", "markdown")),
+        ("/d/notes.markdown", "Markdown (*.md)", ("/d/notes.markdown", "markdown")),
+        ("/d/data.json", "Markdown (*.md)", ("/d/data.md", "markdown")),
+        ("/d/keep.txt", "JSON, importable (*.json)", ("/d/keep.txt", "json")),  # user's choice
+        ("/d/plain.json", "", ("/d/plain.json", "json")),  # no filter: the name says
+        ("/d/plain", "", ("/d/plain.md", "markdown")),
+    ],
+)
+def test_the_file_name_follows_the_chosen_format(
+    path: str, chosen: str, expected: tuple[str, str]
+) -> None:
+    target, fmt = export_target(path, chosen)
+    assert (str(target), fmt) == expected
+
+
+def test_a_renamed_export_never_replaces_a_file_nobody_agreed_to_replace(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="An answer."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Export me")
+            await reply_done(window)
+            conv_id = window.controller.current_id or ""
+            taken = tmp_path / "out.json"
+            taken.write_text("someone else's file")
+            # The dialog asked about out.md; JSON was chosen: out.json is not to be replaced.
+            window.ask_save_path = lambda _: (str(tmp_path / "out.md"), "JSON, importable (*.json)")
+            window.export_conversation(conv_id)
+            assert taken.read_text() == "someone else's file"
+            written = json.loads((tmp_path / "out (2).json").read_text())
+            assert written["id"] == conv_id
+            assert not (tmp_path / "out.md").exists()
+
+    run_scenario(scenario())

@@ -277,9 +277,12 @@ class Controller(QObject):
         if conv.messages:
             self._save(conv)
 
-    def export(self, conv_ids: Sequence[str], target: Path, fmt: Format) -> list[Path]:
+    def export(
+        self, conv_ids: Sequence[str], target: Path, fmt: Format, *, replace: bool = True
+    ) -> list[Path]:
         """Write conversations as Markdown or JSON: one to the file ``target`` (the user chose
-        it and agreed to replace it), several into the folder ``target`` (never overwriting)."""
+        it and, with ``replace``, agreed to replace it; otherwise a taken name gets `` (2)``),
+        several into the folder ``target`` (never overwriting)."""
         written: list[Path] = []
         try:
             for conv_id in conv_ids:
@@ -288,7 +291,7 @@ class Controller(QObject):
                     continue
                 snapshot = self._snapshot(conv)  # a streaming reply as far as it has arrived
                 if len(conv_ids) == 1:
-                    written.append(export_to_file(snapshot, target, fmt, force=True))
+                    written.append(export_to_file(snapshot, target, fmt, force=replace))
                 else:
                     written.append(export_to_folder(snapshot, target, fmt))
         except WriterError as exc:

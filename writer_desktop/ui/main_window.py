@@ -387,10 +387,9 @@ class MainWindow(QMainWindow):
         title = conv.title if conv is not None and conv.id == conv_id else ""
         path, chosen = self.ask_save_path(safe_stem(title) + ".md")
         if path:
-            fmt: Format = (
-                "json" if chosen.startswith("JSON") or path.endswith(".json") else "markdown"
-            )
-            self.controller.export([conv_id], Path(path), fmt)
+            target, fmt = export_target(path, chosen)
+            # The file dialog asked before replacing the name it returned, not another one.
+            self.controller.export([conv_id], target, fmt, replace=str(target) == path)
 
     def _export_current(self) -> None:
         conv_id = self.controller.current_id
@@ -552,3 +551,25 @@ def chosen_format(box: QMessageBox) -> Format | None:
     """What :func:`export_format_box` was answered; None for Cancel, Esc or closing it."""
     name = box.clickedButton().objectName() if box.clickedButton() is not None else ""
     return "markdown" if name == "markdown" else "json" if name == "json" else None
+
+
+def export_target(path: str, chosen_filter: str) -> tuple[Path, Format]:
+    """The file and format for a path and filter from the save dialog: the format is the
+    filter's (or, with none, the name's), and a name without an extension, or with the other
+    format's, gets the chosen format's; an extension of the user's own choosing stays."""
+    from writer_desktop.core.export import EXTENSIONS
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if chosen_filter:
+        fmt: Format = "json" if chosen_filter.startswith("JSON") else "markdown"
+    else:
+        fmt = "json" if suffix == ".json" else "markdown"
+    other = {"": True, ".md": fmt == "json", ".markdown": fmt == "json", ".json": fmt != "json"}
+    if other.get(suffix, False):  # none, or the other format's: the chosen format's
+        target = (
+            target.with_name(target.name + EXTENSIONS[fmt])
+            if not suffix
+            else (target.with_suffix(EXTENSIONS[fmt]))
+        )
+    return target, fmt
