@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, reply_done, run_scenario, send
+from tests.gui.harness import main_window, reply_done, run_scenario, send, until
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.main_window import chosen_format, export_format_box, export_target
 
@@ -67,6 +67,7 @@ def test_export_all_then_import_back_is_skipped_as_identical(
                 await reply_done(window)
             window.ask_export_folder = lambda: (str(folder), "json")
             window.export_all_action.trigger()
+            await until(lambda: "Exported 2" in window.statusBar().currentMessage(), what="done")
             files = sorted(folder.glob("*.json"))
             assert [f.name for f in files] == ["first.json", "second.json"]
             window.ask_import_paths = lambda: [str(f) for f in files]
@@ -131,6 +132,7 @@ def test_export_a_selection_of_conversations(
             assert export.text() == "&Export 2 selected…"
             window.ask_export_folder = lambda: (str(folder), "markdown")
             export.trigger()
+            await until(lambda: "Exported 2" in window.statusBar().currentMessage(), what="done")
             assert sorted(f.name for f in folder.iterdir()) == ["alpha.md", "gamma.md"]
 
     run_scenario(scenario())
@@ -195,5 +197,38 @@ def test_a_renamed_export_never_replaces_a_file_nobody_agreed_to_replace(
             written = json.loads((tmp_path / "out (2).json").read_text())
             assert written["id"] == conv_id
             assert not (tmp_path / "out.md").exists()
+
+    run_scenario(scenario())
+
+
+def test_exporting_many_leaves_the_window_working(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10,000 conversations took 13 s in one go with the window frozen: now in slices, with the
+    # event loop (a streaming reply, typing, painting) running between them.
+    from writer_desktop.core.models import Conversation, Message, Role
+    from writer_desktop.ui import controller as controller_module
+
+    for i in range(150):
+        conv = Conversation(title=f"Chat {i:03}", messages=[Message(Role.USER, f"hello {i}")])
+        store.save(conv)
+    monkeypatch.setattr(controller_module, "EXPORT_SLICE", 0.0)  # a turn after every file
+    folder = tmp_path / "all"
+    folder.mkdir()
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            ticks: list[float] = []
+            timer = QTimer()
+            timer.timeout.connect(lambda: ticks.append(0))
+            timer.start(0)
+            window.ask_export_folder = lambda: (str(folder), "markdown")
+            window.export_all_action.trigger()
+            window.export_all_action.trigger()  # a second one while it runs: said, not started
+            assert "already running" in window.statusBar().currentMessage()
+            await until(lambda: "Exported 150" in window.statusBar().currentMessage(), 20, "done")
+            timer.stop()
+            assert len(list(folder.glob("*.md"))) == 150
+            assert len(ticks) > 100  # the loop turned between the files
 
     run_scenario(scenario())

@@ -106,6 +106,7 @@ class Controller(QObject):
         self._background: set[asyncio.Task[None]] = set()
         self._unsaved: set[str] = set()  # conversations whose last save failed
         self._saving: set[str] = set()  # … being saved again in the background
+        self._exporting = False  # a several-conversation export runs in the background
         self._model_cache = model_cache
         cached = model_cache.load() if model_cache is not None else None
         self.models: list[str] = cached or list(FALLBACK_MODELS)
@@ -279,30 +280,56 @@ class Controller(QObject):
 
     def export(
         self, conv_ids: Sequence[str], target: Path, fmt: Format, *, replace: bool = True
-    ) -> list[Path]:
+    ) -> None:
         """Write conversations as Markdown or JSON: one to the file ``target`` (the user chose
         it and, with ``replace``, agreed to replace it; otherwise a taken name gets `` (2)``),
-        several into the folder ``target`` (never overwriting)."""
-        written: list[Path] = []
-        try:
-            for conv_id in conv_ids:
-                conv = self._conversation(conv_id)
-                if conv is None:
-                    continue
-                snapshot = self._snapshot(conv)  # a streaming reply as far as it has arrived
-                if len(conv_ids) == 1:
-                    written.append(export_to_file(snapshot, target, fmt, force=replace))
-                else:
-                    written.append(export_to_folder(snapshot, target, fmt))
+        several into the folder ``target`` (never overwriting), in the background."""
+        if len(conv_ids) != 1:
+            if self._exporting:
+                self.notice.emit("An export is already running.")
+            else:
+                self._exporting = True
+                self.spawn(self._export_many(list(conv_ids), target, fmt))
+            return
+        conv = self._conversation(conv_ids[0])
+        if conv is None:
+            return
+        try:  # a streaming reply as far as it has arrived
+            path = export_to_file(self._snapshot(conv), target, fmt, force=replace)
         except WriterError as exc:
             self.problem.emit(f"Export stopped: {exc.user_message}")
-        if written:
-            where = written[0] if len(written) == 1 else target
-            self.notice.emit(f"Exported {len(written)} conversation(s) to {where}")
-        return written
+            return
+        self.notice.emit(f"Exported 1 conversation to {path}")
 
-    def export_all(self, folder: Path, fmt: Format) -> list[Path]:
-        return self.export([s.id for s in self._store.list()], folder, fmt)
+    async def _export_many(self, conv_ids: list[str], folder: Path, fmt: Format) -> None:
+        """Export into ``folder`` in slices of ~30 ms: 10,000 conversations took 13 s in one go,
+        the window frozen (and a streaming reply with it). Progress goes to the status bar."""
+        loop = asyncio.get_running_loop()
+        written = 0
+        told = sliced = loop.time()
+        try:
+            for n, conv_id in enumerate(conv_ids, start=1):
+                conv = self._conversation(conv_id)
+                if conv is not None:
+                    export_to_folder(self._snapshot(conv), folder, fmt)
+                    written += 1
+                if loop.time() - sliced > EXPORT_SLICE:
+                    if loop.time() - told > 0.5:
+                        self.notice.emit(f"Exporting… {n:,} of {len(conv_ids):,}")
+                        told = loop.time()
+                    await asyncio.sleep(0.001)  # a timer: Qt's events run before the next slice
+                    sliced = loop.time()
+        except WriterError as exc:
+            self.problem.emit(f"Export stopped after {written:,} conversation(s): "
+                              f"{exc.user_message}")  # fmt: skip
+            return
+        finally:
+            self._exporting = False
+        if written:
+            self.notice.emit(f"Exported {written:,} conversation(s) to {folder}")
+
+    def export_all(self, folder: Path, fmt: Format) -> None:
+        self.export([s.id for s in self._store.list()], folder, fmt)
 
     def import_files(self, paths: Sequence[Path]) -> ImportReport:
         """Add conversations from exported JSON files; nothing is overwritten."""
@@ -625,6 +652,9 @@ class Controller(QObject):
                 self._model_cache.save(models)
         current = self._current.model if self._current else self._settings.default_model
         self.models_loaded.emit(self.models, current)
+
+
+EXPORT_SLICE = 0.03  # s of exporting between two turns of the event loop
 
 
 def retry_reason(event: RetryScheduled) -> str:
