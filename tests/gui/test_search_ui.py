@@ -57,10 +57,16 @@ def test_search_opens_the_hit_and_find_highlights_it(
                 # Ctrl+F on its own searches the open conversation
                 ui.find_action.trigger()
                 assert ui.find_bar.isVisible()
-                # a deleted conversation leaves the index
+                # a deleted conversation leaves the index, and the list of hits by itself
+                assert ui.panel.isVisible()
+                assert ui.panel.model.rowCount() == 1
                 window.controller.delete(banana)
-                ui.panel.run_query()
                 await until(lambda: ui.panel.model.rowCount() == 0, what="hit gone")
+                ui.find_bar.close_bar()
+                shown = window.controller.current_id
+                ui.open_result(banana, None)  # a hit listed before it went: said, nothing opened
+                assert window.controller.current_id == shown
+                assert not ui.find_bar.isVisible()
             finally:
                 service.close()
 

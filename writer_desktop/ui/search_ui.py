@@ -45,6 +45,7 @@ class SearchUi(QObject):
         self.find_action.triggered.connect(lambda: self.find_bar.open())
         c.conversations_changed.connect(lambda _rows: service.sync())
         c.deleted.connect(service.remove)
+        c.deleted.connect(self._refresh_results)  # its hits must not stay listed
         c.conversation_opened.connect(self._refresh_find_bar)
 
     @property
@@ -92,12 +93,19 @@ class SearchUi(QObject):
     def open_result(self, conv_id: str, message_id: str | None) -> None:
         """Open the conversation of a search hit, scrolled to the message, the words found."""
         self.window.controller.open_conversation(conv_id)
+        if self.window.controller.current_id != conv_id:  # gone meanwhile (it said so)
+            self._refresh_results()
+            return
         if message_id:
             self.window.chat.show_message(message_id)
         query = self.panel.field.text().strip()
         if query:
             self.find_bar.field.setText(query)
             self.find_bar.open()
+
+    def _refresh_results(self, _conv_id: str = "") -> None:
+        if self._panel is not None and self._panel.isVisible():
+            self._panel.run_query()
 
     def _refresh_find_bar(self, _conv: object) -> None:
         if self._find_bar is not None:
