@@ -53,6 +53,31 @@ def test_list_opens_newest_and_selection_opens_others(
     run_scenario(scenario())
 
 
+def test_the_filter_box_leads_into_the_list_from_the_keyboard(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    pie, _bread, tart = seed(store, "Apple pie", "Banana bread", "Apple tart")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.show()
+            window.activateWindow()
+            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            field, view = window.sidebar.filter, window.sidebar.view
+            field.setFocus()
+            QTest.keyClicks(field, "apple")
+            assert titles(window) == ["Apple tart", "Apple pie"]
+            QTest.keyClick(field, Qt.Key.Key_Return)  # opens the first listed
+            assert window.controller.current_id == tart
+            field.setFocus()
+            QTest.keyClick(field, Qt.Key.Key_Down)  # into the list, where it is
+            assert view.hasFocus()
+            QTest.keyClick(view, Qt.Key.Key_Down)
+            assert window.controller.current_id == pie
+
+    run_scenario(scenario())
+
+
 def test_a_blank_title_shows_as_a_new_conversation(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

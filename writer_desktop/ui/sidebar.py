@@ -107,6 +107,22 @@ class ConversationList(QListView):
         super().keyPressEvent(event)
 
 
+class FilterField(QLineEdit):
+    """The filter box: Down goes into the list, Enter opens the first conversation listed."""
+
+    down_pressed = Signal()
+    enter_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.down_pressed.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enter_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class Sidebar(QWidget):
     """Emits what the user asked for; the controller answers with a new list."""
 
@@ -124,7 +140,7 @@ class Sidebar(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.filter = QLineEdit(self)
+        self.filter = FilterField(self)
         self.filter.setObjectName("conversationFilter")
         self.filter.setAccessibleName("Filter conversations")
         self.filter.setPlaceholderText("Filter conversations")
@@ -151,12 +167,23 @@ class Sidebar(QWidget):
         self._current: str | None = None
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.down_pressed.connect(lambda: self._into_list(first=False))
+        self.filter.enter_pressed.connect(lambda: self._into_list(first=True))
         self.new_button.clicked.connect(self.new_requested)
         self.model.rename_requested.connect(self.rename_requested)
         self.view.delete_pressed.connect(self._on_delete)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+
+    def _into_list(self, *, first: bool) -> None:
+        """From the filter box into the list: at the conversation shown if it is listed (Down),
+        else, or with ``first`` (Enter), at the first one listed, which opens."""
+        if self.proxy.rowCount() == 0:
+            return
+        self.view.setFocus(Qt.FocusReason.TabFocusReason)
+        if first or not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
 
     def set_conversations(self, rows: Listing) -> None:
         self.model.set_rows(rows)
