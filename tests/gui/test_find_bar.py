@@ -127,3 +127,34 @@ def test_match_cap(qtbot: QtBot) -> None:
     bar.open()
     QTest.keyClicks(bar.field, "a")
     assert bar.count.text() == "1 of 10+"
+
+
+WORDS = (
+    "Crème brûlée, then CREME caramel.\n"
+    "A decomposed bru\u0302le\u0301e too.\n"
+    "Brûler is a verb; brul alone is not a word.\n"
+    "東京都 and 京都.\n"
+)
+
+
+def test_a_searchs_words_are_found_as_the_search_found_them(qtbot: QtBot) -> None:
+    # Opened from a search hit, the bar looked for the query as one literal string: "brulee"
+    # found nothing in "brûlée", nor "creme brulee" two words apart, and it said No matches.
+    bar, target = make(qtbot, WORDS)
+    bar.open_words("creme brulee")
+    assert bar.field.text() == "creme brulee"
+    found = selected_texts(target)
+    assert found == ["Crème", "brûlée", "CREME", "bru\u0302le\u0301e"]  # not "Brûler"
+    assert bar.count.text() == "1 of 4"
+    bar.open_words("brul")  # the last word, being typed, is also a prefix: whole words lit
+    assert selected_texts(target) == ["brûlée", "bru\u0302le\u0301e", "Brûler", "brul"]
+    bar.open_words("brul ")  # a finished word is whole words only
+    assert selected_texts(target) == ["brul"]
+    bar.open_words("京都")
+    assert selected_texts(target) == ["京都", "京都"]
+    bar.open_words("!!")
+    assert bar.count.text() == "No matches"
+    # Typing in the field searches for what is typed, as always.
+    bar.open_words("creme brulee")
+    bar.field.setText("brûlée")
+    assert selected_texts(target) == ["brûlée"]

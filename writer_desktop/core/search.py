@@ -21,9 +21,11 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -115,6 +117,50 @@ def fts_query(text: str) -> str | None:
     if not text[-1].isspace() and last and len(last[-1]) >= 2 and not _CJK.search(last[-1]):
         terms[-1] += " *"
     return " ".join(terms)
+
+
+def highlight_pattern(text: str) -> str | None:
+    """A regular expression (PCRE, for ``QRegularExpression``; case-insensitive) that finds in a
+    conversation what :func:`fts_query` finds for ``text``: any of its words, accents ignored
+    (``brulee`` finds ``brûlée``), the last one also as a prefix; ``None`` if it has no words."""
+    words = re.findall(r"[^\W_]+", _CLEAN.sub(" ", text))
+    if not words:
+        return None
+    prefix = not text[-1].isspace() and len(words[-1]) >= 2 and not _CJK.search(words[-1])
+    patterns = []
+    for n, word in enumerate(words):
+        pattern = "".join(_letter(c) for c in word)
+        if _CJK.search(word):  # one token a character: found wherever the run occurs
+            patterns.append(pattern)
+            continue
+        # a whole word (a token), or its start for the last one while it is being typed
+        end = _WORD + "*" if n == len(words) - 1 and prefix else f"(?!{_WORD})"
+        patterns.append(f"(?<!{_WORD}){pattern}{end}")
+    # Longest first, so that a word that starts another is not found instead of it.
+    return "|".join(sorted(set(patterns), key=len, reverse=True))
+
+
+_WORD = r"[\p{L}\p{N}\p{Mn}]"
+
+
+def _letter(char: str) -> str:
+    """``char`` and its accented forms (precomposed or followed by combining marks)."""
+    variants = _accented().get(char.lower(), "")
+    if not variants:
+        return re.escape(char) + r"\p{Mn}*"
+    return f"[{re.escape(char)}{variants}]" + r"\p{Mn}*"
+
+
+@cache
+def _accented() -> dict[str, str]:
+    """Base letter (lower case) → the precomposed Latin letters built on it, both cases."""
+    table: dict[str, str] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0].lower()
+        if base != char.lower() and base.isascii() and base.isalpha():
+            table[base] = table.get(base, "") + char
+    return table
 
 
 class SearchIndex:

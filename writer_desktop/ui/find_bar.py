@@ -1,6 +1,8 @@
 """Find in the open conversation: a small bar over any ``QTextEdit`` (Ctrl+F).
 
-Matching is case-insensitive (``QTextDocument.find`` without flags). Every match is highlighted
+Matching is case-insensitive (``QTextDocument.find`` without flags); opened from a search hit
+(:meth:`FindBar.open_words`) it finds the query's words as the search did, accents ignored
+(``core.search.highlight_pattern``). Every match is highlighted
 with the target's extra selections (the bar owns them while it is open) and the current one
 scrolled into view, without moving the user's own selection. Enter / Shift+Enter or the ‹ ›
 buttons go to the next / previous match, wrapping; Esc closes. The search re-runs when the
@@ -15,12 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTextEdit, QToolButton, QWidget
 
+from writer_desktop.core.search import highlight_pattern
+
 MATCH = QColor("#ffe08a")
 CURRENT = QColor("#ff9f43")
+_WORDS_OPTIONS = (
+    QRegularExpression.PatternOption.CaseInsensitiveOption
+    | QRegularExpression.PatternOption.UseUnicodePropertiesOption
+)
 
 
 class FindBar(QWidget):
@@ -63,7 +71,8 @@ class FindBar(QWidget):
         self._again.setSingleShot(True)
         self._again.setInterval(100)
 
-        self.field.textChanged.connect(self.refresh)
+        self._words: QRegularExpression | None = None  # open_words: a search's words
+        self.field.textChanged.connect(self._on_edited)
         self.field.installEventFilter(self)
         self.previous_button.clicked.connect(self.find_previous)
         self.next_button.clicked.connect(self.find_next)
@@ -71,6 +80,21 @@ class FindBar(QWidget):
         self.target.textChanged.connect(self._on_document_changed)
         self._again.timeout.connect(self.refresh)
         self.hide()
+
+    def open_words(self, query: str) -> None:
+        """Open with the words of a search query found as the search found them (any of them,
+        case and accents ignored, the last also as a prefix), not the query as one string:
+        ``brulee`` must light up ``brûlée``. Editing the field searches for it as typed again."""
+        pattern = highlight_pattern(query)
+        self._words = None if pattern is None else QRegularExpression(pattern, _WORDS_OPTIONS)
+        self.field.blockSignals(True)  # not a user's edit: keep the words
+        self.field.setText(query)
+        self.field.blockSignals(False)
+        self.open()
+
+    def _on_edited(self) -> None:
+        self._words = None
+        self.refresh()
 
     def open(self) -> None:
         """Show the bar, focus the field with its text selected, and search again."""
@@ -143,8 +167,9 @@ class FindBar(QWidget):
         doc = self.target.document()
         found: list[QTextCursor] = []
         cursor = QTextCursor(doc)
+        what: str | QRegularExpression = text if self._words is None else self._words
         while len(found) < self.max_matches:
-            cursor = doc.find(text, cursor)
+            cursor = doc.find(what, cursor)
             if cursor.isNull():
                 break
             found.append(cursor)

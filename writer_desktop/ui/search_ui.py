@@ -98,10 +98,9 @@ class SearchUi(QObject):
             return
         if message_id:
             self.window.chat.show_message(message_id)
-        query = self.panel.field.text().strip()
-        if query:
-            self.find_bar.field.setText(query)
-            self.find_bar.open()
+        query = self.panel.field.text()
+        if query.strip():
+            self.find_bar.open_words(query)
 
     def _refresh_results(self, _conv_id: str = "") -> None:
         if self._panel is not None and self._panel.isVisible():
