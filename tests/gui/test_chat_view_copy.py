@@ -96,3 +96,21 @@ def test_context_menu_copies_the_selection_as_text(
     assert QApplication.clipboard().text() == "a list"
     assert blocker.args == ["Copied text"]
     view.setTextCursor(QTextCursor(view.document()))
+
+
+def test_a_long_line_of_code_wraps_instead_of_widening_the_chat(qtbot: QtBot) -> None:
+    # One unbroken line made the whole document as wide as the line: the conversation scrolled
+    # sideways and the block's Copy link went out of view.
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    line = "x = " + " + ".join(f"value_{i}" for i in range(60))
+    for code in (line, "A" * 3000):
+        reply = Message(Role.ASSISTANT, f"Look:\n\n```python\n{code}\nprint(x)\n```\n")
+        view.show_conversation(Conversation(messages=[reply]))
+        qtbot.wait(20)
+        assert view.horizontalScrollBar().maximum() == 0
+        assert view.document().size().width() <= view.viewport().width()
+        view.copy_code(reply.id, 0)
+        assert QApplication.clipboard().text() == f"{code}\nprint(x)\n"  # copied as written

@@ -156,6 +156,9 @@ class CodeHighlighter:
         return self._highlight(code, _lexer(lang, stripnl=False)) if code else ""
 
 
+_PRE_WRAP = '<pre style="white-space: pre-wrap">'
+
+
 def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
     """CommonMark plus tables; no raw HTML, images as placeholders, only safe links.
 
@@ -185,7 +188,9 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
     def fence(
         _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
-        inner = default_fence(tokens, idx, options, env)
+        # Long lines wrap: a <pre> that does not would widen the whole document, so the chat
+        # scrolled sideways for one line of code and its Copy link went out of view.
+        inner = default_fence(tokens, idx, options, env).replace("<pre>", _PRE_WRAP, 1)
         copy = ""
         if "message_id" in env:
             index = int(env.get("code_index", 0))
