@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from PySide6.QtGui import QFontMetrics, QTextCursor, QTextDocument
 
 from writer_desktop.core.models import Message, Role, Status, Usage
 from writer_desktop.ui.chat_palette import DARK
@@ -88,3 +91,33 @@ def test_code_blocks_are_the_fenced_text_as_shown() -> None:
 def test_links_take_the_palette_colour() -> None:
     html = message_html(make_markdown(DARK), Message(Role.ASSISTANT, "[w](https://writer.com)"))
     assert f'style="color:{DARK.link}"' in html
+
+
+def test_strikethrough_is_struck_through() -> None:
+    html = message_html(make_markdown(), Message(Role.ASSISTANT, "It was ~~wrong~~ right."))
+    doc = QTextDocument()
+    doc.setHtml(html)
+    found = doc.find("wrong")
+    assert not found.isNull()
+    cursor = QTextCursor(doc)
+    cursor.setPosition(found.selectionStart() + 1)
+    assert cursor.charFormat().fontStrikeOut()
+    assert "~~" not in doc.toPlainText()
+
+
+def test_your_lines_are_shown_as_typed_not_as_paragraphs_apart() -> None:
+    # Each line was a paragraph with its margins: a list typed line by line showed with gaps,
+    # and a blank line as a tall double gap.
+    doc = QTextDocument()
+    doc.setHtml(message_html(make_markdown(), Message(Role.USER, "one\ntwo\n\nfour")))
+    layout = doc.documentLayout()
+    tops = []
+    block = doc.begin()
+    while block.isValid():
+        if block.text() in ("one", "two", "\xa0", "four"):
+            tops.append(layout.blockBoundingRect(block).top())
+        block = block.next()
+    assert len(tops) == 4
+    steps = [b - a for a, b in itertools.pairwise(tops)]
+    assert max(steps) - min(steps) < 2  # evenly spaced, one line each
+    assert steps[0] < QFontMetrics(doc.defaultFont()).lineSpacing() + 4  # no margins between

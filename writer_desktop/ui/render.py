@@ -157,10 +157,18 @@ class CodeHighlighter:
 
 
 _PRE_WRAP = '<pre style="white-space: pre-wrap">'
+# A line of the user's text: [only line, after the first, before the last, in between]
+_USER_LINE = (
+    "<p>",
+    '<p style="margin-top:0">',
+    '<p style="margin-bottom:0">',
+    '<p style="margin-top:0; margin-bottom:0">',
+)
 
 
 def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
-    """CommonMark plus tables; no raw HTML, images as placeholders, only safe links.
+    """CommonMark plus tables and ~~strikethrough~~; no raw HTML, images as placeholders, only
+    safe links.
 
     Fenced code gets a "Copy" action link when the render ``env`` names a ``message_id``; the
     blocks are numbered from ``env["code_index"]``, which is left at the next number.
@@ -171,7 +179,9 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
 
     formatter = HtmlFormatter(nowrap=True, noclasses=True, style=palette.pygments_style)
     highlight_code = CodeHighlighter(lambda code, lexer: str(highlight(code, lexer, formatter)))
-    md = MarkdownIt("commonmark", {"html": False, "highlight": highlight_code}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "highlight": highlight_code}).enable(
+        ["table", "strikethrough"]  # ~~text~~, as models write it (GitHub's Markdown)
+    )
     md.validateLink = link_allowed  # type: ignore[method-assign]
     renderer: RendererHTML = md.renderer  # type: ignore[assignment]
     default_fence = renderer.rules["fence"]
@@ -351,8 +361,16 @@ def footer_html(
 def body_html(md: MarkdownIt, message: Message) -> str:
     """The message's text: the user's as typed, the model's as Markdown."""
     if message.role is Role.USER:
+        # As typed: one line after another (a blank line one line high), not paragraphs each
+        # with a margin; the first and last keep theirs, for the space around the message.
         lines = message.content.split("\n")
-        return breakable("".join(f"<p>{escape(line) or '&nbsp;'}</p>" for line in lines))
+        last = len(lines) - 1
+        return breakable(
+            "".join(
+                f"{_USER_LINE[(n > 0) + 2 * (n < last)]}{escape(line) or '&nbsp;'}</p>"
+                for n, line in enumerate(lines)
+            )
+        )
     streaming = message.status is Status.STREAMING
     return markdown_html(md, message.content, message.id, streaming=streaming)[0]
 
