@@ -270,8 +270,11 @@ async def test_a_retry_that_fails_keeps_the_old_text_with_the_new_error(
 ) -> None:
     conv, reply = interrupted_conversation()
     store.save(conv)
+    conv.model = "palmyra-x4"  # chosen since: the retry asks it, the old text keeps its own
     fake.enqueue(Error(400, "The request was malformed"))
     await stream_reply(client, store, conv, reply, lambda e: None, replace=True)
+    assert fake.chat_requests[-1].json["model"] == "palmyra-x4"
+    assert reply.model == "palmyra-x5"
     assert reply.content == "Half an answer"
     assert (reply.status, reply.error) == (Status.ERROR, "The request was malformed")
     saved = on_disk(store, conv)
@@ -315,8 +318,10 @@ async def test_a_retry_replaces_the_text_when_new_text_comes_and_a_crash_keeps_t
         if len(store.appends) >= 2 and not copy.exists():
             shutil.copytree(store.root, copy, ignore=shutil.ignore_patterns("*.lock"))
 
+    conv.model = "palmyra-x4"
     await stream_reply(client, store, conv, reply, notify, save_interval=0.1, replace=True)
     assert before_new_text == ["Half an answer"]
+    assert reply.model == "palmyra-x4"  # the new text's
     assert reply.status is Status.COMPLETE
     assert "Half" not in reply.content
     assert on_disk(store, conv)["content"] == reply.content

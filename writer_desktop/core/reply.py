@@ -179,11 +179,12 @@ async def stream_reply(
     """Stream ``reply`` (already in ``conv.messages``) to its end; return it.
 
     ``saved``: ``conv`` was just saved with ``reply`` streaming and empty, and marked streaming
-    (a new question and its reply: one rewrite, not two). ``replace``: a retry; the new text
-    replaces the reply's, which is kept (in memory and on disk) until the first new text
-    arrives. A retry that brings none (a network still down, a stop) leaves the old text, with
-    the new failure's error; stopped, the reply is as it was. Cancelling the task marks the
-    reply ``stopped`` and saves it before re-raising.
+    (a new question and its reply: one rewrite, not two). ``replace``: a retry, by the
+    conversation's model; the new text replaces the reply's, which is kept (with its model, in
+    memory and on disk) until the first new text arrives. A retry that brings none (a network
+    still down, a stop) leaves the old text, with the new failure's error; stopped, the reply
+    is as it was. Cancelling the task marks the reply ``stopped`` and saves it before
+    re-raising.
     """
     kept = _Kept.of(reply) if replace else None
     parts: list[str] = [reply.content] if reply.content and kept is None else []
@@ -196,8 +197,9 @@ async def stream_reply(
         reply.content = parts[0] if parts else ""
 
     saver = _Autosave(store, conv, reply, sync, notify, save_interval, clock)
+    model = conv.model if replace else reply.model or conv.model  # a retry asks the model now
     request = ChatRequest(
-        model=reply.model or conv.model,
+        model=model,
         messages=request_messages(conv, reply),
         max_tokens=conv.params.max_tokens,
         temperature=conv.params.temperature,
@@ -222,6 +224,7 @@ async def stream_reply(
                     notify(event)
                     if kept is not None:  # a retry's first text: it replaces the old, on disk too
                         kept = None
+                        reply.model = model
                         saver.replaced()
                     else:
                         saver.changed()

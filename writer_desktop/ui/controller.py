@@ -452,9 +452,8 @@ class Controller(QObject):
         reply = next((m for m in conv.messages if m.id == message_id), None)
         if reply is None or reply.role is not Role.ASSISTANT:
             return
-        reply.model = conv.model
-        shown = copy.deepcopy(reply)  # the view starts the retry empty
-        shown.content, shown.usage, shown.error = "", None, None
+        shown = copy.deepcopy(reply)  # the view starts the retry empty, by the model now
+        shown.content, shown.usage, shown.error, shown.model = "", None, None, conv.model
         shown.status = Status.STREAMING
         self.message_changed.emit(conv.id, shown)
         self._start_reply(conv, reply, replace=True)
