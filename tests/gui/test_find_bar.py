@@ -103,6 +103,20 @@ def test_document_changes_search_again(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: bar.count.text() == "1 of 2", timeout=2000)
 
 
+def test_the_count_keeps_up_with_a_document_that_changes_all_the_time(qtbot: QtBot) -> None:
+    # A streaming reply changes the document every 50 ms: the 100 ms re-search, restarted at
+    # each change, never ran, and the count stayed "1 of 1" until the reply ended.
+    bar, target = make(qtbot, "one palmyra")
+    bar.open()
+    QTest.keyClicks(bar.field, "palmyra")
+    counts = set()
+    for n in range(2, 12):
+        target.append(f"more palmyra {n}")
+        qtbot.wait(50)
+        counts.add(bar.count.text())
+    assert len(counts) >= 3, counts  # it moved while the changes went on
+
+
 def test_before_search_renders_first(qtbot: QtBot) -> None:
     bar, target = make(qtbot, "shown part")
     calls: list[int] = []

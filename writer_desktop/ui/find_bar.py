@@ -217,5 +217,8 @@ class FindBar(QWidget):
             hbar.setValue(hbar.value() + rect.left() - viewport.width() // 2)
 
     def _on_document_changed(self) -> None:
-        if not self.isHidden() and self.field.text() and not self._busy:
+        # Not restarted while it runs: a streaming reply changes the document every 50 ms, and a
+        # timer started again at each change never fired (the count stayed as it was).
+        waiting = self._again.isActive()
+        if not self.isHidden() and self.field.text() and not self._busy and not waiting:
             self._again.start()
