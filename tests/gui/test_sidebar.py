@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, run_scenario, until
+from writer_desktop.app import LAST_CONVERSATION
 from writer_desktop.core.models import Conversation, Message, Role
-from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.store import INDEX_NAME, ConversationStore
 from writer_desktop.ui.main_window import MainWindow
 from writer_desktop.ui.sidebar import ID_ROLE
 
@@ -160,3 +161,29 @@ def test_new_conversation_and_sidebar_toggle(
             assert window.sidebar.isVisible()
 
     run_scenario(scenario())
+
+
+def test_the_last_conversation_is_reopened_after_the_listing_cache_was_deleted(
+    fake: FakeWriter, tmp_path: Path
+) -> None:
+    # The cache is "always safe to delete", but the start asked only the cache for the
+    # conversation to reopen: the user's place was lost for a new, empty conversation.
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    with ConversationStore(data, cache) as first:
+        older, _newer = seed(first, "Older", "Newer")
+    (cache / INDEX_NAME).unlink()
+    QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat).setValue(
+        LAST_CONVERSATION, older
+    )
+    store = ConversationStore(data, cache).open(sync=False)  # as a start does
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            assert window.controller.current_id == older
+            assert "about Older" in window.chat.toPlainText()
+            await until(lambda: titles(window) == ["Newer", "Older"], what="the whole list")
+
+    try:
+        run_scenario(scenario())
+    finally:
+        store.close()

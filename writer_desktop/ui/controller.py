@@ -135,10 +135,14 @@ class Controller(QObject):
         return self._settings
 
     def start(self, prefer: str | None = None, *, new_first: bool = False) -> None:
-        """Open ``prefer`` if the listing cache has it, else a new conversation if ``new_first``
-        (one was being written), else the newest conversation (or a new one). Needs no key.
+        """Open ``prefer`` if it exists, else a new conversation if ``new_first`` (one was being
+        written), else the newest conversation (or a new one). Needs no key.
         :meth:`sync_store` completes the start: the whole list."""
-        if prefer is not None and self._store.summary(prefer) is not None:
+        # The file is asked when the listing cache does not know it (a cache deleted or rebuilt:
+        # "always safe" must not lose the user's place).
+        if prefer is not None and (
+            self._store.summary(prefer) is not None or self._store.exists(prefer)
+        ):
             self.open_conversation(prefer)
             return
         newest = [] if new_first else self._store.list(1)  # the full list: sync_store()
