@@ -22,6 +22,7 @@ from tests.gui.harness import (
     send,
     until,
 )
+from tests.gui.test_safety import anchors
 from writer_desktop.core.errors import DiskFull
 from writer_desktop.core.models import Conversation, Role, Status
 from writer_desktop.core.store import ConversationStore
@@ -302,6 +303,10 @@ def test_length_cut_offers_continue_which_keeps_the_draft(
             await until(lambda: "wer." in window.chat.toPlainText(), what="continuation")
             await reply_done(window)
             assert window.composer.editor.toPlainText() == "my draft"
+            # The cut reply is no longer the last: it still says so, without a Continue link.
+            links = anchors(window.chat.document())
+            assert f"wd-action:continue/{cut.id}" not in links
+            assert window.chat.toPlainText().count("Cut off at the length limit.") == 1
             sent = fake.chat_requests[-1].json["messages"]
             assert sent[-2] == {"role": "assistant", "content": "Half an ans"}
             assert sent[-1]["role"] == "user"

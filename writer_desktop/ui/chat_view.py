@@ -326,9 +326,14 @@ class ChatView(QTextBrowser):
         if conv_id != self._conv_id:
             return
         jump = self._lazy.following() or message.status is Status.STREAMING
+        order = self._window.order
+        before = order[-1] if order else None
         self._messages[message.id] = message
         self._parts[message.id] = [message.content]
         self._lazy.add(message.id, jump or message.role is Role.USER)
+        cut = before is not None and self._messages[before].finish_reason == "length"
+        if cut and before in self._window.frames:  # no longer the last: no Continue link
+            self._refresh(before)
 
     def update_message(self, conv_id: str, message: Message) -> None:
         """A message changed state (finished, stopped, retried): show it as it now is."""
@@ -385,7 +390,10 @@ class ChatView(QTextBrowser):
 
     def _html(self, message: Message) -> str:
         self._see_han(message.content)
-        return message_html(self._md, message, self._retry.text(message.id), self._palette)
+        order = self._window.order
+        latest = not order or order[-1] == message.id
+        retry = self._retry.text(message.id)
+        return message_html(self._md, message, retry, self._palette, latest=latest)
 
     def _render_new(self, message_id: str) -> tuple[QTextFrameFormat, str]:
         message = self._messages[message_id]

@@ -321,9 +321,15 @@ ERROR_FIXES = {  # error_kind → (app action, link text)
 
 
 def footer_html(
-    message: Message, retry_text: str | None = None, palette: ChatPalette = LIGHT
+    message: Message,
+    retry_text: str | None = None,
+    palette: ChatPalette = LIGHT,
+    *,
+    latest: bool = True,
 ) -> str:
-    """The message's status, told honestly: writing, stopped, interrupted, failed, cut off."""
+    """The message's status, told honestly: writing, stopped, interrupted, failed, cut off.
+    Only the ``latest`` message of a conversation offers Continue (a reply can only be
+    continued while it is the last)."""
     p = palette
     parts: list[str] = []
     retry_link = action_href("retry", message.id)
@@ -345,8 +351,13 @@ def footer_html(
         action, label = (action_href(fix[0], message.id), fix[1]) if fix else (retry_link, "Retry")
         parts.append(_notice(p, text, p.error_bg, action, label))
     elif message.finish_reason == "length":
-        action = action_href("continue", message.id)
-        parts.append(_notice(p, "Cut off at the length limit.", p.notice_bg, action, "Continue"))
+        if latest:
+            action = action_href("continue", message.id)
+            parts.append(
+                _notice(p, "Cut off at the length limit.", p.notice_bg, action, "Continue")
+            )
+        else:
+            parts.append(_notice(p, "Cut off at the length limit.", p.notice_bg))
     elif message.finish_reason == "content_filter":
         parts.append(_notice(p, "Writer's content filter stopped this reply.", p.notice_bg))
     if message.usage is not None and message.status is not Status.STREAMING:
@@ -376,13 +387,18 @@ def body_html(md: MarkdownIt, message: Message) -> str:
 
 
 def message_html(
-    md: MarkdownIt, message: Message, retry_text: str | None = None, palette: ChatPalette = LIGHT
+    md: MarkdownIt,
+    message: Message,
+    retry_text: str | None = None,
+    palette: ChatPalette = LIGHT,
+    *,
+    latest: bool = True,
 ) -> str:
-    """One message: a role header, its text, then its status told honestly."""
+    """One message: a role header, its text, then its status told honestly (``footer_html``)."""
     return (
         header_html(message, palette)
         + body_html(md, message)
-        + footer_html(message, retry_text, palette)
+        + footer_html(message, retry_text, palette, latest=latest)
     )
 
 
