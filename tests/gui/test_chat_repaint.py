@@ -101,6 +101,29 @@ def test_a_resize_keeps_a_view_at_the_bottom_following_the_reply(qtbot: QtBot) -
     assert layout.frameBoundingRect(frame).top() - bar.value() == pytest.approx(offset, abs=2)
 
 
+def test_latest_shows_when_the_reply_runs_on_out_of_sight_and_takes_you_there(
+    qtbot: QtBot,
+) -> None:
+    view, conv, reply = streaming_view(qtbot)
+    stream(view, conv, reply, qtbot, 0)
+    bar, latest = view.verticalScrollBar(), view.latest
+    assert bar.value() == bar.maximum()
+    assert not latest.isVisible()  # following: nothing to catch up with
+    bar.setValue(0)  # scrolled up to read while it goes on
+    stream(view, conv, reply, qtbot, 40)
+    assert latest.isVisible()
+    viewport = view.viewport().rect()
+    assert viewport.contains(latest.geometry())
+    assert latest.geometry().bottom() > viewport.height() - 40  # over the bottom right
+    assert latest.geometry().right() > viewport.width() - 40
+    latest.click()
+    assert bar.value() == bar.maximum()
+    assert not latest.isVisible()
+    stream(view, conv, reply, qtbot, 80)
+    assert bar.value() == bar.maximum()  # following again
+    assert not latest.isVisible()
+
+
 def test_the_scroll_bar_repaints_only_when_its_handle_moves(qtbot: QtBot) -> None:
     bar = QuietScrollBar(Qt.Orientation.Vertical)
     qtbot.addWidget(bar)

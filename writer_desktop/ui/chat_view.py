@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QTextBrowser, QW
 from writer_desktop.core.models import Conversation, Message, Role, Status
 
 from .chat_document import frame_index_at, message_format, refill
+from .chat_latest import LatestButton
 from .chat_lazy import LazyWindow
 from .chat_links import PLAIN_TEXT, ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
@@ -112,6 +113,7 @@ class ChatView(QTextBrowser):
         self.toolbar = MessageToolbar(self.viewport())
         self.toolbar.triggered.connect(lambda href: self._on_anchor(QUrl(href)))
         self.verticalScrollBar().valueChanged.connect(self._place_toolbar)
+        self.latest = LatestButton(self)
         self._apply_scale()
         # Replaceable for tests; the defaults ask the user and hand the address to the desktop.
         self.confirm_open: Callable[[QUrl], bool] = lambda url: ask_to_open(self, url)
@@ -226,6 +228,7 @@ class ChatView(QTextBrowser):
         super().resizeEvent(event)
         if self._window.frames:
             self._lazy.scroll.restore(anchor)
+        self.latest.update_shown()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():
