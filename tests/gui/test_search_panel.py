@@ -185,3 +185,16 @@ def test_hit_html_escapes_then_highlights() -> None:
     assert ">&lt;b&gt;x&lt;/b&gt;</b> &amp; more" in html
     title_only = hit_html(SearchHit("c", None, "Bread", f"{MARK_START}Bread{MARK_END}", 0.0))
     assert title_only.count("Bread") == 1  # the title is not repeated as its own snippet
+
+
+def test_a_match_at_the_end_of_a_long_snippet_is_brought_forward() -> None:
+    # A row shows two lines of snippet: "…amet lorem ipsum dolor" with the match cut off after.
+    lead = " ".join(["lorem ipsum dolor sit amet"] * 5)
+    snippet = f"…{lead} {MARK_START}zebraquokka{MARK_END}"
+    html = hit_html(SearchHit("c", "m", "Title", snippet, 0.0))
+    doc = QTextDocument()
+    doc.setHtml(html)
+    text = doc.toPlainText().split("\n", 1)[1]
+    assert text.endswith("zebraquokka")
+    assert text.startswith("…")
+    assert len(text.split()) <= 8  # six words of context, the match, and the ellipsis

@@ -33,7 +33,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 def hit_html(hit: SearchHit, mark: str = "#ffe08a") -> str:
     """Title line and snippet as rich text: all text escaped, matches bold on ``mark``."""
     pieces = []
-    for text, highlighted in snippet_parts(hit.snippet):
+    for text, highlighted in lead_in(snippet_parts(hit.snippet)):
         escaped = html.escape(text)  # a newline is a space in HTML
         if highlighted:
             escaped = f'<b style="background-color:{mark}; color:#000">{escaped}</b>'
@@ -42,6 +42,22 @@ def hit_html(hit: SearchHit, mark: str = "#ffe08a") -> str:
     if hit.message_id is None and snippet_text(hit) == hit.title:  # the title itself matched
         return f"<b>{snippet}</b>"
     return f"<b>{html.escape(hit.title or UNTITLED)}</b><br>{snippet}"
+
+
+LEAD_WORDS = 6  # words of context kept before the first match
+
+
+def lead_in(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """``parts`` with at most ``LEAD_WORDS`` words before the first match (then "…"): a row
+    shows two lines of snippet, and a match at the end of a long one was cut off unseen."""
+    first = next((n for n, (_, lit) in enumerate(parts) if lit), None)
+    if first is None:
+        return parts
+    before = "".join(text for text, _ in parts[:first])
+    words = before.split(" ")
+    if len(words) <= LEAD_WORDS + 1:
+        return parts
+    return [("…" + " ".join(words[-LEAD_WORDS - 1 :]), False), *parts[first:]]
 
 
 def snippet_text(hit: SearchHit) -> str:
