@@ -36,11 +36,6 @@ class KeyRequests(QObject):
         self._failed: list[tuple[str, str]] = []  # (conversation id, reply id) to send again
         self._asking = False
 
-    @property
-    def asking(self) -> bool:
-        """The key dialog is open."""
-        return self._asking
-
     def request(self, conv_id: str = "", reply_id: str = "", reason: str = "") -> None:
         """Ask for a key (``reason`` says why); then send ``reply_id`` again, if given."""
         if reply_id and (conv_id, reply_id) not in self._failed:
