@@ -24,7 +24,7 @@ from writer_desktop.core.export import (
     export_to_folder,
     render,
 )
-from writer_desktop.core.filenames import safe_stem
+from writer_desktop.core.filenames import BIDI_CONTROLS, safe_stem
 from writer_desktop.core.importer import Outcome, import_files
 from writer_desktop.core.models import Conversation
 from writer_desktop.core.paths import AppPaths
@@ -38,9 +38,7 @@ RUNNING = "Writer Desktop is running; import from its File menu, or close it fir
 PROG = "writer-desktop"
 # Control characters, lone surrogates, and bidirectional controls (which reorder what follows
 # them on the terminal's line: a title could show text that is not there).
-_UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+_UNPRINTABLE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{BIDI_CONTROLS}]")
 
 
 class UsageError(Exception):
