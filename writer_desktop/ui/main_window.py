@@ -565,11 +565,7 @@ def export_target(path: str, chosen_filter: str) -> tuple[Path, Format]:
         fmt: Format = "json" if chosen_filter.startswith("JSON") else "markdown"
     else:
         fmt = "json" if suffix == ".json" else "markdown"
-    other = {"": True, ".md": fmt == "json", ".markdown": fmt == "json", ".json": fmt != "json"}
-    if other.get(suffix, False):  # none, or the other format's: the chosen format's
-        target = (
-            target.with_name(target.name + EXTENSIONS[fmt])
-            if not suffix
-            else (target.with_suffix(EXTENSIONS[fmt]))
-        )
+    own = (".md", ".markdown") if fmt == "markdown" else (".json",)
+    if suffix in ("", ".md", ".markdown", ".json") and suffix not in own:  # none, or the other's
+        target = target.with_suffix(EXTENSIONS[fmt])
     return target, fmt
