@@ -8,7 +8,7 @@ does). It sits on the viewport's bottom right, outside the document.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QToolButton
 
 MARGIN = 12  # px from the viewport's bottom right corner
@@ -30,21 +30,27 @@ class LatestButton(QToolButton):
         bar.valueChanged.connect(self.update_shown)
         bar.rangeChanged.connect(self.update_shown)
         self.clicked.connect(lambda: bar.setValue(bar.maximum()))
+        self.adjustSize()
         self.hide()
 
     def update_shown(self) -> None:
-        """Show it while more than half a screen lies below the view, else hide it."""
+        """Show it, at the viewport's bottom right, while more than half a screen lies below
+        the view, else hide it. Called at every scroll and range change (each flush of a
+        streaming reply): its size is computed once, in ``__init__``."""
         bar = self._view.verticalScrollBar()
-        below = bar.maximum() - bar.value()
-        far = below > self._view.viewport().height() // 2
+        far = bar.maximum() - bar.value() > self._view.viewport().height() // 2
         if far:
             self.place()
             self.raise_()
         self.setVisible(far)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self.adjustSize()  # a theme's style or font: the size it needs changes with it
+        super().changeEvent(event)
+
     def place(self) -> None:
-        """At the viewport's bottom right (call on resize)."""
+        """At the viewport's bottom right."""
         viewport = self._view.viewport()
-        self.adjustSize()
         x = viewport.width() - self.width() - MARGIN
         self.move(x, viewport.height() - self.height() - MARGIN)
