@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -186,58 +188,61 @@ def test_window_shows_while_a_hanging_keyring_is_asked(
         dialog.deleteLater()
 
 
+@asynccontextmanager
+async def keyring_window(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, backend: MemoryBackend
+) -> AsyncIterator[MainWindow]:
+    """The app's own start with the key looked up in ``backend`` (not the environment)."""
+    async with httpx.AsyncClient() as http:
+        client = make_client(http, fake.base_url)
+        keys = KeyStore(backend, environ={})
+        state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+        window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
+        assert window is not None
+        try:
+            yield window
+        finally:
+            window.close()
+            await window.controller.shutdown()
+            window.deleteLater()
+
+
 def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_path: Path) -> None:
     backend = MemoryBackend()
     backend.set_password(SERVICE, USERNAME, "old-key-which-is-wrong")  # asked for at start too
     fake.enqueue(Reply(text="with the new key"), Reply(text="asked for, then sent"))
 
     async def scenario() -> None:
-        async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
-            keys = KeyStore(backend, environ={})
-            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-            window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
-            assert window is not None
-            try:
-                assert _key_source(window) is KeySource.KEYRING
-                dialog = window.open_settings()
-                dialog.replace_key_button.click()
-                await until(lambda: _visible_key_dialog() is not None, what="key dialog")
-                key_dialog = _visible_key_dialog()
-                assert key_dialog is not None
-                QTest.keyClicks(key_dialog.key_edit, KEY)
-                QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
-                await until(
-                    lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
-                )
-                assert backend.items[(SERVICE, USERNAME)] == KEY
-                await send(window, "hi")
-                await reply_done(window)
-                assert fake.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"
-                window.controller.forget_key()
-                await until(lambda: backend.items == {}, what="key removed")
-                assert _key_source(window) is KeySource.NONE
-                # "You will be asked for a key the next time Writer Desktop needs one": a
-                # message sent now asks, sends nothing without one, and goes once it is given.
-                sent_before = len(fake.chat_requests)
-                await send(window, "and now?")
-                await until(lambda: _visible_key_dialog() is not None, what="key dialog")
-                assert len(fake.chat_requests) == sent_before
-                assert "No API key is set" in window.chat.toPlainText()
-                key_dialog = _visible_key_dialog()
-                assert key_dialog is not None
-                QTest.keyClicks(key_dialog.key_edit, KEY)
-                QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
-                await until(
-                    lambda: "asked for, then sent" in window.chat.toPlainText(), what="the reply"
-                )
-                await reply_done(window)
-                assert "No API key is set" not in window.chat.toPlainText()
-                assert backend.items[(SERVICE, USERNAME)] == KEY
-            finally:
-                window.close()
-                await window.controller.shutdown()
-                window.deleteLater()
+        async with keyring_window(fake, store, tmp_path, backend) as window:
+            assert _key_source(window) is KeySource.KEYRING
+            dialog = window.open_settings()
+            dialog.replace_key_button.click()
+            key_dialog = await key_dialog_shown()
+            give_key(key_dialog)
+            await until(
+                lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
+            )
+            assert backend.items[(SERVICE, USERNAME)] == KEY
+            await send(window, "hi")
+            await reply_done(window)
+            assert fake.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"
+            window.controller.forget_key()
+            await until(lambda: backend.items == {}, what="key removed")
+            assert _key_source(window) is KeySource.NONE
+            # "You will be asked for a key the next time Writer Desktop needs one": a
+            # message sent now asks, sends nothing without one, and goes once it is given.
+            sent_before = len(fake.chat_requests)
+            await send(window, "and now?")
+            key_dialog = await key_dialog_shown()
+            assert len(fake.chat_requests) == sent_before
+            assert "No API key is set" in window.chat.toPlainText()
+            give_key(key_dialog)
+            await until(
+                lambda: "asked for, then sent" in window.chat.toPlainText(), what="the reply"
+            )
+            await reply_done(window)
+            assert "No API key is set" not in window.chat.toPlainText()
+            assert backend.items[(SERVICE, USERNAME)] == KEY
 
     run_scenario(scenario())
 
@@ -249,30 +254,30 @@ def test_a_saved_key_writer_rejects_is_asked_for_at_start(
     backend.set_password(SERVICE, USERNAME, "revoked-key")  # the fake accepts only KEY
 
     async def scenario() -> None:
-        async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
-            keys = KeyStore(backend, environ={})
-            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-            window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
-            assert window is not None
-            try:
-                await until(lambda: _visible_key_dialog() is not None, what="key dialog")
-                key_dialog = _visible_key_dialog()
-                assert key_dialog is not None
-                assert "Writer rejected the saved API key" in key_dialog.status.text()
-                assert "Offline" not in window.statusBar().currentMessage()
-                QTest.keyClicks(key_dialog.key_edit, KEY)
-                QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
-                await until(
-                    lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
-                )
-                assert backend.items[(SERVICE, USERNAME)] == KEY
-            finally:
-                window.close()
-                await window.controller.shutdown()
-                window.deleteLater()
+        async with keyring_window(fake, store, tmp_path, backend) as window:
+            key_dialog = await key_dialog_shown()
+            assert "Writer rejected the saved API key" in key_dialog.status.text()
+            assert "Offline" not in window.statusBar().currentMessage()
+            give_key(key_dialog)
+            await until(
+                lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
+            )
+            assert backend.items[(SERVICE, USERNAME)] == KEY
 
     run_scenario(scenario())
+
+
+async def key_dialog_shown() -> KeyDialog:
+    await until(lambda: _visible_key_dialog() is not None, what="key dialog")
+    key_dialog = _visible_key_dialog()
+    assert key_dialog is not None
+    return key_dialog
+
+
+def give_key(key_dialog: KeyDialog) -> None:
+    """Type the fake server's key and press Continue, as a user would."""
+    QTest.keyClicks(key_dialog.key_edit, KEY)
+    QTest.mouseClick(key_dialog.continue_button, Qt.MouseButton.LeftButton)
 
 
 def _key_source(window: MainWindow) -> KeySource:
