@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -27,6 +28,20 @@ def enter_key(dialog: KeyDialog, key: str) -> None:
     QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
 
 
+def ask_with(
+    fake: FakeWriter, dialog: KeyDialog, keys: KeyStore, user: Callable[[], Awaitable[None]]
+) -> str | None:
+    """``ask_for_key`` against the fake server while ``user`` works the dialog; its result."""
+
+    async def scenario() -> str | None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, fake.base_url)
+            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
+            return result
+
+    return run_scenario(scenario())
+
+
 def test_rejected_key_keeps_dialog_open_then_good_key_is_stored(
     fake: FakeWriter, qtbot: QtBot
 ) -> None:
@@ -38,29 +53,22 @@ def test_rejected_key_keeps_dialog_open_then_good_key_is_stored(
     assert "API keys" in dialog.findChildren(type(dialog.status))[0].text()
     assert dialog.focusWidget() is dialog.key_edit
 
-    async def scenario() -> str | None:
-        async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
+    async def user() -> None:
+        await until(dialog.isVisible, what="dialog")
+        QTest.keyClicks(dialog.key_edit, "wrong-key")
+        QTest.keyClick(dialog.key_edit, Qt.Key.Key_Return)  # Enter presses Continue
+        await until(lambda: "rejected" in dialog.status.text(), what="rejection")
+        assert len([r for r in fake.requests if r.path == "/v1/models"]) == 1
+        assert dialog.isVisible()
+        assert backend.items == {}
+        # The field has the focus again, its text selected: typing replaces it, and
+        # Enter checks the new key (it went to Quit, and Enter quit the app).
+        assert dialog.focusWidget() is dialog.key_edit
+        assert dialog.key_edit.selectedText() == "wrong-key"
+        QTest.keyClicks(dialog.key_edit, KEY)
+        QTest.keyClick(dialog.key_edit, Qt.Key.Key_Return)
 
-            async def user() -> None:
-                await until(dialog.isVisible, what="dialog")
-                QTest.keyClicks(dialog.key_edit, "wrong-key")
-                QTest.keyClick(dialog.key_edit, Qt.Key.Key_Return)  # Enter presses Continue
-                await until(lambda: "rejected" in dialog.status.text(), what="rejection")
-                assert len([r for r in fake.requests if r.path == "/v1/models"]) == 1
-                assert dialog.isVisible()
-                assert backend.items == {}
-                # The field has the focus again, its text selected: typing replaces it, and
-                # Enter checks the new key (it went to Quit, and Enter quit the app).
-                assert dialog.focusWidget() is dialog.key_edit
-                assert dialog.key_edit.selectedText() == "wrong-key"
-                QTest.keyClicks(dialog.key_edit, KEY)
-                QTest.keyClick(dialog.key_edit, Qt.Key.Key_Return)
-
-            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
-            return result
-
-    assert run_scenario(scenario()) == KEY
+    assert ask_with(fake, dialog, keys, user) == KEY
     assert backend.items == {(SERVICE, USERNAME): KEY}
     assert not dialog.isVisible()
 
@@ -70,22 +78,15 @@ def test_keyring_failure_offers_session_only(fake: FakeWriter, qtbot: QtBot) -> 
     dialog = KeyDialog()
     qtbot.addWidget(dialog)
 
-    async def scenario() -> str | None:
-        async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
+    async def user() -> None:
+        await until(dialog.isVisible, what="dialog")
+        assert not dialog.session_button.isVisible()
+        enter_key(dialog, KEY)
+        await until(dialog.session_button.isVisible, what="session-only offer")
+        assert "No keyring here." in dialog.status.text()
+        QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
 
-            async def user() -> None:
-                await until(dialog.isVisible, what="dialog")
-                assert not dialog.session_button.isVisible()
-                enter_key(dialog, KEY)
-                await until(dialog.session_button.isVisible, what="session-only offer")
-                assert "No keyring here." in dialog.status.text()
-                QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
-
-            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
-            return result
-
-    assert run_scenario(scenario()) == KEY
+    assert ask_with(fake, dialog, keys, user) == KEY
     assert keys.lookup().source is KeySource.SESSION
 
 
@@ -94,24 +95,17 @@ def test_session_only_is_for_the_key_that_was_checked(fake: FakeWriter, qtbot: Q
     dialog = KeyDialog()
     qtbot.addWidget(dialog)
 
-    async def scenario() -> str | None:
-        async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
+    async def user() -> None:
+        await until(dialog.isVisible, what="dialog")
+        enter_key(dialog, KEY)
+        await until(dialog.session_button.isVisible, what="session-only offer")
+        QTest.keyClicks(dialog.key_edit, "-edited")  # no longer the key that works
+        assert not dialog.session_button.isVisible()
+        enter_key(dialog, KEY)  # checked again: offered again, and that is what is used
+        await until(dialog.session_button.isVisible, what="the offer again")
+        QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
 
-            async def user() -> None:
-                await until(dialog.isVisible, what="dialog")
-                enter_key(dialog, KEY)
-                await until(dialog.session_button.isVisible, what="session-only offer")
-                QTest.keyClicks(dialog.key_edit, "-edited")  # no longer the key that works
-                assert not dialog.session_button.isVisible()
-                enter_key(dialog, KEY)  # checked again: offered again, and that is what is used
-                await until(dialog.session_button.isVisible, what="the offer again")
-                QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
-
-            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
-            return result
-
-    assert run_scenario(scenario()) == KEY
+    assert ask_with(fake, dialog, keys, user) == KEY
     assert len([r for r in fake.requests if r.path == "/v1/models"]) == 2
 
 
@@ -125,18 +119,11 @@ def test_with_the_key_in_the_environment_a_new_one_is_for_this_session(
     dialog = KeyDialog()
     qtbot.addWidget(dialog)
 
-    async def scenario() -> str | None:
-        async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
+    async def user() -> None:
+        await until(dialog.isVisible, what="dialog")
+        enter_key(dialog, KEY)
 
-            async def user() -> None:
-                await until(dialog.isVisible, what="dialog")
-                enter_key(dialog, KEY)
-
-            result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
-            return result
-
-    assert run_scenario(scenario()) == KEY
+    assert ask_with(fake, dialog, keys, user) == KEY
     assert backend.items == {}
     assert keys.describe(KEY).source is KeySource.SESSION
     assert keys.describe("old-env-key").source is KeySource.ENVIRONMENT
