@@ -133,7 +133,7 @@ fn main() {
 
 ---
 
-That's all. Autolink: <https://example.com/docs>.
+That's all. Autolink: <https://example.com/docs>, bare: https://dev.writer.com or www.writer.com.
 """
 
 HOSTILE_REPLY = """\

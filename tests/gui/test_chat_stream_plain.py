@@ -74,6 +74,10 @@ TEXTS = {
     + "Tab\there.\n\nLast plain paragraph, a long one "
     + "x" * 700
     + " end",
+    # a line is plain until an address shows in it, then rendered (the address is a link)
+    "addresses": INTRO
+    + "See https://dev.writer.com/docs for more, or www.writer.com.\n\nPlain then.\n\n"
+    + "Ends with https://x.org/a_(b)).\n\nwww.\n\nhttps:// alone\n\nLast words",
     "long run": INTRO + "Then " + "é" * 1300 + " and 日本語" * 30 + "\n\nafter",
     # runs of blank lines and a line break without one: the finished part's end and the last
     # paragraph's start are tracked from the new text only
@@ -190,6 +194,10 @@ def test_a_huge_line_appended_keeps_its_breaks(qtbot: QtBot) -> None:
         ("a\ufffcb", None),
         ("a\u200bb", None),
         ("a\rb", None),
+        ("see https://x.org", None),  # addresses become links
+        ("see www.x.org", None),
+        ("see HTTP://x.org", None),
+        ("see http:/x.org and wwwx", ["see http:/x.org and wwwx"]),
     ],
 )
 def test_plain_paragraphs(text: str, paragraphs: list[str] | None) -> None:

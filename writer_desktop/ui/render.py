@@ -29,6 +29,7 @@ from writer_desktop.core.models import Message, Role, Status
 from writer_desktop.core.versions import version_position
 
 from .chat_palette import LIGHT, ChatPalette
+from .markdown_gfm import add_gfm_rules
 
 ACTION_SCHEME = "wd-action"
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -167,8 +168,8 @@ _USER_LINE = (
 
 
 def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
-    """CommonMark plus tables and ~~strikethrough~~; no raw HTML, images as placeholders, only
-    safe links.
+    """CommonMark plus tables, ~~strikethrough~~, bare addresses as links and task-list boxes
+    (``markdown_gfm``); no raw HTML, images as placeholders, only safe links.
 
     Fenced code gets a "Copy" action link when the render ``env`` names a ``message_id``; the
     blocks are numbered from ``env["code_index"]``, which is left at the next number.
@@ -183,6 +184,7 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
         ["table", "strikethrough"]  # ~~text~~, as models write it (GitHub's Markdown)
     )
     md.validateLink = link_allowed  # type: ignore[method-assign]
+    add_gfm_rules(md)
     renderer: RendererHTML = md.renderer  # type: ignore[assignment]
     default_fence = renderer.rules["fence"]
     default_table = renderer.rules.get("table_open")

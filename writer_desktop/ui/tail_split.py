@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .markdown_gfm import LINKISH
 from .render import breakable
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -79,7 +80,8 @@ def _run(opener: str | None) -> str | None:
 # starts with a letter (no list, heading, quote, fence, code indent, table or HTML can start so)
 # and holds none of the characters inline syntax is made of (`*_[]<>&\|~#"{} and so on). Other
 # scripts are allowed (isprintable then rules out controls, bidi overrides and odd spaces), but
-# not U+FFFC, which Qt's documents use for embedded objects.
+# not U+FFFC, which Qt's documents use for embedded objects. A line with an address in it is not
+# plain either: the address is shown as a link (``markdown_gfm``).
 _OTHER = "\u0080-\ufffb\ufffd-\U0010ffff"
 _PLAIN_LINE = re.compile(rf"[A-Za-z{_OTHER}][A-Za-z0-9 ,.;:?!'()/%$@+={_OTHER}-]*")
 
@@ -100,6 +102,8 @@ def plain_paragraphs(text: str) -> list[str] | None:
             blank = True
             continue
         if not blank or not _PLAIN_LINE.fullmatch(line) or not line.isprintable():
+            return None
+        if LINKISH.search(line):  # an address in it becomes a link
             return None
         paragraphs.append(line)
         blank = False
