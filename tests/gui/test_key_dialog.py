@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -28,14 +29,26 @@ def enter_key(dialog: KeyDialog, key: str) -> None:
     QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
 
 
+def closed_address() -> str:
+    """An address where nothing listens: Writer out of reach."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
 def ask_with(
-    fake: FakeWriter, dialog: KeyDialog, keys: KeyStore, user: Callable[[], Awaitable[None]]
+    fake: FakeWriter | str,
+    dialog: KeyDialog,
+    keys: KeyStore,
+    user: Callable[[], Awaitable[None]],
 ) -> str | None:
-    """``ask_for_key`` against the fake server while ``user`` works the dialog; its result."""
+    """``ask_for_key`` against the fake server (or an address) while ``user`` works the dialog;
+    its result."""
+    base_url = fake if isinstance(fake, str) else fake.base_url
 
     async def scenario() -> str | None:
         async with httpx.AsyncClient() as http:
-            client = make_client(http, fake.base_url)
+            client = make_client(http, base_url)
             result, _ = await asyncio.gather(ask_for_key(dialog, keys, client), user())
             return result
 
@@ -127,6 +140,87 @@ def test_with_the_key_in_the_environment_a_new_one_is_for_this_session(
     assert backend.items == {}
     assert keys.describe(KEY).source is KeySource.SESSION
     assert keys.describe("old-env-key").source is KeySource.ENVIRONMENT
+
+
+def test_offline_the_key_can_be_saved_without_checking(qtbot: QtBot) -> None:
+    # A first start without a connection must not end at Quit: the key is kept as typed, and a
+    # wrong one is caught at the first question (with an "Update key" link).
+    backend = MemoryBackend()
+    keys = KeyStore(backend, environ={})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def user() -> None:
+        await until(dialog.isVisible, what="dialog")
+        assert not dialog.unchecked_button.isVisible()
+        enter_key(dialog, "typo")
+        await until(dialog.unchecked_button.isVisible, what="the offer")
+        assert "Could not reach Writer" in dialog.status.text()
+        assert "without checking" in dialog.status.text()
+        assert backend.items == {}
+        QTest.keyClicks(dialog.key_edit, "-edited")  # not the key it was offered for
+        assert not dialog.unchecked_button.isVisible()
+        enter_key(dialog, KEY)
+        await until(dialog.unchecked_button.isVisible, what="the offer for the new key")
+        QTest.mouseClick(dialog.unchecked_button, Qt.MouseButton.LeftButton)
+
+    assert ask_with(closed_address(), dialog, keys, user) == KEY
+    assert backend.items == {(SERVICE, USERNAME): KEY}
+    assert keys.lookup().source is KeySource.KEYRING
+
+
+def test_a_key_saved_unchecked_still_falls_back_to_this_session(qtbot: QtBot) -> None:
+    keys = KeyStore(FailingBackend(NoKeyringError("No keyring here.")), environ={})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def user() -> None:
+        await until(dialog.isVisible, what="dialog")
+        enter_key(dialog, KEY)
+        await until(dialog.unchecked_button.isVisible, what="the offer")
+        QTest.mouseClick(dialog.unchecked_button, Qt.MouseButton.LeftButton)
+        await until(dialog.session_button.isVisible, what="session-only offer")
+        assert not dialog.unchecked_button.isVisible()
+        QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
+
+    assert ask_with(closed_address(), dialog, keys, user) == KEY
+    assert keys.lookup().source is KeySource.SESSION
+
+
+def test_first_start_offline_opens_the_window_with_the_unchecked_key(
+    store: ConversationStore, tmp_path: Path, qtbot: QtBot
+) -> None:
+    backend = MemoryBackend()
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as http:
+            client = make_client(http, closed_address())
+            client.set_api_key("")
+            state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+            opening = asyncio.ensure_future(
+                open_main_window(
+                    store, client, KeyStore(backend, environ={}), Settings(), Redactor(),
+                    state, key_dialog=dialog,
+                )
+            )  # fmt: skip
+            await until(dialog.isVisible, what="dialog")
+            enter_key(dialog, KEY)
+            await until(dialog.unchecked_button.isVisible, what="the offer")
+            QTest.mouseClick(dialog.unchecked_button, Qt.MouseButton.LeftButton)
+            window = await opening
+            assert window is not None
+            try:
+                assert window.isVisible()
+                assert not dialog.isVisible()
+                assert backend.items == {(SERVICE, USERNAME): KEY}
+            finally:
+                window.close()
+                await window.controller.shutdown()
+                window.deleteLater()
+
+    run_scenario(scenario())
 
 
 def test_quitting_the_dialog_closes_the_window(

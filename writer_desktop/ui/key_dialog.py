@@ -1,13 +1,17 @@
 """First run without a key: ask for one, check it with Writer, keep it in the keyring.
 
 :class:`KeyDialog` only shows and reports; :func:`ask_for_key` runs the checks (``list_models``,
-``KeyStore.store_async``) and tells the dialog what happened. When the keyring fails the dialog
-offers "Use for this session only".
+``KeyStore.store_async``) and tells the dialog what happened. When Writer cannot be reached (or
+answers with anything but a rejection) the dialog offers "Save without checking": a first start
+offline still gets into the app, and a wrong key is caught at the first question (with an
+"Update key" link). When the keyring fails it offers "Use for this session only".
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,9 +36,11 @@ INTRO = (
 
 
 class KeyDialog(QDialog):
-    """Emits ``key_submitted(key)`` and ``session_only_requested(key)``; shows what it is told."""
+    """Emits ``key_submitted(key)``, ``unchecked_requested(key)`` and
+    ``session_only_requested(key)``; shows what it is told."""
 
     key_submitted = Signal(str)
+    unchecked_requested = Signal(str)
     session_only_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, cancel_text: str = "&Quit") -> None:
@@ -57,10 +63,14 @@ class KeyDialog(QDialog):
         self.continue_button = self.buttons.addButton(
             "&Continue", QDialogButtonBox.ButtonRole.AcceptRole
         )
+        self.unchecked_button: QPushButton = self.buttons.addButton(
+            "Save &without checking", QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.session_button: QPushButton = self.buttons.addButton(
             "Use for this &session only", QDialogButtonBox.ButtonRole.ActionRole
         )
         self.continue_button.setDefault(True)  # Enter in the key field presses it
+        self.unchecked_button.hide()
         self.session_button.hide()
         self.buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
         layout = QVBoxLayout(self)
@@ -70,9 +80,11 @@ class KeyDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self._checked = ""  # the key that passed the check but could not be kept
+        self._unchecked = ""  # the key that could not be checked
         self.key_edit.textEdited.connect(self._on_edited)
         self.continue_button.clicked.connect(self._on_continue)
         self.session_button.clicked.connect(self._on_session_only)
+        self.unchecked_button.clicked.connect(self._on_unchecked)
         self.buttons.rejected.connect(self.reject)
         self.setMinimumWidth(460)
         self.key_edit.setFocus()
@@ -87,6 +99,8 @@ class KeyDialog(QDialog):
         self.continue_button.setEnabled(not checking)
         self.key_edit.setEnabled(not checking)
         if checking:
+            self.unchecked_button.hide()
+            self.session_button.hide()
             self.show_status("Checking the key with Writer…")
         else:  # disabling the field moved the focus on (to Quit): typing and Enter go back there
             self.key_edit.setFocus()
@@ -95,9 +109,19 @@ class KeyDialog(QDialog):
     def show_status(self, text: str) -> None:
         self.status.setText(text)
 
+    def offer_unchecked(self, reason: str, key: str) -> None:
+        """Writer could not check ``key`` (offline, or failing): offer to keep it as it is."""
+        self._unchecked = key
+        self.show_status(
+            f"{reason} You can try again, or save the key without checking it; if Writer "
+            "rejects it, you will be asked for it again when you send a message."
+        )
+        self.unchecked_button.show()
+
     def offer_session_only(self, reason: str, key: str) -> None:
         """``key`` works but could not be kept: offer it (and only it) for this session."""
         self._checked = key
+        self.unchecked_button.hide()
         self.show_status(
             f"{reason} The key works, but it could not be saved. "
             "You can use it for this session only."
@@ -106,8 +130,12 @@ class KeyDialog(QDialog):
         self.session_button.setFocus()
 
     def _on_edited(self, text: str) -> None:
+        # another key: it must be checked first (Continue)
         if self.session_button.isVisible() and text.strip() != self._checked:
-            self.session_button.hide()  # another key: it must be checked first (Continue)
+            self.session_button.hide()
+            self.show_status("")
+        if self.unchecked_button.isVisible() and text.strip() != self._unchecked:
+            self.unchecked_button.hide()
             self.show_status("")
 
     def _on_continue(self) -> None:
@@ -118,6 +146,11 @@ class KeyDialog(QDialog):
     def _on_session_only(self) -> None:
         if self._checked:
             self.session_only_requested.emit(self._checked)
+
+    def _on_unchecked(self) -> None:
+        if self._unchecked:
+            self.unchecked_button.hide()
+            self.unchecked_requested.emit(self._unchecked)
 
 
 async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -> str | None:
@@ -136,11 +169,14 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
         except AuthError:
             dialog.show_status("Writer rejected this key. Check it and try again.")
             return
-        except WriterError as exc:
-            dialog.show_status(f"Could not check the key: {exc.user_message}")
+        except WriterError as exc:  # offline, a timeout, Writer failing: not the key's fault
+            dialog.offer_unchecked(exc.user_message, key)
             return
         finally:
             dialog.set_checking(False)
+        await keep(key)
+
+    async def keep(key: str) -> None:
         if keys.environment_key:  # it would override the keyring at every start anyway
             keys.use_for_session(key)
             finish(key)
@@ -152,11 +188,14 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
             return
         finish(key)
 
-    def on_submitted(key: str) -> None:
-        dialog.set_checking(True)  # at once: a second Enter must not start a second check
-        task = loop.create_task(check(key))
+    def start(work: Coroutine[Any, Any, None]) -> None:
+        task = loop.create_task(work)
         checking.add(task)
         task.add_done_callback(checking.discard)
+
+    def on_submitted(key: str) -> None:
+        dialog.set_checking(True)  # at once: a second Enter must not start a second check
+        start(check(key))
 
     def on_session_only(key: str) -> None:
         try:
@@ -167,6 +206,7 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
         finish(key)
 
     dialog.key_submitted.connect(on_submitted)
+    dialog.unchecked_requested.connect(lambda key: start(keep(key)))
     dialog.session_only_requested.connect(on_session_only)
     dialog.rejected.connect(lambda: finish(None))
     dialog.show()
