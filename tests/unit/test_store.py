@@ -18,13 +18,14 @@ import pytest
 
 from writer_desktop.core import codec
 from writer_desktop.core.errors import DiskFull, ReadOnlyConversation, StorageError
-from writer_desktop.core.models import SCHEMA_VERSION, Conversation, Message, Role, Status
+from writer_desktop.core.models import SCHEMA_VERSION, Conversation, Message, Role, Status, new_id
 from writer_desktop.core.store import (
     INDEX_NAME,
     AlreadyLocked,
     ConversationNotFound,
     ConversationStore,
 )
+from writer_desktop.core.trash import TrashEntry
 
 POSIX = sys.platform != "win32"
 REPO = Path(__file__).resolve().parents[2]
@@ -391,6 +392,56 @@ def test_restore_does_not_overwrite(store: ConversationStore) -> None:
         store.restore(c.id)
     assert store.load(c.id).title == "second"
     assert len(store.trashed()) == 1
+
+
+def test_trash_contents_show_titles_and_sizes_even_of_unreadable_files(
+    store: ConversationStore, clock: Clock
+) -> None:
+    first, second = conv("first"), conv("second")
+    second.messages.append(Message(Role.USER, "hi"))
+    for c in (first, second):
+        store.save(c)
+        store.delete(c.id)
+        clock.now += timedelta(minutes=1)
+    broken = store.trash_dir / f"{new_id()}.deleted-20260101T000000Z.json"
+    broken.write_bytes(b"{not json")
+    shown = [(t.entry.id, t.title, t.messages) for t in store.trash_contents()]
+    assert shown == [
+        (second.id, "second", len(first.messages) + 1),
+        (first.id, "first", len(first.messages)),
+        (broken.name[:36], "", None),
+    ]
+
+
+def test_restore_brings_back_the_copy_asked_for(store: ConversationStore, clock: Clock) -> None:
+    c = conv("old words")
+    store.save(c)
+    store.delete(c.id)
+    clock.now += timedelta(minutes=1)
+    c.title = "new words"  # the same id again (an import), deleted again
+    store.save(c)
+    store.delete(c.id)
+    newer, older = store.trashed()
+    store.restore(c.id, older)
+    assert store.load(c.id).title == "old words"
+    assert store.trashed() == [newer]
+    with pytest.raises(ConversationNotFound):
+        store.restore(c.id, older)  # already restored
+
+
+def test_delete_for_good(store: ConversationStore) -> None:
+    kept, gone = conv("kept"), conv("gone")
+    for c in (kept, gone):
+        store.save(c)
+        store.delete(c.id)
+    entry = next(e for e in store.trashed() if e.id == gone.id)
+    store.delete_for_good(entry)
+    assert not entry.path.exists()
+    assert [e.id for e in store.trashed()] == [kept.id]
+    store.delete_for_good(entry)  # already gone: nothing to do
+    outside = TrashEntry(kept.id, entry.deleted_at, store.conversations_dir / f"{kept.id}.json")
+    with pytest.raises(ValueError, match="not in the trash"):
+        store.delete_for_good(outside)
 
 
 def test_purge_trash(store: ConversationStore, clock: Clock) -> None:

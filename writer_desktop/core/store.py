@@ -291,11 +291,12 @@ class ConversationStore:
         trash.move_to_trash(path, conv_id, self.trash_dir, self._clock())
         self._update(remove=[conv_id])
 
-    def restore(self, conv_id: str) -> None:
-        """Bring the most recently deleted copy of ``conv_id`` back from the trash."""
+    def restore(self, conv_id: str, entry: trash.TrashEntry | None = None) -> None:
+        """Bring ``entry`` (by default the most recently deleted copy of ``conv_id``) back from
+        the trash."""
         path = self._path(conv_id)
         self._require_open()
-        found = [e for e in self.trashed() if e.id == conv_id]
+        found = [e for e in self.trashed() if e.id == conv_id and entry in (None, e)]
         if not found:
             raise ConversationNotFound("This conversation is not in the trash.")
         if path.exists():
@@ -310,6 +311,20 @@ class ConversationStore:
             return trash.entries(self.trash_dir)
         except OSError as exc:
             raise storage_error(exc, "list the trash") from exc
+
+    def trash_contents(self) -> builtins.list[trash.Trashed]:
+        """The trash with each conversation's title and size, most recently deleted first."""
+        return [trash.describe(entry) for entry in self.trashed()]
+
+    def delete_for_good(self, entry: trash.TrashEntry) -> None:
+        """Remove ``entry`` from the trash now, instead of after ``TRASH_DAYS``."""
+        self._require_open()
+        try:
+            trash.remove(entry, self.trash_dir)
+        except FileNotFoundError:
+            pass  # already gone
+        except OSError as exc:
+            raise storage_error(exc, "delete it from the trash") from exc
 
     def purge_trash(self, older_than: timedelta = timedelta(days=TRASH_DAYS)) -> int:
         """Delete for good what was trashed more than ``older_than`` ago; return how many."""

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from writer_desktop.core.atomic import fsync_dir, move_no_replace
+from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, decode
+from writer_desktop.core.migrate import MigrationFailed
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,34 @@ class TrashEntry:
     id: str
     deleted_at: datetime
     path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Trashed:
+    """What the trash shows of one entry: its title and size, read from the file."""
+
+    entry: TrashEntry
+    title: str
+    messages: int | None  # None: the file cannot be read (it is still restorable as it is)
+
+
+def describe(entry: TrashEntry) -> Trashed:
+    """Read ``entry``'s title and message count; a file that cannot be read is still listed."""
+    try:
+        if entry.path.stat().st_size > MAX_FILE_SIZE:
+            return Trashed(entry, "", None)
+        conv = decode(entry.path.read_bytes(), entry.id)
+    except (OSError, Unreadable, MigrationFailed):
+        return Trashed(entry, "", None)
+    return Trashed(entry, conv.title, len(conv.messages))
+
+
+def remove(entry: TrashEntry, trash_dir: Path) -> None:
+    """Delete ``entry`` for good (it must be in ``trash_dir``); ``OSError`` on failure."""
+    if entry.path.parent.resolve() != trash_dir.resolve() or not _NAME.match(entry.path.name):
+        raise ValueError(f"{entry.path} is not in the trash")
+    entry.path.unlink()
+    fsync_dir(trash_dir)
 
 
 def entries(trash_dir: Path) -> list[TrashEntry]:
