@@ -31,6 +31,7 @@ from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.stream import RetryScheduled, TextDelta
+from writer_desktop.core.trash import Trashed, TrashEntry
 from writer_desktop.core.versions import (
     VersionError,
     branch_copy,
@@ -375,13 +376,55 @@ class Controller(QObject):
             self.new_conversation()
 
     def restore(self, conv_id: str) -> None:
+        """Undo the last delete of ``conv_id`` and open it."""
+        found = [entry for entry in self._trashed() if entry.id == conv_id]
+        if found:
+            self.restore_from_trash(found[:1])
+        else:
+            self.problem.emit("This conversation is no longer in the trash.")
+
+    def trash_contents(self) -> list[Trashed]:
+        """What is in the trash, most recently deleted first (empty, and said, if unreadable)."""
         try:
-            self._store.restore(conv_id)
+            return self._store.trash_contents()
         except StorageError as exc:
             self.problem.emit(exc.user_message)
-            return
-        self._publish_list()
-        self.open_conversation(conv_id)
+            return []
+
+    def _trashed(self) -> list[TrashEntry]:
+        try:
+            return self._store.trashed()
+        except StorageError as exc:
+            self.problem.emit(exc.user_message)
+            return []
+
+    def restore_from_trash(self, entries: Sequence[TrashEntry]) -> None:
+        """Put ``entries`` back among the conversations and open the first one restored."""
+        restored: list[str] = []
+        failed: list[str] = []
+        for entry in entries:
+            try:
+                self._store.restore(entry.id, entry)
+            except StorageError as exc:
+                failed.append(exc.user_message)
+            else:
+                restored.append(entry.id)
+        if restored:
+            self._publish_list()
+            self.open_conversation(restored[0])
+        if failed:
+            self.problem.emit("\n".join(dict.fromkeys(failed)))
+        elif len(restored) > 1:
+            self.notice.emit(f"Restored {len(restored)} conversations.")
+
+    def delete_for_good(self, entries: Sequence[TrashEntry]) -> None:
+        """Remove ``entries`` from the trash now; they cannot be restored after this."""
+        for entry in entries:
+            try:
+                self._store.delete_for_good(entry)
+            except StorageError as exc:
+                self.problem.emit(exc.user_message)
+                return
 
     def set_model(self, model: str) -> None:
         conv = self._current

@@ -31,11 +31,13 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
     from writer_desktop.core.export import Format
+    from writer_desktop.core.trash import TrashEntry
 
     from .chat_view import ChatView
     from .controller import Controller
     from .hotkey_service import HotkeyService
     from .settings_dialog import SettingsDialog
+    from .trash_dialog import TrashDialog
     from .tray import Tray
 
 UNDO_MS = 10_000
@@ -165,11 +167,14 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_all_action = QAction("Export &all…", self)
         self.import_action = QAction("&Import…", self)
+        self.trash_action = QAction("Recently &deleted…", self)
         file_menu.addAction(self.new_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.export_all_action)
         file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.trash_action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -242,6 +247,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.request_quit)
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
         self.undo_button.clicked.connect(self._undo_delete)
+        self.trash_action.triggered.connect(self.show_trash)
         # controller → widgets
         c.conversations_changed.connect(self._on_list)
         c.conversation_opened.connect(self._on_opened)
@@ -442,6 +448,23 @@ class MainWindow(QMainWindow):
             self, "Import conversations", str(Path.home()), "Writer Desktop JSON (*.json)"
         )
         return paths
+
+    def show_trash(self) -> TrashDialog:
+        """File ▸ Recently deleted: restore conversations, or delete them for good."""
+        from .trash_dialog import TrashDialog
+
+        dialog = TrashDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.set_items(self.controller.trash_contents())
+
+        def delete(entries: list[TrashEntry]) -> None:
+            self.controller.delete_for_good(entries)
+            dialog.set_items(self.controller.trash_contents())
+
+        dialog.restore_requested.connect(self.controller.restore_from_trash)
+        dialog.delete_requested.connect(delete)
+        dialog.open()
+        return dialog
 
     def _remove_key(self) -> None:
         from PySide6.QtWidgets import QMessageBox
