@@ -326,7 +326,7 @@ async def open_main_window(
         return None
     controller = Controller(
         store, client, settings, keys=keys, settings_file=settings_file, autostart=autostart,
-        model_cache=ModelCache(store.cache_dir / CACHE_NAME),
+        model_cache=ModelCache(store.cache_dir / CACHE_NAME), redact=redactor.without_secrets,
     )  # fmt: skip
     if window is None:
         window = MainWindow(state, settings, theme=theme)

@@ -33,12 +33,17 @@ class Redactor:
                 self._secrets.add(secret)
 
     def scrub(self, text: str) -> str:
+        """``text`` without any registered secret, nor anything shaped like a bearer token."""
+        return _BEARER.sub(r"\1" + REDACTED, self.without_secrets(text))
+
+    def without_secrets(self, text: str) -> str:
+        """``text`` with every registered secret (and only those) replaced by ``[redacted]``."""
         with self._lock:
             secrets = sorted(self._secrets, key=len, reverse=True)
         for secret in secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        return _BEARER.sub(r"\1" + REDACTED, text)
+        return text
 
 
 class RedactingFormatter(logging.Formatter):

@@ -92,8 +92,12 @@ class Controller(QObject):
         environ: Mapping[str, str] | None = None,
         autostart: Autostart | None = None,
         model_cache: ModelCache | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(parent)
+        # What you write is sent to Writer and saved with the conversation: your API key is
+        # taken out of it first (``Redactor.without_secrets``), so it never reaches a file.
+        self._redact = redact or (lambda text: text)
         self._store = store
         self._client = client
         self._settings = settings
@@ -267,6 +271,7 @@ class Controller(QObject):
     def set_system_prompt(self, text: str) -> None:
         """The open conversation's instructions to the model, sent before every message."""
         conv = self._current
+        text = self._without_key(text)
         if conv is None or conv.system_prompt == text:
             return
         conv.system_prompt = text
@@ -463,9 +468,19 @@ class Controller(QObject):
         elif not self.is_busy(conv.id):
             self._send(conv, CONTINUE_PROMPT)
 
+    def _without_key(self, text: str) -> str:
+        clean = self._redact(text)
+        if clean != text:
+            self.notice.emit(
+                "Your API key was taken out of the message: it would have been sent to Writer "
+                "and saved with the conversation."
+            )
+        return clean
+
     def _send(self, conv: Conversation, text: str) -> bool:
         if not self._writable(conv):
             return False
+        text = self._without_key(text)
         self._replies.cancel(conv.id)
         user = Message(Role.USER, text)
         reply = Message(Role.ASSISTANT, "", model=conv.model, status=Status.STREAMING)
@@ -514,6 +529,7 @@ class Controller(QObject):
         if conv is None or not text.strip() or not self._writable(conv):
             return
         self._replies.cancel(conv.id)
+        text = self._without_key(text)
         if not self._apply(lambda: edit_message(conv, message_id, text)):
             return
         self._save(conv)  # if it fails, the reply's own saves keep trying
