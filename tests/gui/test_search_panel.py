@@ -198,3 +198,11 @@ def test_a_match_at_the_end_of_a_long_snippet_is_brought_forward() -> None:
     assert text.endswith("zebraquokka")
     assert text.startswith("…")
     assert len(text.split()) <= 8  # six words of context, the match, and the ellipsis
+
+
+def test_an_untitled_hit_is_named_as_in_the_sidebar() -> None:
+    snippet = f"a {MARK_START}word{MARK_END} here"
+    for title in ("", "   "):
+        assert hit_html(SearchHit("c", "m", title, snippet, 0.0)).startswith(
+            "<b>New conversation</b><br>"
+        )

@@ -21,11 +21,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from writer_desktop.core.models import shown_title
 from writer_desktop.core.search import SearchHit, snippet_parts
 
 HTML_ROLE = Qt.ItemDataRole.UserRole + 1
 HIT_ROLE = Qt.ItemDataRole.UserRole + 2
-UNTITLED = "New conversation"
 _LINES = 3  # a hit shows its title and two lines of snippet
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -41,7 +41,7 @@ def hit_html(hit: SearchHit, mark: str = "#ffe08a") -> str:
     snippet = "".join(pieces)
     if hit.message_id is None and snippet_text(hit) == hit.title:  # the title itself matched
         return f"<b>{snippet}</b>"
-    return f"<b>{html.escape(hit.title or UNTITLED)}</b><br>{snippet}"
+    return f"<b>{html.escape(shown_title(hit.title))}</b><br>{snippet}"
 
 
 LEAD_WORDS = 6  # words of context kept before the first match
@@ -90,7 +90,7 @@ class HitsModel(QAbstractListModel):
         if hit is None:
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{hit.title or UNTITLED}: {snippet_text(hit)}"
+            return f"{shown_title(hit.title)}: {snippet_text(hit)}"
         if role == HTML_ROLE:
             return self._html[index.row()]
         if role == HIT_ROLE:

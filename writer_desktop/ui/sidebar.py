@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from writer_desktop.core.listing import Listing
+from writer_desktop.core.models import shown_title
 
-UNTITLED = "New conversation"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -68,12 +68,12 @@ class ConversationListModel(QAbstractListModel):
         rows, n = self._rows, index.row()
         if role == Qt.ItemDataRole.DisplayRole:
             drafted = "✎ " if self._drafted and rows.id(n) in self._drafted else ""
-            return ("📌 " if rows.pinned(n) else "") + drafted + (rows.title(n).strip() or UNTITLED)
+            return ("📌 " if rows.pinned(n) else "") + drafted + shown_title(rows.title(n))
         if role == Qt.ItemDataRole.EditRole:
             return rows.title(n)
         if role == Qt.ItemDataRole.ToolTipRole:
             row = rows[n]
-            tip = f"{row.title.strip() or UNTITLED}\n{row.message_count} messages · {row.model}"
+            tip = f"{shown_title(row.title)}\n{row.message_count} messages · {row.model}"
             return tip + ("\nUnsent text (✎)" if row.id in self._drafted else "")
         if role == ID_ROLE:
             return rows.id(n)

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from writer_desktop.core.models import shown_title
 from writer_desktop.core.store import TRASH_DAYS
 from writer_desktop.core.trash import Trashed, TrashEntry
 
-UNTITLED = "New conversation"
 UNREADABLE = "(cannot be read)"
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -102,7 +102,7 @@ class TrashDialog(QDialog):
         italic.setItalic(True)
         for item in items:
             readable = item.messages is not None
-            title = (item.title.strip() or UNTITLED) if readable else UNREADABLE
+            title = shown_title(item.title) if readable else UNREADABLE
             count = str(item.messages) if readable else "—"
             row = QTreeWidgetItem([title, count, when(item.entry)])
             row.setData(0, ENTRY_ROLE, item.entry)
