@@ -41,7 +41,7 @@ from writer_desktop.core.atomic import (
     remove_file,
     storage_error,
 )
-from writer_desktop.core.codec import MAX_FILE_SIZE, Unreadable, encode
+from writer_desktop.core.codec import MAX_FILE_SIZE, Encoder, Unreadable
 from writer_desktop.core.codec import decode_versioned as decode  # (conv, file's version)
 from writer_desktop.core.errors import ReadOnlyConversation, StorageError
 from writer_desktop.core.index import ConversationSummary, Index
@@ -105,6 +105,7 @@ class ConversationStore:
         self.cache_dir = cache_dir
         self.conversations_dir = root / "conversations"
         self.trash_dir = root / "trash"
+        self._encoder = Encoder()  # saves a long conversation again quickly
         self.problems: list[StoreProblem] = []
         self._clock = clock
         self._max_size = max_file_size
@@ -263,7 +264,7 @@ class ConversationStore:
                 "Writer Desktop and is read-only here."
             )
         path = self._path(conv.id)
-        data = encode(conv)
+        data = self._encoder.encode(conv)
         if len(data) > self._max_size:
             raise StorageError(
                 f"Could not save “{conv.title or conv.id}”: it is larger than "
