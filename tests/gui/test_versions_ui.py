@@ -290,11 +290,14 @@ def test_hover_toolbar_and_context_menu_offer_the_actions(
             toolbar = window.chat.toolbar
             window.chat.hover_at(frame_point(window, user.id))
             assert toolbar.message_id == user.id
-            assert [b.text() for b in toolbar.buttons()] == ["Edit", "Branch"]
+            assert [b.text() for b in toolbar.buttons()] == ["Copy", "Edit", "Branch"]
             window.chat.hover_at(frame_point(window, reply.id))
             assert toolbar.message_id == reply.id
             buttons = {b.text(): b for b in toolbar.buttons()}
-            assert list(buttons) == ["Regenerate", "Branch"]
+            assert list(buttons) == ["Copy", "Regenerate", "Branch"]
+            buttons["Copy"].click()  # the reply's Markdown source
+            assert QApplication.clipboard().text() == "One."
+            assert window.statusBar().currentMessage() == "Copied message"
             buttons["Regenerate"].click()
             await until(lambda: "Two." in chat_text(window), what="regenerated")
             await reply_done(window)

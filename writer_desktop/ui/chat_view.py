@@ -159,6 +159,8 @@ class ChatView(QTextBrowser):
                 self.branch_requested.emit(args[0])
             elif action == "version" and len(args) == 2 and args[1] in ("-1", "1"):
                 self.version_requested.emit(args[0], int(args[1]))
+            elif action == "copy-message":
+                self.copy_message(args[0])
             elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
                 self.copy_code(args[0], int(args[1]))
             return
@@ -251,7 +253,7 @@ class ChatView(QTextBrowser):
             self.hover_message(message_id)
 
     def hover_message(self, message_id: str) -> None:
-        """Show the toolbar (Edit, Regenerate, Branch) at the top right of a rendered message."""
+        """Show the toolbar (Copy, Edit, Regenerate, Branch) at the top right of a message."""
         frame = self._window.frames.get(message_id)
         if frame is None or message_id not in self._messages:
             self.toolbar.clear()

@@ -1,4 +1,4 @@
-"""What can be done with one message of the chat: edit, regenerate, switch version, branch.
+"""What can be done with one message of the chat: copy, edit, regenerate, switch version, branch.
 
 Each entry is a label and a ``wd-action:`` address, so the context menu, the hover toolbar
 (``message_toolbar``) and the ‹ k/n › links in message headers all reach the chat view's one
@@ -39,8 +39,9 @@ def _version(message: Message, delta: int) -> str:
 
 
 def toolbar_actions(message: Message) -> list[tuple[str, str]]:
-    """``(button text, address)`` for the hover toolbar: edit, regenerate, branch."""
-    out = []
+    """``(button text, address)`` for the hover toolbar: copy, edit, regenerate, branch.
+    (The context menu has its own Copy entries, for the message and for a selection.)"""
+    out = [("Copy", action_href("copy-message", message.id))] if message.content else []
     for _, href in message_actions(message):
         action = href.split(":", 1)[1].split("/", 1)[0]
         if action in TOOLBAR:
