@@ -61,11 +61,11 @@ def _href(md: MarkdownIt, text: str) -> str | None:
     return href if md.validateLink(href) else None
 
 
-def _linked(md: MarkdownIt, token: Token, level: int) -> list[Token] | None:
+def _linked(md: MarkdownIt, token: Token) -> list[Token] | None:
     """``token`` (a text token) split into text and links, or None if it holds no address."""
     from markdown_it.token import Token
 
-    content = token.content
+    content, level = token.content, token.level
     pieces: list[Token] = []
     done = 0
     for match in BARE_ADDRESS.finditer(content):
@@ -104,7 +104,7 @@ def link_bare_addresses(state: StateCore) -> None:
             elif child.type == "link_close":
                 depth -= 1
             elif child.type == "text" and depth == 0:
-                pieces = _linked(state.md, child, child.level)
+                pieces = _linked(state.md, child)
                 if pieces is not None:
                     children.extend(pieces)
                     continue
