@@ -382,11 +382,29 @@ class Controller(QObject):
 
     def restore(self, conv_id: str) -> None:
         """Undo the last delete of ``conv_id`` and open it."""
-        found = [entry for entry in self._trashed() if entry.id == conv_id]
-        if found:
-            self.restore_from_trash(found[:1])
-        else:
-            self.problem.emit("This conversation is no longer in the trash.")
+        self._restore([(conv_id, None)])
+
+    def restore_from_trash(self, entries: Sequence[TrashEntry]) -> None:
+        """Put ``entries`` back among the conversations and open the first one restored."""
+        self._restore([(entry.id, entry) for entry in entries])
+
+    def _restore(self, wanted: Sequence[tuple[str, TrashEntry | None]]) -> None:
+        restored: list[str] = []
+        failed: list[str] = []
+        for conv_id, entry in wanted:
+            try:
+                self._store.restore(conv_id, entry)
+            except StorageError as exc:
+                failed.append(exc.user_message)
+            else:
+                restored.append(conv_id)
+        if restored:
+            self._publish_list()
+            self.open_conversation(restored[0])
+        if failed:
+            self.problem.emit("\n".join(dict.fromkeys(failed)))
+        elif len(restored) > 1:
+            self.notice.emit(f"Restored {len(restored)} conversations.")
 
     def trash_contents(self) -> list[Trashed]:
         """What is in the trash, most recently deleted first (empty, and said, if unreadable)."""
@@ -395,32 +413,6 @@ class Controller(QObject):
         except StorageError as exc:
             self.problem.emit(exc.user_message)
             return []
-
-    def _trashed(self) -> list[TrashEntry]:
-        try:
-            return self._store.trashed()
-        except StorageError as exc:
-            self.problem.emit(exc.user_message)
-            return []
-
-    def restore_from_trash(self, entries: Sequence[TrashEntry]) -> None:
-        """Put ``entries`` back among the conversations and open the first one restored."""
-        restored: list[str] = []
-        failed: list[str] = []
-        for entry in entries:
-            try:
-                self._store.restore(entry.id, entry)
-            except StorageError as exc:
-                failed.append(exc.user_message)
-            else:
-                restored.append(entry.id)
-        if restored:
-            self._publish_list()
-            self.open_conversation(restored[0])
-        if failed:
-            self.problem.emit("\n".join(dict.fromkeys(failed)))
-        elif len(restored) > 1:
-            self.notice.emit(f"Restored {len(restored)} conversations.")
 
     def delete_for_good(self, entries: Sequence[TrashEntry]) -> None:
         """Remove ``entries`` from the trash now; they cannot be restored after this."""
