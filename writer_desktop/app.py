@@ -374,6 +374,7 @@ async def open_main_window(
         lambda failed: requests.request(controller.current_id or "", failed)
     )
     controller.key_needed.connect(requests.request)  # the key removed, or rejected at start
+    controller.key_refused.connect(requests.refused)
     redactor.add(key)
     controller.use_key(key, found)
     if trace is not None:

@@ -267,6 +267,38 @@ def test_a_saved_key_writer_rejects_is_asked_for_at_start(
     run_scenario(scenario())
 
 
+def test_a_message_refused_while_a_new_key_is_asked_for_is_sent_with_it(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # The saved key is rejected at start and the dialog opens; a message typed meanwhile fails
+    # with the old key. It used to stay failed ("Update key") once the new key was in use.
+    backend = MemoryBackend()
+    backend.set_password(SERVICE, USERNAME, "revoked-key")
+    fake.enqueue(Reply(text="answered with the new key"))
+
+    async def scenario() -> None:
+        async with keyring_window(fake, store, tmp_path, backend) as window:
+            key_dialog = await key_dialog_shown()
+            window.controller.send("early question")
+            await reply_done(window)
+            conv = window.controller.current_conversation()
+            assert conv is not None
+            assert conv.messages[-1].error_kind == "auth"
+            give_key(key_dialog)
+            await until(
+                lambda: "answered with the new key" in window.chat.toPlainText(), what="resent"
+            )
+            await reply_done(window)
+            conv = window.controller.current_conversation()
+            assert conv is not None
+            assert [m.content for m in conv.messages] == [
+                "early question",
+                "answered with the new key",
+            ]
+
+    run_scenario(scenario())
+
+
 async def key_dialog_shown() -> KeyDialog:
     await until(lambda: _visible_key_dialog() is not None, what="key dialog")
     key_dialog = _visible_key_dialog()

@@ -78,6 +78,9 @@ class Controller(QObject):
     # A key must be asked for: conversation id and reply id to send again once there is one
     # ("" for none), and why (the key was removed, or Writer rejected the saved one).
     key_needed = Signal(str, str, str)
+    # Writer refused the key in use for this reply (conversation id, reply id): it offers
+    # "Update key"; if a new key is being asked for already, it is sent again with it.
+    key_refused = Signal(str, str)
     stopping = Signal()  # shutdown() begins: the app is ending, however it ends
 
     def __init__(
@@ -679,6 +682,8 @@ class Controller(QObject):
         self._publish_list()
         if reply.error_kind == "auth" and not self._client.has_key:  # the key was removed
             self.key_needed.emit(conv.id, reply.id, "")
+        elif reply.error_kind == "auth":
+            self.key_refused.emit(conv.id, reply.id)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as a background job that ``shutdown`` cancels and waits for."""

@@ -44,6 +44,13 @@ class KeyRequests(QObject):
             self._asking = True
             self._window.controller.spawn(self._ask(reason))
 
+    def refused(self, conv_id: str, reply_id: str) -> None:
+        """Writer refused the key for ``reply_id``: if a new key is being asked for (the saved
+        one was rejected at start, say, and a message typed meanwhile failed with it), send it
+        again with the new key. Otherwise its "Update key" link is the way."""
+        if self._asking and (conv_id, reply_id) not in self._failed:
+            self._failed.append((conv_id, reply_id))
+
     async def _ask(self, reason: str) -> None:
         from .key_dialog import KeyDialog, ask_for_key
 
