@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -28,7 +29,7 @@ from tests.gui.harness import (
 from tests.unit.test_secrets import HangingBackend, MemoryBackend
 from writer_desktop.app import open_main_window
 from writer_desktop.core.logs import Redactor
-from writer_desktop.core.secrets import SERVICE, USERNAME, KeySource, KeyStore
+from writer_desktop.core.secrets import SERVICE, USERNAME, KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.controller import retry_reason
@@ -223,6 +224,9 @@ def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_
                 lambda: "new API key" in window.statusBar().currentMessage(), what="new key"
             )
             assert backend.items[(SERVICE, USERNAME)] == KEY
+            assert dialog.isVisible()  # with its other edits, now showing the new key
+            assert "keyring" in dialog.key_label.text()
+            dialog.reject()
             await send(window, "hi")
             await reply_done(window)
             assert fake.chat_requests[-1].headers["authorization"] == f"Bearer {KEY}"
@@ -243,6 +247,45 @@ def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_
             await reply_done(window)
             assert "No API key is set" not in window.chat.toPlainText()
             assert backend.items[(SERVICE, USERNAME)] == KEY
+
+    run_scenario(scenario())
+
+
+def test_key_buttons_keep_the_other_settings_edits_and_a_session_key_can_be_removed(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    backend = MemoryBackend()
+    backend.set_password(SERVICE, USERNAME, KEY)  # no dialog at start
+    asked: list[str] = []
+
+    def yes(_parent: object, _title: str, text: str, *_: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", yes)
+
+    async def scenario() -> None:
+        async with keyring_window(fake, store, tmp_path, backend) as window:
+            window.controller.use_key(KEY, KeyLookup(KEY, KeySource.SESSION))
+            window.controller._keys.use_for_session(KEY)  # type: ignore[union-attr]
+            dialog = window.open_settings()
+            dialog.temperature_spin.setValue(1.5)
+            dialog.remove_key_button.click()
+            assert asked == [
+                "Stop using the Writer API key given for this session? You will be asked for "
+                "a key the next time Writer Desktop needs one."
+            ]
+            await until(lambda: _key_source(window) is KeySource.NONE, what="key removed")
+            assert "no longer used" in window.statusBar().currentMessage()
+            assert backend.items == {(SERVICE, USERNAME): KEY}  # the keyring was not asked
+            assert dialog.isVisible()
+            assert dialog.temperature_spin.value() == 1.5  # the edit is still there
+            assert not dialog.remove_key_button.isEnabled()
+            assert dialog.key_label.text() == "Key: not set"
+            dialog._accept()  # OK
+            assert window.controller.settings.temperature == 1.5
 
     run_scenario(scenario())
 

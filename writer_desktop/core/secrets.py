@@ -223,6 +223,10 @@ class KeyStore:
         """Keep ``key`` in memory only, for when no keyring works."""
         self._session_key = _clean(key)
 
+    def forget_session(self) -> None:
+        """Stop using the key kept for this session (the keyring is not asked)."""
+        self._session_key = None
+
     async def forget_async(self) -> None:
         """Remove the key from the keyring and from memory. A missing entry is not an error."""
         self._session_key = None

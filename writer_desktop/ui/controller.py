@@ -182,15 +182,20 @@ class Controller(QObject):
 
     async def _forget_key(self) -> None:
         assert self._keys is not None
-        try:
-            await self._keys.forget_async()
-        except WriterError as exc:
-            self.problem.emit(f"The key could not be removed: {exc.user_message}")
-            return
+        if self.key_info.source is KeySource.SESSION:  # never in the keyring: only forget it
+            self._keys.forget_session()
+            done = "The API key given for this session is no longer used."
+        else:
+            try:
+                await self._keys.forget_async()
+            except WriterError as exc:
+                self.problem.emit(f"The key could not be removed: {exc.user_message}")
+                return
+            done = "The API key was removed from the keyring."
         self._client.set_api_key("")
         self.key_info = KeyLookup(None, KeySource.NONE)
         self.key_changed.emit(self.key_info)
-        self.notice.emit("The API key was removed from the keyring.")
+        self.notice.emit(done)
 
     def apply_settings(self, settings: Settings) -> None:
         """Save new settings and put them in force (API address, defaults for new chats)."""

@@ -354,10 +354,11 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settings_accepted.connect(c.apply_settings)
+        # The key is replaced or removed at once, on top of the dialog, which stays open with
+        # its other edits (closing it threw them away) and shows the key now in use.
         dialog.remove_key_requested.connect(self._remove_key)
         dialog.replace_key_requested.connect(self._replace_key)
-        dialog.remove_key_requested.connect(dialog.reject)
-        dialog.replace_key_requested.connect(dialog.reject)
+        c.key_changed.connect(dialog.show_key)
         dialog.open()
         return dialog
 
@@ -467,12 +468,18 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _remove_key(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from PySide6.QtWidgets import QApplication, QMessageBox
 
+        from writer_desktop.core.secrets import KeySource
+
+        where = (
+            "Stop using the Writer API key given for this session?"
+            if self.controller.key_info.source is KeySource.SESSION
+            else "Remove the Writer API key from the system keyring?"
+        )
         answer = QMessageBox.question(
-            self, "Remove API key",
-            "Remove the Writer API key from the system keyring? You will be asked for a key "
-            "the next time Writer Desktop needs one.",
+            QApplication.activeModalWidget() or self, "Remove API key",
+            f"{where} You will be asked for a key the next time Writer Desktop needs one.",
         )  # fmt: skip
         if answer == QMessageBox.StandardButton.Yes:
             self.controller.forget_key()

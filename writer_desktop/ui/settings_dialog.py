@@ -96,22 +96,28 @@ class SettingsDialog(QDialog):
         # narrower sizeHint width and leaves them a line short.
         self.resize(self.minimumWidth(), self.heightForWidth(self.minimumWidth()))
 
+    def show_key(self, key: KeyLookup) -> None:
+        """Where the key in use comes from; kept up to date while the dialog is open (a key
+        replaced or removed from here leaves the other edits as they are)."""
+        text = f"Key: {key.description}"
+        self.key_label.setText(f"{text} — {key.problem}" if key.problem else text)
+        from_env = key.source is KeySource.ENVIRONMENT
+        self.remove_key_button.setEnabled(key.source in (KeySource.KEYRING, KeySource.SESSION))
+        self.replace_key_button.setEnabled(not from_env)
+        self.key_label.setToolTip(
+            "Unset WRITER_API_KEY to manage the key here." if from_env else ""
+        )
+
     # -- sections ----------------------------------------------------------------------------
 
     def _key_group(self, key: KeyLookup) -> QGroupBox:
         group = QGroupBox("Writer API key", self)
-        self.key_label = QLabel(f"Key: {key.description}", group)
+        self.key_label = QLabel(group)
         self.key_label.setObjectName("keySource")
-        if key.problem:
-            self.key_label.setText(f"Key: {key.description} — {key.problem}")
         self.key_label.setWordWrap(True)
         self.replace_key_button = QPushButton("&Replace key…", group)
         self.remove_key_button = QPushButton("Re&move key", group)
-        from_env = key.source is KeySource.ENVIRONMENT
-        self.remove_key_button.setEnabled(key.source in (KeySource.KEYRING, KeySource.SESSION))
-        self.replace_key_button.setEnabled(not from_env)
-        if from_env:
-            self.key_label.setToolTip("Unset WRITER_API_KEY to manage the key here.")
+        self.show_key(key)
         self.replace_key_button.clicked.connect(self.replace_key_requested)
         self.remove_key_button.clicked.connect(self.remove_key_requested)
         row = QHBoxLayout()
