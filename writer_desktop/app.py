@@ -337,7 +337,10 @@ async def open_main_window(
         from .core.drafts import NEW
         from .ui.draft_keeper import DraftKeeper
 
-        keeper = DraftKeeper(drafts, window.composer, controller, store.exists, parent=window)
+        # a deleted conversation's draft stays while it can be restored from the trash
+        keeper = DraftKeeper(
+            drafts, window.composer, controller, store.exists_or_trashed, parent=window
+        )
         keeper.problem.connect(window.show_problem)
         keeper.drafted_changed.connect(window.sidebar.model.set_drafted)
         window.closed.connect(keeper.save_now)

@@ -123,15 +123,18 @@ def test_drafts_of_deleted_conversations_go_at_the_next_start(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
     kept = saved_conversation(store, "kept")
-    (store.root / DRAFTS_NAME).write_text(
-        json.dumps({"version": 1, "drafts": {kept: "mine", "deleted-long-ago": "orphan", NEW: "n"}})
-    )
+    trashed = saved_conversation(store, "in the trash")
+    store.delete(trashed)  # restorable for 30 days: so is its draft
+    drafts = {kept: "mine", trashed: "still wanted", "deleted-long-ago": "orphan", NEW: "n"}
+    (store.root / DRAFTS_NAME).write_text(json.dumps({"version": 1, "drafts": drafts}))
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path, drafts=restarted(store)) as window:
             window.controller.sync_store()
             await until(lambda: "deleted-long-ago" not in on_disk(store), what="pruned")
-            assert on_disk(store) == {kept: "mine", NEW: "n"}
+            assert on_disk(store) == {kept: "mine", trashed: "still wanted", NEW: "n"}
+            window.controller.restore(trashed)
+            assert window.composer.text() == "still wanted"
 
     run_scenario(scenario())
 

@@ -186,6 +186,15 @@ class ConversationStore:
         """True if ``conv_id`` has a file (the truth, not the listing cache)."""
         return bool(_ID.fullmatch(conv_id)) and self._path(conv_id).is_file()
 
+    def exists_or_trashed(self, conv_id: str) -> bool:
+        """True if ``conv_id`` has a file, or one in the trash that can still be restored."""
+        if self.exists(conv_id):
+            return True
+        try:
+            return any(entry.id == conv_id for entry in self.trashed())
+        except StorageError:
+            return True  # cannot tell: keep what depends on it
+
     def summary(self, conv_id: str) -> ConversationSummary | None:
         """The listing cache's row for ``conv_id`` (None if it has none)."""
         return self._idx.get(conv_id)
