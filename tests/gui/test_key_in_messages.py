@@ -27,12 +27,18 @@ def test_the_key_is_taken_out_of_a_message_before_it_is_sent_or_saved(
             user = window.controller.current_conversation().messages[0]  # type: ignore[union-attr]
             window.controller.edit_message(user.id, f"again {KEY}")
             await reply_done(window)
-            window.controller.set_system_prompt(f"Use {KEY}")
+            window.composer.options.system_prompt.setPlainText(f"Use {KEY}")
+            window.composer.options.flush()  # as after the typing pause
+            assert window.composer.options.system_prompt.toPlainText() == f"Use {REDACTED}"
             await until(lambda: bool(store.load(conv_id).system_prompt), what="saved")
             raw = (store.conversations_dir / f"{conv_id}.json").read_text(encoding="utf-8")
             assert KEY not in raw
             assert f"again {REDACTED}" in raw
             assert f"Use {REDACTED}" in raw
+            assert "taken out of the system prompt" in window.statusBar().currentMessage()
+            window.controller.rename(conv_id, f"Notes on {KEY}")
+            assert "taken out of the title" in window.statusBar().currentMessage()
+            assert store.load(conv_id).title == f"Notes on {REDACTED}"
         sent = [r.body for r in fake.requests if r.path == "/v1/chat"]
         assert sent
         assert all(KEY.encode() not in body for body in sent)

@@ -263,7 +263,7 @@ class Controller(QObject):
         conv = self._conversation(conv_id)
         if conv is None:
             return
-        conv.title = title.strip()
+        conv.title = self._without_key(title.strip(), "title")
         self._save(conv)
         self._publish_list()
 
@@ -276,15 +276,17 @@ class Controller(QObject):
         if self._save(conv):
             self._publish_list()
 
-    def set_system_prompt(self, text: str) -> None:
-        """The open conversation's instructions to the model, sent before every message."""
+    def set_system_prompt(self, text: str) -> str:
+        """The open conversation's instructions to the model, sent before every message;
+        returns them as kept (without the API key)."""
         conv = self._current
-        text = self._without_key(text)
+        text = self._without_key(text, "system prompt")
         if conv is None or conv.system_prompt == text:
-            return
+            return text
         conv.system_prompt = text
         if conv.messages:
             self._save(conv)
+        return text
 
     def set_params(self, temperature: float, max_tokens: int) -> None:
         """Sampling for the open conversation's next replies."""
@@ -468,12 +470,12 @@ class Controller(QObject):
         elif not self.is_busy(conv.id):
             self._send(conv, CONTINUE_PROMPT)
 
-    def _without_key(self, text: str) -> str:
+    def _without_key(self, text: str, what: str = "message") -> str:
         clean = self._redact(text)
         if clean != text:
             self.notice.emit(
-                "Your API key was taken out of the message: it would have been sent to Writer "
-                "and saved with the conversation."
+                f"Your API key was taken out of the {what}: it would have been saved with the "
+                "conversation" + (", and sent to Writer." if what != "title" else ".")
             )
         return clean
 

@@ -86,6 +86,15 @@ class ConversationOptions(QWidget):
         finally:
             self._loading = False
 
+    def show_prompt(self, system_prompt: str) -> None:
+        """Show the system prompt as it was kept (the API key taken out), if it differs."""
+        if self.system_prompt.toPlainText() != system_prompt:
+            self._loading = True
+            try:
+                self.system_prompt.setPlainText(system_prompt)
+            finally:
+                self._loading = False
+
     def flush(self) -> None:
         """Report a prompt still waiting for the typing pause (before sending or switching)."""
         if self._pause.isActive():

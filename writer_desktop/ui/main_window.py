@@ -216,7 +216,9 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(c.delete)
         self.sidebar.rename_requested.connect(c.rename)
         self.sidebar.pin_requested.connect(c.set_pinned)
-        self.composer.options.system_prompt_changed.connect(c.set_system_prompt)
+        self.composer.options.system_prompt_changed.connect(
+            lambda text: self.composer.options.show_prompt(c.set_system_prompt(text))
+        )
         self.composer.options.params_changed.connect(c.set_params)
         self.settings_action.triggered.connect(self.open_settings)
         self.export_action.triggered.connect(self._export_current)
