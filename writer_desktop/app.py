@@ -26,7 +26,7 @@ from . import APP_AUTHOR, APP_NAME
 from .core import crash, logs
 from .core.errors import AlreadyLocked, ConfigError, StorageError
 from .core.paths import AppPaths
-from .core.settings import Settings, SettingsFile, effective_base_url
+from .core.settings import Settings, SettingsFile, base_url_at_start
 from .core.store import ConversationStore
 from .ui.first_paint import TRACE_ENV, FirstPaint, StartTrace
 from .ui.icons import app_icon
@@ -80,9 +80,11 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         log.info("Writer Desktop is already running: handed the request to it")
         return 0
     try:
-        base_url = effective_base_url(settings, environ)
+        settings, base_url, problem = base_url_at_start(settings, environ)
     except ConfigError as exc:
         return cannot_start(exc.user_message)
+    if problem:
+        settings_file.problems.append(problem)
     store = ConversationStore(paths.data, paths.cache)
     try:
         store.open(sync=False)  # synced right after the first paint

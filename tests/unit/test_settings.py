@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from writer_desktop.core.errors import ConfigError
-from writer_desktop.core.settings import Settings, SettingsFile, describe, effective_base_url
+from writer_desktop.core.settings import (
+    Settings,
+    SettingsFile,
+    base_url_at_start,
+    describe,
+    effective_base_url,
+)
 
 
 def test_defaults_when_missing(tmp_path: Path) -> None:
@@ -105,3 +111,21 @@ def test_base_url_env_overrides_and_is_validated() -> None:
     )
     with pytest.raises(ConfigError, match="unencrypted"):
         effective_base_url(settings, {"WRITER_BASE_URL": "http://api.writer.com"})
+
+
+def test_a_bad_address_in_the_settings_file_does_not_stop_the_start() -> None:
+    saved = Settings(base_url="http://example.com", theme="dark")
+    settings, address, problem = base_url_at_start(saved, {})
+    assert address == "https://api.writer.com"
+    assert settings == Settings(base_url="", theme="dark")  # the rest is kept
+    assert problem is not None
+    assert "http://example.com cannot be used" in problem
+    assert "Change it in Settings" in problem
+    assert base_url_at_start(Settings(), {}) == (Settings(), "https://api.writer.com", None)
+
+
+def test_a_bad_writer_base_url_stops_the_start_and_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="^WRITER_BASE_URL cannot be used"):
+        base_url_at_start(Settings(), {"WRITER_BASE_URL": "http://example.com"})
+    ok = base_url_at_start(Settings(base_url="http://bad"), {"WRITER_BASE_URL": "https://x.org"})
+    assert ok[1:] == ("https://x.org", None)

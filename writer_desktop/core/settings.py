@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args
 
 from .atomic import atomic_write
 from .base_url import DEFAULT_BASE_URL, check_base_url
-from .errors import StorageError
+from .errors import ConfigError, StorageError
 from .trash import set_aside
 
 log = logging.getLogger(__name__)
@@ -162,3 +162,29 @@ def effective_base_url(settings: Settings, environ: Mapping[str, str]) -> str:
     """``WRITER_BASE_URL``, else the setting, else Writer's; validated (ConfigError)."""
     chosen = environ.get("WRITER_BASE_URL", "").strip() or settings.base_url or DEFAULT_BASE_URL
     return check_base_url(chosen)
+
+
+def base_url_at_start(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[Settings, str, str | None]:
+    """The address to start with: ``(settings, address, problem)``.
+
+    An unusable ``WRITER_BASE_URL`` stops the start (``ConfigError``, naming the variable): it
+    was asked for now. An unusable address in the settings file does not: the app starts with
+    Writer's own, the returned settings no longer hold it, and ``problem`` says so (the user
+    fixes it in Settings, which could not be reached if the app did not start).
+    """
+    if environ.get("WRITER_BASE_URL", "").strip():
+        try:
+            return settings, effective_base_url(settings, environ), None
+        except ConfigError as exc:
+            raise ConfigError(f"WRITER_BASE_URL cannot be used. {exc.user_message}") from None
+    try:
+        return settings, effective_base_url(settings, environ), None
+    except ConfigError as exc:
+        problem = (
+            f"Settings: the API address {settings.base_url} cannot be used, so Writer's own is "
+            f"used. {exc.user_message} Change it in Settings."
+        )
+        plain = dataclasses.replace(settings, base_url="")
+        return plain, effective_base_url(plain, environ), problem
