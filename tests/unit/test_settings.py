@@ -125,7 +125,7 @@ def test_a_bad_address_in_the_settings_file_does_not_stop_the_start() -> None:
 
 
 def test_a_bad_writer_base_url_stops_the_start_and_names_the_variable() -> None:
-    with pytest.raises(ConfigError, match="^WRITER_BASE_URL cannot be used"):
+    with pytest.raises(ConfigError, match=r"^WRITER_BASE_URL cannot be used"):
         base_url_at_start(Settings(), {"WRITER_BASE_URL": "http://example.com"})
     ok = base_url_at_start(Settings(base_url="http://bad"), {"WRITER_BASE_URL": "https://x.org"})
     assert ok[1:] == ("https://x.org", None)
