@@ -12,7 +12,7 @@ from tests.fake_writer.behaviours import CutAfter, Reply, Trickle
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, run_scenario, saved, until
 from writer_desktop.core.autostart import Autostart
-from writer_desktop.core.settings import Settings
+from writer_desktop.core.settings import Settings, SettingsFile
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.quick_bridge import QuickBridge
 from writer_desktop.ui.quick_prompt import QuickPrompt
@@ -123,5 +123,30 @@ def test_start_at_login_follows_the_setting(
             assert "Exec=writer-desktop" in autostart.path.read_text()
             window.controller.apply_settings(Settings(start_at_login=False))
             assert not autostart.path.exists()
+
+    run_scenario(scenario())
+
+
+def test_a_start_at_login_that_failed_is_saved_as_off(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "autostart").write_text("a file where the folder should be")
+    autostart = Autostart(
+        ["writer-desktop"], platform="linux", home=tmp_path, env={"XDG_CONFIG_HOME": str(config)}
+    )
+    settings_file = SettingsFile(tmp_path / "settings.json")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            c = window.controller
+            c._autostart, c._settings_file = autostart, settings_file
+            problems: list[str] = []
+            c.problem.connect(problems.append)
+            c.apply_settings(Settings(start_at_login=True, theme="dark"))
+            assert problems[0].startswith("Start at login could not be changed")
+            assert c.settings.start_at_login is False
+            assert settings_file.load() == Settings(start_at_login=False, theme="dark")
 
     run_scenario(scenario())

@@ -204,13 +204,7 @@ class Controller(QObject):
         except WriterError as exc:
             self.problem.emit(exc.user_message)
             return
-        if self._settings_file is not None:
-            try:
-                self._settings_file.save(settings)
-            except StorageError as exc:
-                self.problem.emit(f"Settings were not saved: {exc.user_message}")
-                return
-        if self._autostart is not None:
+        if self._autostart is not None:  # first: what is saved is what it could do
             try:
                 if settings.start_at_login:
                     self._autostart.enable()
@@ -219,6 +213,12 @@ class Controller(QObject):
             except StorageError as exc:
                 self.problem.emit(f"Start at login could not be changed: {exc.user_message}")
                 settings = dataclasses.replace(settings, start_at_login=self._autostart.enabled())
+        if self._settings_file is not None:
+            try:
+                self._settings_file.save(settings)
+            except StorageError as exc:
+                self.problem.emit(f"Settings were not saved: {exc.user_message}")
+                return
         base_changed = base_url != self._client.base_url
         self._client.set_base_url(base_url)
         self._client.timeouts = dataclasses.replace(
