@@ -132,7 +132,7 @@ def test_delete_for_good_asks_first_and_removes_the_file(
     run_scenario(scenario())
 
 
-def test_restoring_over_a_conversation_that_is_back_says_so(
+def test_restoring_what_is_gone_from_the_trash_says_so(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
     (conv_id,) = seed(store, "Twice")
@@ -148,6 +148,28 @@ def test_restoring_over_a_conversation_that_is_back_says_so(
             QTest.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
             assert problems == ["This conversation is not in the trash."]
             assert titles(window) == ["Twice"]
+
+    run_scenario(scenario())
+
+
+def test_restoring_over_the_same_id_brings_back_a_copy(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    (conv_id,) = seed(store, "Exported")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            exported = store.load(conv_id)
+            delete(window, store, conv_id)
+            exported.title = "Imported again"
+            store.save(exported)  # an import of the export: the same id is back
+            window.controller.sync_store()
+            dialog = window.show_trash()
+            await until(dialog.isVisible, what="dialog")
+            QTest.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+            assert sorted(titles(window)) == ["Exported", "Imported again"]
+            assert window.controller.current_id not in (None, conv_id)
+            assert "as a copy" in window.statusBar().currentMessage()
 
     run_scenario(scenario())
 

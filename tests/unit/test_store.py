@@ -382,15 +382,31 @@ def test_delete_and_restore(store: ConversationStore, clock: Clock) -> None:
         store.restore(c.id)
 
 
-def test_restore_does_not_overwrite(store: ConversationStore) -> None:
+def test_restore_over_the_same_id_brings_back_a_copy(store: ConversationStore) -> None:
     c = conv("first")
     store.save(c)
     store.delete(c.id)
-    c.title = "second"
+    c.title = "second"  # the same id here again (an import of an export, say)
     store.save(c)
-    with pytest.raises(StorageError, match="already exists"):
+    copy_id = store.restore(c.id)
+    assert copy_id != c.id
+    assert store.load(c.id).title == "second"  # never overwritten
+    copy = store.load(copy_id)
+    assert copy.title == "first"
+    assert [m.content for m in copy.messages] == [m.content for m in c.messages]
+    assert store.trashed() == []
+    assert sorted(s.title for s in store.list()) == ["first", "second"]
+
+
+def test_an_unreadable_trashed_copy_is_not_restored_over_the_same_id(
+    store: ConversationStore,
+) -> None:
+    c = conv("here")
+    store.save(c)
+    (store.trash_dir / f"{c.id}.deleted-20991231T000000Z.json").write_bytes(b"{broken")
+    with pytest.raises(StorageError, match="cannot be read"):
         store.restore(c.id)
-    assert store.load(c.id).title == "second"
+    assert store.load(c.id).title == "here"
     assert len(store.trashed()) == 1
 
 
@@ -422,7 +438,7 @@ def test_restore_brings_back_the_copy_asked_for(store: ConversationStore, clock:
     store.save(c)
     store.delete(c.id)
     newer, older = store.trashed()
-    store.restore(c.id, older)
+    assert store.restore(c.id, older) == c.id
     assert store.load(c.id).title == "old words"
     assert store.trashed() == [newer]
     with pytest.raises(ConversationNotFound):

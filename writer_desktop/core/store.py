@@ -47,7 +47,7 @@ from writer_desktop.core.errors import ReadOnlyConversation, StorageError
 from writer_desktop.core.index import ConversationSummary, Index
 from writer_desktop.core.listing import Listing
 from writer_desktop.core.migrate import MigrationFailed
-from writer_desktop.core.models import Conversation, Status, walk_messages
+from writer_desktop.core.models import Conversation, Status, new_id, walk_messages
 
 __all__ = [
     "INDEX_NAME",
@@ -301,19 +301,42 @@ class ConversationStore:
         trash.move_to_trash(path, conv_id, self.trash_dir, self._clock())
         self._update(remove=[conv_id])
 
-    def restore(self, conv_id: str, entry: trash.TrashEntry | None = None) -> None:
+    def restore(self, conv_id: str, entry: trash.TrashEntry | None = None) -> str:
         """Bring ``entry`` (by default the most recently deleted copy of ``conv_id``) back from
-        the trash."""
+        the trash; return the id it has now. If a conversation with that id is here again (it
+        was imported, say), it comes back as a copy under a new id, as an import would."""
         path = self._path(conv_id)
         self._require_open()
         found = [e for e in self.trashed() if e.id == conv_id and entry in (None, e)]
         if not found:
             raise ConversationNotFound("This conversation is not in the trash.")
         if path.exists():
-            raise StorageError("A conversation with the same id already exists.")
+            return self._restore_as_copy(found[0])
         move_no_replace(found[0].path, path)
         conv, size, mtime_ns = self._read(conv_id)
         self._update(upsert=[ConversationSummary.of(conv, size, mtime_ns)])
+        return conv_id
+
+    def _restore_as_copy(self, entry: trash.TrashEntry) -> str:
+        try:
+            raw = entry.path.read_bytes()
+        except OSError as exc:
+            raise storage_error(exc, "read it from the trash") from exc
+        try:
+            conv = decode(raw, entry.id)[0]
+        except (Unreadable, MigrationFailed):
+            raise StorageError(
+                "A conversation with the same id is here again, and the deleted one cannot be "
+                "read to restore it as a copy."
+            ) from None
+        conv.id = new_id()
+        self.save(conv)  # ReadOnlyConversation for a newer version's file: it stays in the trash
+        try:
+            entry.path.unlink()
+        except OSError as exc:
+            log.warning("restored %s as %s, but could not remove it from the trash: %s",
+                        entry.id, conv.id, exc)  # fmt: skip
+        return conv.id
 
     def trashed(self) -> builtins.list[trash.TrashEntry]:
         """The trash, most recently deleted first."""

@@ -401,18 +401,25 @@ class Controller(QObject):
     def _restore(self, wanted: Sequence[tuple[str, TrashEntry | None]]) -> None:
         restored: list[str] = []
         failed: list[str] = []
+        copies = 0
         for conv_id, entry in wanted:
             try:
-                self._store.restore(conv_id, entry)
+                now = self._store.restore(conv_id, entry)
             except StorageError as exc:
                 failed.append(exc.user_message)
             else:
-                restored.append(conv_id)
+                restored.append(now)
+                copies += now != conv_id
         if restored:
             self._publish_list()
             self.open_conversation(restored[0])
         if failed:
             self.problem.emit("\n".join(dict.fromkeys(failed)))
+        elif copies:
+            self.notice.emit(
+                f"Restored {len(restored)} conversation(s); {copies} as a copy, since a "
+                "conversation with the same id is here again."
+            )
         elif len(restored) > 1:
             self.notice.emit(f"Restored {len(restored)} conversations.")
 
