@@ -181,6 +181,8 @@ def test_a_key_saved_unchecked_still_falls_back_to_this_session(qtbot: QtBot) ->
         QTest.mouseClick(dialog.unchecked_button, Qt.MouseButton.LeftButton)
         await until(dialog.session_button.isVisible, what="session-only offer")
         assert not dialog.unchecked_button.isVisible()
+        assert "The key could not be saved" in dialog.status.text()  # it was never checked
+        assert "works" not in dialog.status.text()
         QTest.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
 
     assert ask_with(closed_address(), dialog, keys, user) == KEY

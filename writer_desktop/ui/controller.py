@@ -712,7 +712,13 @@ class Controller(QObject):
             return  # nothing to ask with; the key is asked for when a message needs it
         except AuthError as exc:  # the saved key no longer works: say so now, not at a send
             log.info("the API key was rejected: %s", exc.user_message)
-            self.key_needed.emit("", "", f"Writer rejected the saved API key: {exc.user_message}")
+            which = {
+                KeySource.ENVIRONMENT: "the API key in WRITER_API_KEY",
+                KeySource.SESSION: "the API key given for this session",
+            }.get(self.key_info.source, "the saved API key")
+            reason = exc.user_message.rstrip()
+            ended = reason if reason.endswith((".", "!", "?")) else f"{reason}."
+            self.key_needed.emit("", "", f"Writer rejected {which}: {ended}")
             return
         except WriterError as exc:
             log.info("model list unavailable: %s", exc.user_message)

@@ -118,13 +118,14 @@ class KeyDialog(QDialog):
         )
         self.unchecked_button.show()
 
-    def offer_session_only(self, reason: str, key: str) -> None:
-        """``key`` works but could not be kept: offer it (and only it) for this session."""
+    def offer_session_only(self, reason: str, key: str, *, checked: bool = True) -> None:
+        """``key`` (``checked`` with Writer, or not) could not be kept: offer it (and only it)
+        for this session."""
         self._checked = key
         self.unchecked_button.hide()
+        works = "The key works, but it" if checked else "The key"
         self.show_status(
-            f"{reason} The key works, but it could not be saved. "
-            "You can use it for this session only."
+            f"{reason} {works} could not be saved. You can use it for this session only."
         )
         self.session_button.show()
         self.session_button.setFocus()
@@ -174,9 +175,9 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
             return
         finally:
             dialog.set_checking(False)
-        await keep(key)
+        await keep(key, checked=True)
 
-    async def keep(key: str) -> None:
+    async def keep(key: str, *, checked: bool) -> None:
         if keys.environment_key:  # it would override the keyring at every start anyway
             keys.use_for_session(key)
             finish(key)
@@ -184,7 +185,7 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
         try:
             await keys.store_async(key)
         except SecretsError as exc:
-            dialog.offer_session_only(exc.user_message, key)
+            dialog.offer_session_only(exc.user_message, key, checked=checked)
             return
         finish(key)
 
@@ -206,7 +207,7 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
         finish(key)
 
     dialog.key_submitted.connect(on_submitted)
-    dialog.unchecked_requested.connect(lambda key: start(keep(key)))
+    dialog.unchecked_requested.connect(lambda key: start(keep(key, checked=False)))
     dialog.session_only_requested.connect(on_session_only)
     dialog.rejected.connect(lambda: finish(None))
     dialog.show()
