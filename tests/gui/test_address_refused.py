@@ -40,7 +40,7 @@ def test_plain_http_to_another_computer_stops_the_start_with_a_message(
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "BOX: Refusing plain http://" in result.stdout
+    assert "BOX: WRITER_BASE_URL cannot be used. Refusing plain http://" in result.stdout
     assert "the API key would travel unencrypted" in result.stdout
 
 

@@ -189,7 +189,7 @@ def test_new_send_in_same_conversation_stops_the_running_reply(
         async with main_window(fake, store, tmp_path) as window:
             await send(window, "First")
             await until(lambda: len(last_message(window).content) > 10, what="first reply text")
-            await send(window, "Second")
+            window.controller.send("Second")  # the controller's rule; Enter waits (below)
             await until(lambda: "Second." in window.chat.toPlainText(), what="second reply")
             await reply_done(window)
             data = saved(store, window.controller.current_id or "")
@@ -199,6 +199,33 @@ def test_new_send_in_same_conversation_stops_the_running_reply(
                 ("assistant", "stopped"),
                 ("user", "complete"),
                 ("assistant", "complete"),
+            ]
+
+    run_scenario(scenario())
+
+
+def test_enter_while_a_reply_streams_keeps_the_text_and_says_why(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Trickle(n=3000, delay_per_token=0.002), Reply(text="Second."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "First")
+            await until(lambda: len(last_message(window).content) > 10, what="first reply text")
+            await send(window, "Second")  # Enter: it would cut the reply off
+            assert window.composer.text() == "Second"
+            assert "still answering" in window.statusBar().currentMessage()
+            assert window.composer.busy
+            QTest.keyClick(window.composer.editor, Qt.Key.Key_Escape)
+            await reply_done(window)
+            QTest.keyClick(window.composer.editor, Qt.Key.Key_Return)
+            await until(lambda: "Second." in window.chat.toPlainText(), what="second reply")
+            await reply_done(window)
+            data = saved(store, window.controller.current_id or "")
+            assert [m["content"] for m in data["messages"] if m["role"] == "user"] == [
+                "First",
+                "Second",
             ]
 
     run_scenario(scenario())

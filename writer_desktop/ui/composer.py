@@ -50,10 +50,12 @@ class PromptEdit(QPlainTextEdit):
 
 
 class Composer(QWidget):
-    """Emits ``submitted(text)``, ``stop_requested()``, ``model_chosen(model id)`` and
-    ``edit_last_requested()`` (Up in the empty box, as in a terminal)."""
+    """Emits ``submitted(text)``, ``stop_requested()``, ``model_chosen(model id)``,
+    ``edit_last_requested()`` (Up in the empty box, as in a terminal) and ``notice(text)``.
+    Enter while a reply streams does not send (it would cut the reply off): Esc stops it."""
 
     submitted = Signal(str)
+    notice = Signal(str)  # something to tell in the status bar
     stop_requested = Signal()
     model_chosen = Signal(str)
     edit_last_requested = Signal()
@@ -153,7 +155,11 @@ class Composer(QWidget):
 
     def _on_enter(self) -> None:
         text = self.editor.toPlainText()
-        if text.strip():
+        if text.strip() and self._busy:  # sending would cut the reply off: say so, keep the text
+            self.notice.emit(
+                "Writer is still answering. Send when it is done, or press Esc to stop it first."
+            )
+        elif text.strip():
             self.options.flush()  # a system prompt typed just now applies to this message
             self.submitted.emit(text)
 

@@ -250,6 +250,7 @@ class MainWindow(QMainWindow):
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
         self.undo_button.clicked.connect(self._undo_delete)
         self.trash_action.triggered.connect(self.show_trash)
+        self.composer.notice.connect(self.show_notice)
         # controller → widgets
         c.conversations_changed.connect(self._on_list)
         c.conversation_opened.connect(self._on_opened)
