@@ -414,10 +414,14 @@ LAST_CONVERSATION = "last_conversation"
 
 
 def remember_conversation(controller: Controller, state: QSettings) -> None:
+    """The conversation to reopen at the next start. A new one (no messages yet) is not kept:
+    the next start opens a new conversation again if it had a draft, else the newest."""
     conv = controller.current_conversation()
-    if conv is not None and conv.messages:  # an empty new conversation is not worth returning to
+    if conv is not None and conv.messages:
         state.setValue(LAST_CONVERSATION, conv.id)
-        state.sync()
+    else:
+        state.remove(LAST_CONVERSATION)
+    state.sync()
 
 
 def _hand_over(name: str, request: dict[str, str], seconds: float = 3.0) -> bool:

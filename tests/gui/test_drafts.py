@@ -113,6 +113,28 @@ def test_sending_clears_the_draft_and_the_new_conversations_text_comes_back_afte
     run_scenario(scenario())
 
 
+def test_a_new_conversation_being_written_at_quit_is_reopened_over_the_last_one(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    fake.enqueue(Reply(text="Sure."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path, drafts=restarted(store)) as window:
+            await send(window, "An older conversation")
+            await reply_done(window)
+            older = window.controller.current_id  # remembered at this quit
+        async with main_window(fake, store, tmp_path, drafts=restarted(store)) as window:
+            assert window.controller.current_id == older
+            window.controller.new_conversation()
+            type_text(window, "half a thought")
+            await until(lambda: on_disk(store).get(NEW) == "half a thought")
+        async with main_window(fake, store, tmp_path, drafts=restarted(store)) as window:
+            assert window.controller.current_id != older
+            assert window.composer.text() == "half a thought"
+
+    run_scenario(scenario())
+
+
 def restarted(store: ConversationStore) -> Drafts:
     drafts = Drafts(store.root / DRAFTS_NAME)
     assert drafts.load() is None
