@@ -70,7 +70,9 @@ def run(args: argparse.Namespace, paths: AppPaths | None = None) -> int:
 
 def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     reader = ReadOnlyStore(paths.conversations)
-    if args.all == bool(args.ids):
+    if args.all and args.ids:
+        raise UsageError("export: name conversations (ID ...) or use --all, not both.")
+    if not args.all and not args.ids:
         raise UsageError("export: name the conversations to export (ID ...) or use --all.")
     try:
         ids = reader.ids() if args.all else list(dict.fromkeys(map(reader.resolve, args.ids)))
@@ -95,10 +97,16 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
         conv = reader.load(ids[0])
         if not target.parent.is_dir():
             raise StorageError(f"Could not save {target.name}: {target.parent} is not a folder.")
+        if target.exists() and not args.force:  # a script would read the old file
+            raise StorageError(f"{target} exists: add --force to replace it.")
         print(export_to_file(conv, target, fmt, force=args.force))
         return 0
     if target.exists() and not target.is_dir():
         raise UsageError(f"export: {target} is a file; several conversations need a folder.")
+    if not target.exists() and target.suffix.lower() in EXTENSIONS.values():
+        raise UsageError(
+            f"export: several conversations go into a folder, and {target.name} is a file name."
+        )
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

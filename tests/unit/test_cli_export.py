@@ -131,11 +131,12 @@ def test_export_to_a_named_file_then_force(home: Path) -> None:
     target = home.parent / "notes.json"  # the suffix chooses JSON
     target.write_text("precious", encoding="utf-8")
     result = run(home, "export", "aaaa2", "-o", str(target))
-    assert result.returncode == 0, result.stderr
+    # refused: writing "notes (2).json" instead left a script reading the old notes.json
+    assert result.returncode == 1
+    assert "exists: add --force to replace it" in result.stderr
+    assert result.stdout == ""
     assert target.read_text(encoding="utf-8") == "precious"
-    made = home.parent / "notes (2).json"
-    assert result.stdout.strip() == str(made)
-    assert json.loads(made.read_text(encoding="utf-8"))["id"] == IDS[1]
+    assert sorted(p.name for p in home.parent.iterdir() if p.suffix == ".json") == ["notes.json"]
     assert run(home, "export", "aaaa2", "-o", str(target), "--force").returncode == 0
     assert json.loads(target.read_text(encoding="utf-8"))["id"] == IDS[1]
 
@@ -159,7 +160,8 @@ def test_force_never_replaces_a_file_written_in_the_same_run(home: Path, tmp_pat
         (["export", "aaaa"], "ambiguous"),
         (["export", "aaaa1", "nope"], "No conversation"),
         (["export"], "or use --all"),
-        (["export", "--all", "aaaa1"], "or use --all"),
+        (["export", "--all", "aaaa1"], "or use --all, not both"),
+        (["export", "aaaa1", "aaaa2", "-o", "single.md"], "single.md is a file name"),
         (["export", "--all", "-o", "-"], "exactly one"),
         (["export", "aaaa1", "--format", "pdf"], "invalid choice"),
     ],
