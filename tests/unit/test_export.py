@@ -44,6 +44,7 @@ NASTY = [
     "Literal `<b>` and `## You` in code spans",
     "    # indented code, not a heading",
     "\\<already escaped> and \\\\<b>after an escaped backslash",
+    "<https://example.com/ok> beside <img src=x onerror=alert(1)>",
     "*Stopped — reply incomplete*",
 ]
 
@@ -154,6 +155,16 @@ def test_raw_html_is_shown_not_interpreted() -> None:
     assert markdown_body("<!-- hi\nthere") == "\\<!-- hi\nthere"
     assert markdown_body("a <b>b</b> `<c>`") == "a \\<b>b\\</b> `<c>`"
     assert markdown_body("1 < 2 and 3 > 2") == "1 < 2 and 3 > 2"  # not a tag: untouched
+
+
+def test_autolinks_to_safe_addresses_stay_links() -> None:
+    text = "See <https://example.com/docs> or <mailto:help@example.com>, not <javascript:x()>."
+    body = markdown_body(text)
+    assert body == (
+        "See <https://example.com/docs> or <mailto:help@example.com>, not \\<javascript:x()>."
+    )
+    links = [t.attrGet("href") for t in MD.parseInline(body)[0].children or [] if t.attrs]
+    assert links == ["https://example.com/docs", "mailto:help@example.com"]
 
 
 def test_unpaired_obsidian_comment_and_math_are_escaped() -> None:

@@ -60,7 +60,9 @@ _MARKS = {
 }
 _RISKY = re.compile(r"#|`{3}|~{3}|<[A-Za-z/!?]|%%|\$\$|^[ \t>]*(?:=+|-+)[ \t]*$", re.MULTILINE)
 _PREFIX = re.compile(r"^[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?[ \t>]*")
-_TAG_START = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")  # not already escaped
+# A "<" that could start raw HTML, not already escaped; an autolink to a safe address
+# (<https://…>, <mailto:…>) is left as it is, so it stays a link in other renderers.
+_TAG_START = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])(?!(?i:https?|mailto):[^\s<>]*>)")
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _parser = MarkdownIt("commonmark")
