@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 
@@ -111,6 +112,36 @@ def test_rename_with_f2_saves_the_title(
             QTest.keyClick(editor, Qt.Key.Key_Return)
             await until(lambda: titles(window) == ["Quarterly plan"], what="renamed row")
             assert store.load(conv_id).title == "Quarterly plan"
+
+    run_scenario(scenario())
+
+
+def test_rename_and_delete_from_the_conversation_menu_anywhere_in_the_window(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    older, newer = seed(store, "Older", "Newer")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.composer.editor.setFocus()  # typing, not in the list
+            assert window.rename_action.shortcut() == QKeySequence("F2")
+            window.rename_action.trigger()
+            view = window.sidebar.view
+            assert view.state() == QAbstractItemView.State.EditingState
+            editor = view.viewport().findChild(QLineEdit)
+            assert editor is not None
+            assert editor.text() == "Newer"
+            QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+            QTest.keyClicks(editor, "Renamed")
+            QTest.keyClick(editor, Qt.Key.Key_Return)
+            await until(lambda: store.load(newer).title == "Renamed", what="renamed")
+            window.delete_action.trigger()
+            assert titles(window) == ["Older"]
+            assert window.undo_button.isVisible()
+            window.new_action.trigger()
+            window.rename_action.trigger()  # nothing to rename yet: said so
+            assert "named after its first message" in window.statusBar().currentMessage()
+            assert older in {s.id for s in store.list()}
 
     run_scenario(scenario())
 

@@ -207,6 +207,12 @@ class MainWindow(QMainWindow):
         self.regenerate_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         menu.addAction(self.edit_last_action)
         menu.addAction(self.regenerate_action)
+        menu.addSeparator()
+        # F2 anywhere in the window, not only in the list (Del stays the list's: it edits text)
+        self.rename_action = QAction("Re&name…", self, shortcut=QKeySequence("F2"))
+        self.delete_action = QAction("&Delete", self)
+        menu.addAction(self.rename_action)
+        menu.addAction(self.delete_action)
 
     def _connect_signals(self) -> None:
         c = self.controller
@@ -250,6 +256,8 @@ class MainWindow(QMainWindow):
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
         self.undo_button.clicked.connect(self._undo_delete)
         self.trash_action.triggered.connect(self.show_trash)
+        self.rename_action.triggered.connect(self._rename_current)
+        self.delete_action.triggered.connect(self._delete_current)
         self.composer.notice.connect(self.show_notice)
         # controller → widgets
         c.conversations_changed.connect(self._on_list)
@@ -469,6 +477,28 @@ class MainWindow(QMainWindow):
         dialog.delete_requested.connect(delete)
         dialog.open()
         return dialog
+
+    def _listed_current(self) -> str | None:
+        """The open conversation's id if it is in the list (it has messages), else None (and
+        the user is told why nothing happens)."""
+        conv_id = self.controller.current_id
+        if conv_id is None or self.sidebar.model.row_of(conv_id) < 0:
+            self.show_notice("A new conversation is named after its first message.")
+            return None
+        return conv_id
+
+    def _rename_current(self) -> None:
+        conv_id = self._listed_current()
+        if conv_id is not None:
+            self.sidebar.filter.clear()  # the row must be shown to be edited
+            self.sidebar.select(conv_id)
+            self.sidebar.view.setFocus()
+            self.sidebar.view.edit(self.sidebar.view.currentIndex())
+
+    def _delete_current(self) -> None:
+        conv_id = self._listed_current()
+        if conv_id is not None:
+            self.controller.delete(conv_id)
 
     def _remove_key(self) -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox
