@@ -198,3 +198,21 @@ def test_without_a_tray_closing_cannot_keep_running(qtbot: QtBot) -> None:
     assert dialog.tray_note.isVisible()
     assert "no tray" in dialog.tray_note.text()
     assert dialog.values().close_to_tray is True  # the choice is kept for a desktop with a tray
+
+
+def test_the_shortcut_field_leaves_esc_to_the_dialog_and_backspace_clears_it(
+    qtbot: QtBot,
+) -> None:
+    dialog = make(qtbot, settings=Settings(hotkey="Ctrl+Alt+K"))
+    dialog.show()
+    recorder = dialog.hotkey_group.recorder
+    recorder.setFocus()
+    qtbot.waitUntil(recorder.hasFocus)
+    QTest.keyClick(recorder, Qt.Key.Key_Backspace)  # back to the default, from the keyboard
+    assert recorder.keySequence().isEmpty()
+    assert dialog.hotkey_group.sequence() == ""
+    QTest.keyClick(recorder, Qt.Key.Key_K, MOD.ControlModifier | MOD.AltModifier)
+    QTest.keyClick(recorder, Qt.Key.Key_Escape)  # closes the dialog, is not recorded
+    assert recorder.keySequence().toString() == "Ctrl+Alt+K"
+    assert not dialog.isVisible()
+    assert dialog.result() == QDialog.DialogCode.Rejected

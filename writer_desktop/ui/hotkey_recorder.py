@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -26,10 +26,25 @@ from PySide6.QtWidgets import (
 )
 
 from .hotkey import QUICK_COMMAND, default_sequence
-from .hotkey.keys import parse_sequence
+from .hotkey.keys import MODIFIERS, parse_sequence
 
 PORTABLE = QKeySequence.SequenceFormat.PortableText
 NATIVE = QKeySequence.SequenceFormat.NativeText
+
+
+class ShortcutEdit(QKeySequenceEdit):
+    """Records one combination; Esc alone is left to the dialog (it closes it, as anywhere),
+    Backspace or Delete alone clears the field (back to the default), from the keyboard."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.modifiers() & MODIFIERS == Qt.KeyboardModifier.NoModifier:
+            if event.key() == Qt.Key.Key_Escape:
+                event.ignore()
+                return
+            if event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+                self.clear()
+                return
+        super().keyPressEvent(event)
 
 
 class HotkeyGroup(QGroupBox):
@@ -56,13 +71,15 @@ class HotkeyGroup(QGroupBox):
             "Open the &quick prompt from any program with a shortcut", self
         )
         self.enable_check.setChecked(enabled)
-        self.recorder = QKeySequenceEdit(QKeySequence.fromString(hotkey, PORTABLE), self)
+        self.recorder = ShortcutEdit(QKeySequence.fromString(hotkey, PORTABLE), self)
         self.recorder.setObjectName("hotkeyRecorder")
         self.recorder.setAccessibleName("Quick prompt shortcut")
         self.recorder.setMaximumSequenceLength(1)
         self.recorder.setClearButtonEnabled(True)
         default_text = QKeySequence.fromString(self.default, PORTABLE).toString(NATIVE)
-        self.recorder.setToolTip(f"Press the keys to use. Clear it to use {default_text}.")
+        self.recorder.setToolTip(
+            f"Press the keys to use. Backspace clears it, to use {default_text}."
+        )
         self._placeholder = f"{default_text} (default)"
         self.recorder.keySequenceChanged.connect(self._show_default)
         self._show_default()
