@@ -216,3 +216,14 @@ def test_the_shortcut_field_leaves_esc_to_the_dialog_and_backspace_clears_it(
     assert recorder.keySequence().toString() == "Ctrl+Alt+K"
     assert not dialog.isVisible()
     assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+def test_every_mnemonic_in_the_dialog_is_a_different_letter(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    dialog = make(qtbot)
+    texts = [w.text() for w in dialog.findChildren(QAbstractButton)]
+    texts += [w.text() for w in dialog.findChildren(QLabel)]
+    letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t.replace("&&", "")]
+    assert len(letters) >= 10
+    assert sorted(letters) == sorted(set(letters)), letters

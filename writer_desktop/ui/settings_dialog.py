@@ -116,7 +116,7 @@ class SettingsDialog(QDialog):
         self.key_label.setObjectName("keySource")
         self.key_label.setWordWrap(True)
         self.replace_key_button = QPushButton("&Replace key…", group)
-        self.remove_key_button = QPushButton("Re&move key", group)
+        self.remove_key_button = QPushButton("Remo&ve key", group)
         self.show_key(key)
         self.replace_key_button.clicked.connect(self.replace_key_requested)
         self.remove_key_button.clicked.connect(self.remove_key_requested)
@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
         self.max_tokens_spin.setRange(1, 8192)
         self.max_tokens_spin.setSingleStep(256)
         self.max_tokens_spin.setValue(settings.max_tokens)
-        form.addRow("Max &tokens per reply:", self.max_tokens_spin)
+        form.addRow("Max tokens &per reply:", self.max_tokens_spin)
         return group
 
     def _appearance_group(self, settings: Settings) -> QGroupBox:
@@ -169,7 +169,7 @@ class SettingsDialog(QDialog):
         self.text_scale_spin.setSingleStep(10)
         self.text_scale_spin.setSuffix(" %")
         self.text_scale_spin.setValue(settings.text_scale)
-        form.addRow("Text &size:", self.text_scale_spin)
+        form.addRow("Te&xt size:", self.text_scale_spin)
         return group
 
     def _behaviour_group(self, settings: Settings, tray_available: bool) -> QGroupBox:
@@ -212,7 +212,7 @@ class SettingsDialog(QDialog):
         self.idle_spin.setRange(5, 600)
         self.idle_spin.setSuffix(" s")
         self.idle_spin.setValue(round(settings.idle_timeout))
-        form.addRow("Give up on a silent reply after:", self.idle_spin)
+        form.addRow("&Give up on a silent reply after:", self.idle_spin)
         return group
 
     # -- result ------------------------------------------------------------------------------
