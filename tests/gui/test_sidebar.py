@@ -218,3 +218,21 @@ def test_the_last_conversation_is_reopened_after_the_listing_cache_was_deleted(
         run_scenario(scenario())
     finally:
         store.close()
+
+
+def test_tab_follows_the_order_on_screen(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    seed(store, "One")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            s, c = window.sidebar, window.composer
+            for chain in ([s.new_button, s.filter, s.view], [c.editor, c.models, c.options_button, c.button]):  # fmt: skip
+                chain[0].setFocus()
+                await until(chain[0].hasFocus, what="focus")
+                for widget in chain[1:]:
+                    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+                    assert window.focusWidget() is widget
+
+    run_scenario(scenario())

@@ -100,6 +100,10 @@ class Composer(QWidget):
         layout.addWidget(self.editor)
         layout.addLayout(row)
         self.options_button.toggled.connect(self.options.setVisible)
+        # Tab goes from the prompt along the row as shown: model, options, then Send.
+        QWidget.setTabOrder(self.editor, self.models)
+        QWidget.setTabOrder(self.models, self.options_button)
+        QWidget.setTabOrder(self.options_button, self.button)
 
         self.editor.enter_pressed.connect(self._on_enter)
         self.editor.escape_pressed.connect(self.stop_if_busy)

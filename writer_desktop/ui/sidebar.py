@@ -164,6 +164,8 @@ class Sidebar(QWidget):
         layout.addWidget(self.new_button)
         layout.addWidget(self.filter)
         layout.addWidget(self.view, 1)
+        QWidget.setTabOrder(self.new_button, self.filter)  # Tab goes down the column as shown
+        QWidget.setTabOrder(self.filter, self.view)
         self._current: str | None = None
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
