@@ -112,6 +112,7 @@ def test_rename_with_f2_saves_the_title(
             QTest.keyClick(editor, Qt.Key.Key_Return)
             await until(lambda: titles(window) == ["Quarterly plan"], what="renamed row")
             assert store.load(conv_id).title == "Quarterly plan"
+            assert window.focusWidget() is view  # still in the list, not thrown to the prompt
 
     run_scenario(scenario())
 

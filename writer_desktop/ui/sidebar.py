@@ -14,6 +14,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QLineEdit,
     QListView,
     QMenu,
@@ -188,8 +189,14 @@ class Sidebar(QWidget):
             self.view.setCurrentIndex(self.proxy.index(0, 0))
 
     def set_conversations(self, rows: Listing) -> None:
+        # A rename in place publishes the list while its editor has the focus; the model's
+        # reset destroys the editor, and Qt gave the focus to the next widget (the prompt).
+        focused = QApplication.focusWidget()
+        in_list = focused is not None and (focused is self.view or self.view.isAncestorOf(focused))
         self.model.set_rows(rows)
         self.select(self._current)
+        if in_list:
+            self.view.setFocus()
 
     def select(self, conv_id: str | None) -> None:
         """Highlight ``conv_id`` without emitting ``conversation_selected``."""
