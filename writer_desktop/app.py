@@ -209,7 +209,7 @@ async def session(
     from .core.search_service import SearchService
     from .ui.crash_notice import CrashNotice
     from .ui.hotkey_service import HotkeyService
-    from .ui.launcher import gui_command
+    from .ui.launcher import login_command
     from .ui.quick_bridge import QuickBridge
     from .ui.quick_prompt import QuickPrompt
     from .ui.search_ui import SearchUi
@@ -219,7 +219,7 @@ async def session(
         reporter.watch_loop(asyncio.get_running_loop())
     hotkeys = HotkeyService(app) if desktop else None
     tray = Tray(app.windowIcon()) if desktop and Tray.available() else None
-    autostart = Autostart(gui_command()) if desktop else None
+    autostart = Autostart(login_command()) if desktop else None
     timeouts = Timeouts(idle=settings.idle_timeout)
     drafts = Drafts(store.root / DRAFTS_NAME, scrub=redactor.scrub)  # no key in the file
     drafts_problem = drafts.load()

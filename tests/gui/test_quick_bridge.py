@@ -150,3 +150,18 @@ def test_a_start_at_login_that_failed_is_saved_as_off(
             assert settings_file.load() == Settings(start_at_login=False, theme="dark")
 
     run_scenario(scenario())
+
+
+def test_start_at_login_keeps_a_portable_data_folder(tmp_path: Path) -> None:
+    from writer_desktop.ui.launcher import gui_command, login_command
+
+    assert login_command({}, "linux") == gui_command()
+    portable = {"WRITER_DESKTOP_HOME": str(tmp_path / "stick")}
+    command = login_command(portable, "linux")
+    assert command == ["/usr/bin/env", f"WRITER_DESKTOP_HOME={tmp_path / 'stick'}", *gui_command()]
+    assert login_command(portable, "darwin") == command
+    assert login_command(portable, "win32") == gui_command()  # Run holds a bare command line
+    entry = Autostart(command, platform="linux", home=tmp_path, env={})
+    entry.enable()
+    assert entry.path is not None
+    assert f"Exec=/usr/bin/env WRITER_DESKTOP_HOME={tmp_path}/stick " in entry.path.read_text()

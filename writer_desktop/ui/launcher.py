@@ -26,6 +26,20 @@ def gui_command(extra: Sequence[str] = ()) -> list[str]:
     return [sys.executable, "-m", "writer_desktop", *extra]
 
 
+def login_command(
+    environ: Mapping[str, str] | None = None, platform: str = sys.platform
+) -> list[str]:
+    """How to start this app at login: :func:`gui_command`, keeping a portable data folder
+    (``WRITER_DESKTOP_HOME``), which the login session does not have, through ``env`` on Linux
+    and macOS. (Windows' Run key holds a bare command line: there the default folders are used.)
+    """
+    env = os.environ if environ is None else environ
+    home = env.get("WRITER_DESKTOP_HOME", "").strip()
+    if not home or platform == "win32":
+        return gui_command()
+    return ["/usr/bin/env", f"WRITER_DESKTOP_HOME={os.path.abspath(home)}", *gui_command()]
+
+
 def request_quick(text: str, environ: Mapping[str, str] | None = None) -> int:
     """Show the quick prompt (prefilled with ``text``); return the exit status."""
     env = os.environ if environ is None else environ
