@@ -92,6 +92,17 @@ def test_a_blank_title_shows_as_a_new_conversation(
     run_scenario(scenario())
 
 
+def retitle(view: QAbstractItemView, old: str, new: str) -> None:
+    """In the title being edited in place (which shows ``old``), type ``new`` and Enter."""
+    assert view.state() == QAbstractItemView.State.EditingState
+    editor = view.viewport().findChild(QLineEdit)
+    assert editor is not None
+    assert editor.text() == old
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(editor, new)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+
+
 def test_rename_with_f2_saves_the_title(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
@@ -103,13 +114,7 @@ def test_rename_with_f2_saves_the_title(
             view.setFocus()
             view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
             QTest.keyClick(view, Qt.Key.Key_F2)
-            assert view.state() == QAbstractItemView.State.EditingState
-            editor = view.viewport().findChild(QLineEdit)
-            assert editor is not None
-            assert editor.text() == "Draft"
-            QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-            QTest.keyClicks(editor, "Quarterly plan")
-            QTest.keyClick(editor, Qt.Key.Key_Return)
+            retitle(view, "Draft", "Quarterly plan")
             await until(lambda: titles(window) == ["Quarterly plan"], what="renamed row")
             assert store.load(conv_id).title == "Quarterly plan"
             assert window.focusWidget() is view  # still in the list, not thrown to the prompt
@@ -127,14 +132,7 @@ def test_rename_and_delete_from_the_conversation_menu_anywhere_in_the_window(
             window.composer.editor.setFocus()  # typing, not in the list
             assert window.rename_action.shortcut() == QKeySequence("F2")
             window.rename_action.trigger()
-            view = window.sidebar.view
-            assert view.state() == QAbstractItemView.State.EditingState
-            editor = view.viewport().findChild(QLineEdit)
-            assert editor is not None
-            assert editor.text() == "Newer"
-            QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-            QTest.keyClicks(editor, "Renamed")
-            QTest.keyClick(editor, Qt.Key.Key_Return)
+            retitle(window.sidebar.view, "Newer", "Renamed")
             await until(lambda: store.load(newer).title == "Renamed", what="renamed")
             window.delete_action.trigger()
             assert titles(window) == ["Older"]
