@@ -416,9 +416,9 @@ class Controller(QObject):
         if failed:
             self.problem.emit("\n".join(dict.fromkeys(failed)))
         elif copies:
+            which = "it" if len(restored) == 1 else f"{copies} of the {len(restored)}"
             self.notice.emit(
-                f"Restored {len(restored)} conversation(s); {copies} as a copy, since a "
-                "conversation with the same id is here again."
+                f"Restored; {which} as a copy, since a conversation with the same id is here again."
             )
         elif len(restored) > 1:
             self.notice.emit(f"Restored {len(restored)} conversations.")
