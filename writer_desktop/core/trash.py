@@ -52,7 +52,7 @@ class TrashEntry:
 
 @dataclass(frozen=True, slots=True)
 class Trashed:
-    """What the trash shows of one entry: its title and size, read from the file."""
+    """What the trash shows of one entry: its title and message count, read from the file."""
 
     entry: TrashEntry
     title: str
