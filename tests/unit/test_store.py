@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
@@ -421,11 +422,21 @@ def test_trash_contents_show_titles_and_sizes_even_of_unreadable_files(
         clock.now += timedelta(minutes=1)
     broken = store.trash_dir / f"{new_id()}.deleted-20260101T000000Z.json"
     broken.write_bytes(b"{not json")
+    # the quick look (JSON only) and the full decode agree: a BOM, a newer version's file
+    bom, newer = conv("with a BOM"), conv("from a newer version")
+    (store.trash_dir / f"{bom.id}.deleted-20251231T000000Z.json").write_bytes(
+        codecs.BOM_UTF8 + codec.encode(bom)
+    )
+    data = json.loads(codec.encode(newer))
+    data["schema_version"] = SCHEMA_VERSION + 1
+    (store.trash_dir / f"{newer.id}.deleted-20251230T000000Z.json").write_text(json.dumps(data))
     shown = [(t.entry.id, t.title, t.messages) for t in store.trash_contents()]
     assert shown == [
         (second.id, "second", len(first.messages) + 1),
         (first.id, "first", len(first.messages)),
         (broken.name[:36], "", None),
+        (bom.id, "with a BOM", len(bom.messages)),
+        (newer.id, "from a newer version", len(newer.messages)),
     ]
 
 
