@@ -227,3 +227,17 @@ def test_every_mnemonic_in_the_dialog_is_a_different_letter(qtbot: QtBot) -> Non
     letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t.replace("&&", "")]
     assert len(letters) >= 10
     assert sorted(letters) == sorted(set(letters)), letters
+
+
+def test_a_shortcut_the_app_itself_uses_is_warned_of(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(
+        Settings(), KEYRING, ["palmyra-x5"], hotkey_problem="", taken_shortcuts={"Alt+M": "Model"}
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    group = dialog.hotkey_group
+    group.recorder.setKeySequence(QKeySequence("Alt+M"))
+    assert group.problem_label.isVisible()
+    assert "own shortcut for Model" in group.problem_label.text()
+    group.recorder.setKeySequence(QKeySequence("Ctrl+Alt+K"))
+    assert not group.problem_label.isVisible()

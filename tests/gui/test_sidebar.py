@@ -237,3 +237,17 @@ def test_tab_follows_the_order_on_screen(
                     assert window.focusWidget() is widget
 
     run_scenario(scenario())
+
+
+def test_the_window_lists_its_own_shortcuts_for_the_settings_warning(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            own = window.own_shortcuts()
+            assert own["Ctrl+Q"] == "Quit"
+            assert own["F2"] == "Rename"
+            assert own["Alt+M"] == "Model"  # a label's underlined letter
+            assert own["Alt+F"] == "File"  # a menu's
+
+    run_scenario(scenario())

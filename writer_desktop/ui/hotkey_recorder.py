@@ -9,6 +9,7 @@ command to bind in the desktop's own keyboard settings instead, with a Copy butt
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
@@ -51,7 +52,8 @@ class HotkeyGroup(QGroupBox):
     """Edits ``hotkey`` and ``hotkey_enabled``; :meth:`sequence` raises HotkeyError if invalid.
 
     ``mechanism`` names what listens for the shortcut ("" when nothing can, None when unknown);
-    ``problem`` says what is wrong, if anything ("Ctrl+Alt+Space is already used by …").
+    ``problem`` says what is wrong, if anything ("Ctrl+Alt+Space is already used by …");
+    ``taken`` maps the app's own shortcuts (portable text) to what they do, to warn of a clash.
     """
 
     def __init__(
@@ -62,9 +64,12 @@ class HotkeyGroup(QGroupBox):
         mechanism: str | None = None,
         problem: str = "",
         platform: str = sys.platform,
+        taken: Mapping[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Quick prompt", parent)
+        self._problem = problem
+        self._taken = dict(taken or {})  # portable key text → what in the app uses it
         self.default = default_sequence(platform)
         self._available = mechanism != ""
         self.enable_check = QCheckBox(
@@ -82,6 +87,7 @@ class HotkeyGroup(QGroupBox):
         )
         self._placeholder = f"{default_text} (default)"
         self.recorder.keySequenceChanged.connect(self._show_default)
+        self.recorder.keySequenceChanged.connect(self._warn_if_taken)
         self._show_default()
         label = QLabel("&Shortcut:", self)
         label.setBuddy(self.recorder)
@@ -143,6 +149,20 @@ class HotkeyGroup(QGroupBox):
         line = self.recorder.findChild(QLineEdit)
         if line is not None and self.recorder.keySequence().isEmpty():
             line.setPlaceholderText(self._placeholder)
+
+    def _warn_if_taken(self) -> None:
+        """A combination the app's own window uses would open the quick prompt instead."""
+        shown = self.recorder.keySequence().toString(PORTABLE)
+        use = self._taken.get(shown)
+        if use:
+            native = self.recorder.keySequence().toString(NATIVE)
+            self.problem_label.setText(
+                f"{native} is also Writer Desktop's own shortcut for {use}; as the global "
+                "shortcut it would open the quick prompt instead."
+            )
+        else:
+            self.problem_label.setText(self._problem)
+        self.problem_label.setVisible(bool(self.problem_label.text()))
 
     def _on_toggled(self, enabled: bool) -> None:
         self.recorder.setEnabled(enabled and self._available)

@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
             base_url_from_env=os.environ.get("WRITER_BASE_URL", "").strip(), parent=self,
             hotkey_mechanism=self._hotkeys.mechanism if self._hotkeys else None,
             hotkey_problem=self._hotkeys.problem if self._hotkeys else "",
-            tray_available=self.tray is not None,
+            tray_available=self.tray is not None, taken_shortcuts=self.own_shortcuts(),
         )  # fmt: skip
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settings_accepted.connect(c.apply_settings)
@@ -372,6 +372,27 @@ class MainWindow(QMainWindow):
         c.key_changed.connect(dialog.show_key)
         dialog.open()
         return dialog
+
+    def own_shortcuts(self) -> dict[str, str]:
+        """The window's key combinations (portable text) and what each does: menu shortcuts,
+        and Alt plus the underlined letter of its menus, labels and buttons."""
+        from PySide6.QtWidgets import QAbstractButton, QLabel
+
+        found: dict[str, str] = {}
+        for action in self.findChildren(QAction):
+            name = action.text().replace("&", "").rstrip("…")
+            for sequence in action.shortcuts():
+                found.setdefault(sequence.toString(QKeySequence.SequenceFormat.PortableText), name)
+        texts = [a.text() for a in self.menuBar().actions()]
+        texts += [w.text() for w in self.findChildren(QLabel)]
+        texts += [w.text() for w in self.findChildren(QAbstractButton)]
+        for text in texts:
+            plain = text.replace("&&", "")
+            at = plain.find("&")
+            if 0 <= at < len(plain) - 1:
+                name = plain.replace("&", "").rstrip(":…")
+                found.setdefault(f"Alt+{plain[at + 1].upper()}", name)
+        return found
 
     def edit_message(self, message_id: str) -> QInputDialog:
         """Ask for the new text of your message (non-blocking); OK resends it, the old one and

@@ -13,7 +13,7 @@ passed in by the caller.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -58,6 +58,7 @@ class SettingsDialog(QDialog):
         hotkey_mechanism: str | None = None,
         hotkey_problem: str = "",
         tray_available: bool = True,
+        taken_shortcuts: Mapping[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``hotkey_mechanism``: what listens for the shortcut ("" if nothing can, None if not
@@ -74,6 +75,7 @@ class SettingsDialog(QDialog):
             settings.hotkey_enabled,
             mechanism=hotkey_mechanism,
             problem=hotkey_problem,
+            taken=taken_shortcuts,
             parent=self,
         )
         layout.addWidget(self.hotkey_group)
