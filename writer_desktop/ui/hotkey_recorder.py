@@ -163,6 +163,10 @@ class HotkeyGroup(QGroupBox):
         else:
             self.problem_label.setText(self._problem)
         self.problem_label.setVisible(bool(self.problem_label.text()))
+        window = self.window()
+        if window is not self and window.isVisible():  # room for the lines it now has
+            width = window.width()
+            window.resize(width, max(window.height(), window.heightForWidth(width)))
 
     def _on_toggled(self, enabled: bool) -> None:
         self.recorder.setEnabled(enabled and self._available)
