@@ -174,14 +174,11 @@ def base_url_at_start(
     Writer's own, the returned settings no longer hold it, and ``problem`` says so (the user
     fixes it in Settings, which could not be reached if the app did not start).
     """
-    if environ.get("WRITER_BASE_URL", "").strip():
-        try:
-            return settings, effective_base_url(settings, environ), None
-        except ConfigError as exc:
-            raise ConfigError(f"WRITER_BASE_URL cannot be used. {exc.user_message}") from None
     try:
         return settings, effective_base_url(settings, environ), None
     except ConfigError as exc:
+        if environ.get("WRITER_BASE_URL", "").strip():
+            raise ConfigError(f"WRITER_BASE_URL cannot be used. {exc.user_message}") from None
         problem = (
             f"Settings: the API address {settings.base_url} cannot be used, so Writer's own is "
             f"used. {exc.user_message} Change it in Settings."
