@@ -431,14 +431,18 @@ class Controller(QObject):
             self.problem.emit(exc.user_message)
             return []
 
-    def delete_for_good(self, entries: Sequence[TrashEntry]) -> None:
-        """Remove ``entries`` from the trash now; they cannot be restored after this."""
+    def delete_for_good(self, entries: Sequence[TrashEntry]) -> list[TrashEntry]:
+        """Remove ``entries`` from the trash now (they cannot be restored after this); return
+        those removed: all, or those before one that could not be."""
+        removed: list[TrashEntry] = []
         for entry in entries:
             try:
                 self._store.delete_for_good(entry)
             except StorageError as exc:
                 self.problem.emit(exc.user_message)
-                return
+                break
+            removed.append(entry)
+        return removed
 
     def set_model(self, model: str) -> None:
         conv = self._current

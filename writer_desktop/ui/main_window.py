@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
     from writer_desktop.core.export import Format
-    from writer_desktop.core.trash import TrashEntry
 
     from .chat_view import ChatView
     from .controller import Controller
@@ -490,12 +489,11 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.set_items(self.controller.trash_contents())
 
-        def delete(entries: list[TrashEntry]) -> None:
-            self.controller.delete_for_good(entries)
-            dialog.set_items(self.controller.trash_contents())
-
         dialog.restore_requested.connect(self.controller.restore_from_trash)
-        dialog.delete_requested.connect(delete)
+        # only those rows go: reading every trashed file again would take as long as opening
+        dialog.delete_requested.connect(
+            lambda entries: dialog.remove(self.controller.delete_for_good(entries))
+        )
         dialog.open()
         return dialog
 

@@ -111,8 +111,22 @@ class TrashDialog(QDialog):
             if not readable:
                 row.setFont(0, italic)
             self.tree.addTopLevelItem(row)
-        self.tree.setVisible(bool(items))
-        self.empty.setVisible(not items)
+        self._settle()
+
+    def remove(self, entries: Sequence[TrashEntry]) -> None:
+        """Take ``entries`` (deleted for good) off the list; the rest is as it was read."""
+        gone = set(entries)
+        for n in reversed(range(self.tree.topLevelItemCount())):
+            row = self.tree.topLevelItem(n)
+            if row is not None and row.data(0, ENTRY_ROLE) in gone:
+                self.tree.takeTopLevelItem(n)
+        self._settle()
+
+    def _settle(self) -> None:
+        """The list or the empty note, and the first row selected."""
+        shown = self.tree.topLevelItemCount() > 0
+        self.tree.setVisible(shown)
+        self.empty.setVisible(not shown)
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)
