@@ -87,7 +87,7 @@ class HotkeyGroup(QGroupBox):
         )
         self._placeholder = f"{default_text} (default)"
         self.recorder.keySequenceChanged.connect(self._show_default)
-        self.recorder.keySequenceChanged.connect(self._warn_if_taken)
+        self.recorder.keySequenceChanged.connect(self._show_problem)
         self._show_default()
         label = QLabel("&Shortcut:", self)
         label.setBuddy(self.recorder)
@@ -118,7 +118,7 @@ class HotkeyGroup(QGroupBox):
         box.addWidget(self.problem_label)
         box.addWidget(self.command_label)
         box.addLayout(command_row)
-        self._show_mechanism(mechanism, problem)
+        self._show_mechanism(mechanism)
         self.enable_check.toggled.connect(self._on_toggled)
         self._on_toggled(enabled)
 
@@ -129,7 +129,7 @@ class HotkeyGroup(QGroupBox):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    def _show_mechanism(self, mechanism: str | None, problem: str) -> None:
+    def _show_mechanism(self, mechanism: str | None) -> None:
         for widget in (self.command_label, self.command_edit, self.copy_button):
             widget.setVisible(not self._available)
         if mechanism:
@@ -140,8 +140,7 @@ class HotkeyGroup(QGroupBox):
             self.enable_check.setEnabled(False)
             self.enable_check.setToolTip("Bind the command below in your desktop's settings.")
         self.mechanism_label.setVisible(mechanism is not None)
-        self.problem_label.setText(problem)
-        self.problem_label.setVisible(bool(problem))
+        self._show_problem()
 
     def _show_default(self) -> None:
         # QKeySequenceEdit has no placeholder API: its line edit shows one when empty, and
@@ -150,8 +149,9 @@ class HotkeyGroup(QGroupBox):
         if line is not None and self.recorder.keySequence().isEmpty():
             line.setPlaceholderText(self._placeholder)
 
-    def _warn_if_taken(self) -> None:
-        """A combination the app's own window uses would open the quick prompt instead."""
+    def _show_problem(self) -> None:
+        """What is wrong, if anything: a combination the app's own window uses (it would open
+        the quick prompt instead), else the problem the listener reported."""
         shown = self.recorder.keySequence().toString(PORTABLE)
         use = self._taken.get(shown)
         if use:
