@@ -346,7 +346,7 @@ class ConversationStore:
             raise storage_error(exc, "list the trash") from exc
 
     def trash_contents(self) -> builtins.list[trash.Trashed]:
-        """The trash with each conversation's title and size, most recently deleted first."""
+        """The trash with each conversation's title and message count, newest first."""
         return [trash.describe(entry) for entry in self.trashed()]
 
     def delete_for_good(self, entry: trash.TrashEntry) -> None:

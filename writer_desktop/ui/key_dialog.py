@@ -131,13 +131,12 @@ class KeyDialog(QDialog):
         self.session_button.setFocus()
 
     def _on_edited(self, text: str) -> None:
-        # another key: it must be checked first (Continue)
-        if self.session_button.isVisible() and text.strip() != self._checked:
-            self.session_button.hide()
-            self.show_status("")
-        if self.unchecked_button.isVisible() and text.strip() != self._unchecked:
-            self.unchecked_button.hide()
-            self.show_status("")
+        # another key than the one offered: it must be checked first (Continue)
+        offers = ((self.session_button, self._checked), (self.unchecked_button, self._unchecked))
+        for button, offered in offers:
+            if button.isVisible() and text.strip() != offered:
+                button.hide()
+                self.show_status("")
 
     def _on_continue(self) -> None:
         key = self.key_edit.text().strip()

@@ -38,8 +38,8 @@ class KeyRequests(QObject):
 
     def request(self, conv_id: str = "", reply_id: str = "", reason: str = "") -> None:
         """Ask for a key (``reason`` says why); then send ``reply_id`` again, if given."""
-        if reply_id and (conv_id, reply_id) not in self._failed:
-            self._failed.append((conv_id, reply_id))
+        if reply_id:
+            self._send_again(conv_id, reply_id)
         if not self._asking:
             self._asking = True
             self._window.controller.spawn(self._ask(reason))
@@ -48,7 +48,11 @@ class KeyRequests(QObject):
         """Writer refused the key for ``reply_id``: if a new key is being asked for (the saved
         one was rejected at start, say, and a message typed meanwhile failed with it), send it
         again with the new key. Otherwise its "Update key" link is the way."""
-        if self._asking and (conv_id, reply_id) not in self._failed:
+        if self._asking:
+            self._send_again(conv_id, reply_id)
+
+    def _send_again(self, conv_id: str, reply_id: str) -> None:
+        if (conv_id, reply_id) not in self._failed:
             self._failed.append((conv_id, reply_id))
 
     async def _ask(self, reason: str) -> None:
