@@ -81,13 +81,15 @@ async def main_window(
     real_sleep: bool = False,
     base_url: str | None = None,
     drafts: Drafts | None = None,
+    keys: KeyStore | None = None,
 ) -> AsyncIterator[MainWindow]:
-    """The app's own :func:`open_main_window`, with a key from the (fake) environment."""
+    """The app's own :func:`open_main_window`, with a key from the (fake) environment, or
+    looked up in ``keys``."""
     from writer_desktop.app import open_main_window
 
     async with httpx.AsyncClient() as http:
         client = make_client(http, base_url or fake.base_url, real_sleep=real_sleep)
-        keys = KeyStore(object(), environ={"WRITER_API_KEY": KEY})
+        keys = keys or KeyStore(object(), environ={"WRITER_API_KEY": KEY})
         state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
         window = await open_main_window(
             store, client, keys, Settings(), Redactor(), state, drafts=drafts

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
@@ -189,23 +188,11 @@ def test_window_shows_while_a_hanging_keyring_is_asked(
         dialog.deleteLater()
 
 
-@asynccontextmanager
-async def keyring_window(
+def keyring_window(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path, backend: MemoryBackend
-) -> AsyncIterator[MainWindow]:
+) -> AbstractAsyncContextManager[MainWindow]:
     """The app's own start with the key looked up in ``backend`` (not the environment)."""
-    async with httpx.AsyncClient() as http:
-        client = make_client(http, fake.base_url)
-        keys = KeyStore(backend, environ={})
-        state = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-        window = await open_main_window(store, client, keys, Settings(), Redactor(), state)
-        assert window is not None
-        try:
-            yield window
-        finally:
-            window.close()
-            await window.controller.shutdown()
-            window.deleteLater()
+    return main_window(fake, store, tmp_path, keys=KeyStore(backend, environ={}))
 
 
 def test_replace_and_remove_key(fake: FakeWriter, store: ConversationStore, tmp_path: Path) -> None:
