@@ -9,7 +9,8 @@ from ``tests/`` it
 2. starts the app on X11 (``QT_QPA_PLATFORM=xcb``) with a fresh ``WRITER_DESKTOP_HOME``, waits for
    the window, focuses it, types a prompt and presses Return, waits for the chat request and for the
    conversation file to hold the complete reply, quits with Ctrl+Q and requires exit code 0 and no
-   ``Traceback`` or ``Warning`` on stderr;
+   ``Traceback`` or ``Warning`` on stderr; before quitting, a second launch must hand over to it
+   over the single-instance socket and exit 0;
 3. runs the headless ``writer-desktop export --all -o DIR`` on that home and checks the Markdown;
 4. checks the bundled keyring: when this Python's keyring reaches a Secret Service (CI runs under
    ``dbus-run-session`` with gnome-keyring unlocked) and no key is stored yet, it stores a test key
@@ -144,6 +145,13 @@ def check_gui(exe: Path, home: Path, srv: FakeWriter) -> str:
         if not any(PROMPT in s for s in strings(sent.get("messages"))):
             raise Failure(f"the chat request does not carry the prompt: {sent!r}")
         wait(lambda: reply_saved(home), "the complete reply in conversations/*.json")
+        # A second launch finds this one over the single-instance socket, hands over, exits.
+        try:
+            second = subprocess.run([str(exe)], env=env, capture_output=True, timeout=30)
+        except subprocess.TimeoutExpired as exc:
+            raise Failure("a second launch did not hand over to the first within 30 s") from exc
+        if second.returncode != 0 or proc.poll() is not None:
+            raise Failure(f"a second launch exited with {second.returncode}: {second.stderr!r}")
         xdotool("windowfocus", "--sync", win)
         xdotool("key", "ctrl+q")
         try:
@@ -158,7 +166,10 @@ def check_gui(exe: Path, home: Path, srv: FakeWriter) -> str:
     bad = [line for line in stderr.splitlines() if "Traceback" in line or "Warning" in line]
     if bad:
         raise Failure(f"stderr has {len(bad)} bad lines: {stderr!r}")
-    return f"window {win}, reply saved, Ctrl+Q exit 0, stderr {len(stderr)} bytes"
+    return (
+        f"window {win}, reply saved, second launch handed over, Ctrl+Q exit 0, "
+        f"stderr {len(stderr)} bytes"
+    )
 
 
 def check_export(exe: Path, home: Path, srv: FakeWriter, out: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import stat
@@ -13,7 +15,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from writer_desktop.ui.instance_client import socket_name
-from writer_desktop.ui.single_instance import InstanceServer
+from writer_desktop.ui.single_instance import MAX_REQUEST, InstanceServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX socket paths")
 
@@ -48,8 +50,15 @@ def runtime(tmp_path: Path) -> Path:
     return folder
 
 
-def test_activate_and_quick_reach_the_running_instance(runtime: Path, qtbot: QtBot) -> None:
-    server = InstanceServer(socket_name(runtime))
+# The POSIX transport (a plain Unix socket) and Windows' (QLocalServer), which runs here too.
+TRANSPORTS = pytest.mark.parametrize("pipe", [False, True], ids=["unix", "qlocalserver"])
+
+
+@TRANSPORTS
+def test_activate_and_quick_reach_the_running_instance(
+    runtime: Path, qtbot: QtBot, pipe: bool
+) -> None:
+    server = InstanceServer(socket_name(runtime), pipe=pipe)
     assert server.listen()
     try:
         mode = os.stat(socket_name(runtime)).st_mode
@@ -66,8 +75,9 @@ def test_activate_and_quick_reach_the_running_instance(runtime: Path, qtbot: QtB
         server.close()
 
 
-def test_bad_requests_are_refused(runtime: Path, qtbot: QtBot) -> None:
-    server = InstanceServer(socket_name(runtime))
+@TRANSPORTS
+def test_bad_requests_are_refused(runtime: Path, qtbot: QtBot, pipe: bool) -> None:
+    server = InstanceServer(socket_name(runtime), pipe=pipe)
     assert server.listen()
     try:
         for request in ('{"command": "format-disk"}', "[1, 2]", '{"command": "quick", "text": 5}'):
@@ -82,23 +92,25 @@ def test_no_instance_means_false(runtime: Path, qtbot: QtBot) -> None:
     assert finish(proc, qtbot) == "False"
 
 
-def test_second_server_defers_to_a_live_one(runtime: Path, qtbot: QtBot) -> None:
-    first = InstanceServer(socket_name(runtime))
+@TRANSPORTS
+def test_second_server_defers_to_a_live_one(runtime: Path, qtbot: QtBot, pipe: bool) -> None:
+    first = InstanceServer(socket_name(runtime), pipe=pipe)
     assert first.listen()
     try:
-        second = InstanceServer(socket_name(runtime))
+        second = InstanceServer(socket_name(runtime), pipe=pipe)
         assert not second.listen()
     finally:
         first.close()
 
 
-def test_stale_socket_from_a_crash_is_recovered(runtime: Path, qtbot: QtBot) -> None:
+@TRANSPORTS
+def test_stale_socket_from_a_crash_is_recovered(runtime: Path, qtbot: QtBot, pipe: bool) -> None:
     name = socket_name(runtime)
     crashed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     crashed.bind(name)  # the file stays behind once the socket is closed, as after kill -9
     crashed.close()
     assert Path(name).exists()
-    server = InstanceServer(name)
+    server = InstanceServer(name, pipe=pipe)
     assert server.listen()
     try:
         with qtbot.waitSignal(server.activate_requested, timeout=15_000):
@@ -106,3 +118,83 @@ def test_stale_socket_from_a_crash_is_recovered(runtime: Path, qtbot: QtBot) -> 
         assert finish(proc, qtbot) == "True"
     finally:
         server.close()
+
+
+@TRANSPORTS
+def test_a_launch_that_hangs_up_or_floods_does_not_stop_the_server(
+    runtime: Path, qtbot: QtBot, pipe: bool
+) -> None:
+    name = socket_name(runtime)
+    server = InstanceServer(name, pipe=pipe)
+    assert server.listen()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:  # as listen()'s probe
+            silent.connect(name)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as flood:
+            flood.connect(name)
+            flood.setblocking(False)  # the server answers from this thread's event loop
+            rest = b"x" * (MAX_REQUEST + 10)  # never a whole line
+            answer = b""
+
+            def answered() -> bool:
+                nonlocal rest, answer
+                with contextlib.suppress(BlockingIOError):
+                    rest = rest[flood.send(rest) :] if rest else rest
+                with contextlib.suppress(BlockingIOError):
+                    answer += flood.recv(4096)
+                return b"\n" in answer
+
+            qtbot.waitUntil(answered, timeout=15_000)
+        assert json.loads(answer) == {"ok": False, "error": "request too large"}
+        with qtbot.waitSignal(server.activate_requested, timeout=15_000):
+            proc = send_from_another_process(name, '{"command": "activate"}')
+        assert finish(proc, qtbot) == "True"
+    finally:
+        server.close()
+
+
+def test_the_unix_socket_is_made_private_and_removed_at_close(runtime: Path) -> None:
+    name = socket_name(runtime)
+    server = InstanceServer(name)
+    assert server.listen()
+    assert [p.name for p in runtime.iterdir()] == ["writer-desktop.sock"]  # no folder left
+    server.close()
+    assert not Path(name).exists()
+    # A newer instance's socket at the same path is not this one's to remove.
+    server = InstanceServer(name)
+    assert server.listen()
+    os.unlink(name)
+    newer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    newer.bind(name)
+    try:
+        server.close()
+        assert Path(name).exists()
+    finally:
+        newer.close()
+
+
+def test_the_unix_server_says_no_when_the_socket_cannot_be_made(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120)  # longer than a Unix socket's path may be
+    deep.mkdir()
+    server = InstanceServer(socket_name(deep))
+    assert not server.listen()  # logged; the app runs on without it
+    server.close()
+    assert [p.name for p in deep.iterdir()] == []  # its private folder is gone too
+
+
+def test_the_posix_server_does_not_load_qt_network(runtime: Path) -> None:
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from writer_desktop.ui.single_instance import InstanceServer\n"
+        "app = QCoreApplication([])\n"
+        "server = InstanceServer(sys.argv[1])\n"
+        "assert server.listen()\n"
+        "server.close()\n"
+        "print('PySide6.QtNetwork' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, socket_name(runtime)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert out.stdout.strip() == "False"

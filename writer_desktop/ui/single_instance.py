@@ -10,23 +10,33 @@ crashed instance (nobody answers on it) is removed and taken over.
 
 Wire format: one JSON object per line, one request per connection, at most 64 KiB; the answer is
 ``{"ok": true}`` or ``{"ok": false, "error": "..."}``.
+
+The transport is :mod:`.instance_unix` on POSIX (a plain Unix socket watched by a
+``QSocketNotifier``: Qt's network module would cost ~2.6 MiB of the idle memory for one tiny
+socket) and :mod:`.instance_pipe` (``QLocalServer``) on Windows.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
-
-log = logging.getLogger(__name__)
 
 MAX_REQUEST = 64 * 1024
 COMMANDS = ("activate", "quick")
+
+# What to send back, and what to do once it is sent (None: nothing).
+Answer = tuple[bytes, Callable[[], None] | None]
+# Given what a connection has sent so far: its answer, or None to wait for more.
+Handler = Callable[[bytes], Answer | None]
+
+
+class Listener(Protocol):
+    def listen(self) -> bool: ...
+    def close(self) -> None: ...
 
 
 class InstanceServer(QObject):
@@ -35,78 +45,49 @@ class InstanceServer(QObject):
     activate_requested = Signal()
     quick_requested = Signal(str)
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None, *, pipe: bool = False) -> None:
+        """``pipe`` picks Qt's ``QLocalServer`` where Unix sockets would do (tests)."""
         super().__init__(parent)
         self.name = name
-        self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._accept)
-        self._buffers: dict[QLocalSocket, bytes] = {}
+        self._listener: Listener
+        if pipe or sys.platform == "win32":
+            from .instance_pipe import PipeListener
+
+            self._listener = PipeListener(name, self._handle, self)
+        else:
+            from .instance_unix import UnixListener
+
+            self._listener = UnixListener(name, self._handle, self)
 
     def listen(self) -> bool:
-        """Start listening; False when another live instance already owns the name.
-
-        Probe first: with socket options set, Qt creates the socket elsewhere and renames it into
-        place, which would silently steal the name from a running instance.
-        """
-        probe = QLocalSocket()
-        probe.connectToServer(self.name)
-        alive = probe.waitForConnected(500)
-        probe.abort()
-        if alive:
-            return False
-        if sys.platform != "win32" and Path(self.name).exists():
-            log.info("removing a stale instance socket left by a crash: %s", self.name)
-        QLocalServer.removeServer(self.name)
-        return self._server.listen(self.name)
+        """Start listening; False when another live instance already owns the name (or the
+        socket cannot be made: the app then runs without it)."""
+        return self._listener.listen()
 
     def close(self) -> None:
-        self._server.close()
+        self._listener.close()
 
-    def _accept(self) -> None:
-        while self._server.hasPendingConnections():
-            sock = self._server.nextPendingConnection()
-            self._buffers[sock] = b""
-            sock.readyRead.connect(lambda s=sock: self._read(s))
-            sock.disconnected.connect(lambda s=sock: self._forget(s))
-
-    def _forget(self, sock: QLocalSocket) -> None:
-        self._buffers.pop(sock, None)
-        sock.deleteLater()
-
-    def _read(self, sock: QLocalSocket) -> None:
-        data = self._buffers.get(sock, b"") + bytes(sock.readAll().data())
+    def _handle(self, data: bytes) -> Answer | None:
         if b"\n" not in data:
-            if len(data) > MAX_REQUEST:
-                self._answer(sock, False, "request too large")
-            else:
-                self._buffers[sock] = data
-            return
-        line = data.split(b"\n", 1)[0]
+            return (reply(False, "request too large"), None) if len(data) > MAX_REQUEST else None
         try:
-            request = json.loads(line.decode("utf-8"))
+            request = json.loads(data.split(b"\n", 1)[0].decode("utf-8"))
             command = request.get("command")
         except (ValueError, AttributeError):
-            self._answer(sock, False, "not a JSON object")
-            return
+            return reply(False, "not a JSON object"), None
         if command == "activate":
-            self._answer(sock, True)
-            self.activate_requested.emit()
-        elif command == "quick":
+            return reply(True), self.activate_requested.emit
+        if command == "quick":
             text = request.get("text") or ""
             if not isinstance(text, str):
-                self._answer(sock, False, "text must be a string")
-                return
-            self._answer(sock, True)
-            self.quick_requested.emit(text)
-        else:
-            self._answer(sock, False, f"unknown command {str(command)[:40]!r}")
+                return reply(False, "text must be a string"), None
+            return reply(True), lambda: self.quick_requested.emit(text)
+        return reply(False, f"unknown command {str(command)[:40]!r}"), None
 
-    def _answer(self, sock: QLocalSocket, ok: bool, error: str = "") -> None:
-        self._buffers.pop(sock, None)
-        reply: dict[str, Any] = {"ok": ok}
-        if error:
-            reply["error"] = error
-        sock.write(json.dumps(reply).encode("utf-8") + b"\n")
-        sock.flush()
-        sock.disconnectFromServer()
+
+def reply(ok: bool, error: str = "") -> bytes:
+    """One answer line of the wire format."""
+    answer: dict[str, Any] = {"ok": ok}
+    if error:
+        answer["error"] = error
+    return json.dumps(answer).encode("utf-8") + b"\n"
