@@ -179,14 +179,20 @@ def _portal(portal_version: Callable[[], int | None]) -> tuple[Factory | None, s
     return PortalBackend, ""
 
 
-def _pick(app: QGuiApplication) -> tuple[Factory | None, str]:
+def _portal_version() -> int | None:
+    # Imported only when asked (Wayland): the portal module loads QtDBus, ~1 MiB an X11 session
+    # would carry for nothing.
     from .portal import portal_version
 
+    return portal_version()
+
+
+def _pick(app: QGuiApplication) -> tuple[Factory | None, str]:
     return pick_backend(
         app.platformName(),
         sys.platform,
         os.environ.get("XDG_SESSION_TYPE", "").lower(),
-        portal_version,
+        _portal_version,
     )
 
 
