@@ -167,3 +167,76 @@ def test_find_starts_at_the_first_match_in_view_not_the_top(
             assert bar.value() > bar.maximum() // 2  # the view stayed near where it was
 
     run_scenario(scenario())
+
+
+def test_a_closed_find_bar_marks_nothing_in_the_next_conversation(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # It kept its text once closed and searched every conversation opened afterwards: the word
+    # lit up with no bar on screen, and a long conversation opened scrolled to it, not at its end.
+    long_reply = "\n\n".join(f"Paragraph {i} of a long café reply." for i in range(60))
+    fake.enqueue(Reply(text="A short café reply."), Reply(text=long_reply))
+    service = SearchService(tmp_path / "search.sqlite3", ReadOnlyStore(store.conversations_dir))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.resize(900, 500)
+            ui = SearchUi(window, service)
+            await send(window, "first")
+            await reply_done(window)
+            short_id = window.controller.current_id or ""
+            window.new_action.trigger()
+            await send(window, "second")
+            await reply_done(window)
+            long_id = window.controller.current_id
+            window.controller.open_conversation(short_id)
+            ui.find_action.trigger()
+            ui.find_bar.field.setText("café")  # as typed (QTest cannot type é)
+            await until(lambda: len(ui.find_bar.matches) == 1, what="the match")
+            QTest.keyClick(ui.find_bar.field, Qt.Key.Key_Escape)
+            assert window.chat.extraSelections() == []
+            window.controller.open_conversation(long_id or "")
+            await until(lambda: window.chat.verticalScrollBar().maximum() > 500, what="laid out")
+            assert window.chat.extraSelections() == []
+            bar = window.chat.verticalScrollBar()
+            assert bar.value() == bar.maximum()  # opened at its end, as always
+            # Open, it searches the conversation opened next, from its own top of the view.
+            ui.find_action.trigger()
+            assert ui.find_bar.field.text() == "café"
+            assert len(ui.find_bar.matches) == 60
+
+    run_scenario(scenario())
+
+
+def test_a_hit_in_the_open_conversation_is_the_current_match(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # The second of two hits in the conversation already open became "1 of 2": the view was
+    # scrolled to the message's top margin, where Qt reports the document's start.
+    fake.enqueue(Reply(text="The first crème reply."), Reply(text="The second crème reply."))
+    service = SearchService(tmp_path / "search.sqlite3", ReadOnlyStore(store.conversations_dir))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            ui = SearchUi(window, service)
+            service.start()
+            try:
+                await send(window, "one")
+                await reply_done(window)
+                await send(window, "two")
+                await reply_done(window)
+                conv = window.controller.current_conversation()
+                assert conv is not None
+                second = conv.messages[-1].id
+                window.show()
+                ui.search_action.trigger()
+                ui.panel.field.setText("crème")  # as typed
+                await until(lambda: ui.panel.model.rowCount() == 2, what="two hits")
+                hits = [ui.panel.model.hit(i) for i in range(2)]
+                hit = next(h for h in hits if h is not None and h.message_id == second)
+                ui.open_result(hit.conversation_id, hit.message_id)
+                assert ui.find_bar.count.text() == "2 of 2"
+            finally:
+                service.close()
+
+    run_scenario(scenario())

@@ -297,6 +297,11 @@ class ChatView(QTextBrowser):
             self._lazy.show_around(list(self._messages), message_id)
         self.reveal(self._conv_id, message_id)
 
+    def message_position(self, message_id: str) -> int | None:
+        """Where a rendered message starts in the document (None if it is not rendered)."""
+        frame = self._window.frames.get(message_id)
+        return None if frame is None else frame.firstPosition()
+
     def render_all(self) -> None:
         """Render every message so Find sees them all, keeping the view where it is.
 

@@ -81,16 +81,19 @@ class FindBar(QWidget):
         self._again.timeout.connect(self.refresh)
         self.hide()
 
-    def open_words(self, query: str) -> None:
+    def open_words(self, query: str, at: int | None = None) -> None:
         """Open with the words of a search query found as the search found them (any of them,
         case and accents ignored, the last also as a prefix), not the query as one string:
-        ``brulee`` must light up ``brûlée``. Editing the field searches for it as typed again."""
+        ``brulee`` must light up ``brûlée``. Editing the field searches for it as typed again.
+        The current match is the first at or after document position ``at`` (the hit's
+        message), else the first in view."""
         pattern = highlight_pattern(query)
         self._words = None if pattern is None else QRegularExpression(pattern, _WORDS_OPTIONS)
         self.field.blockSignals(True)  # not a user's edit: keep the words
         self.field.setText(query)
         self.field.blockSignals(False)
-        self.open()
+        self.matches, self.current = [], -1  # what was current is no anchor for a new search
+        self._open(at)
 
     def _on_edited(self) -> None:
         self._words = None
@@ -98,10 +101,21 @@ class FindBar(QWidget):
 
     def open(self) -> None:
         """Show the bar, focus the field with its text selected, and search again."""
+        self._open(None)
+
+    def _open(self, at: int | None) -> None:
         self.show()
         self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.field.selectAll()
-        self.refresh()
+        self.refresh(at)
+
+    def document_replaced(self) -> None:
+        """The target shows another document (another conversation): its matches are gone, and
+        the search runs again only if the bar is open (a closed bar's text marks nothing)."""
+        self._again.stop()
+        self.matches, self.current = [], -1
+        if not self.isHidden():
+            self.refresh()
 
     def close_bar(self) -> None:
         self.hide()
@@ -117,11 +131,14 @@ class FindBar(QWidget):
     def find_previous(self) -> None:
         self._step(-1)
 
-    def refresh(self) -> None:
-        """Find every match of the field's text; keep the current one, else the first in view."""
+    def refresh(self, at: int | None = None) -> None:
+        """Find every match of the field's text; the current one is the first at or after
+        position ``at``, else the one current before, else the first in view."""
         self._again.stop()
         text = self.field.text()
-        anchor = self.matches[self.current].selectionStart() if self.current >= 0 else None
+        anchor = at
+        if anchor is None and self.current >= 0:
+            anchor = self.matches[self.current].selectionStart()
         self.matches, self.current = [], -1
         if text:
             self._busy = True  # rendering in before_search changes the document: not again
@@ -132,11 +149,8 @@ class FindBar(QWidget):
             finally:
                 self._busy = False
         if self.matches:
-            if anchor is None:  # the text at the top of the view, in the middle of a line: the
-                # top-left pixel lies in the margin, outside nested frames, where Qt finds the
-                # document's start rather than what is on screen
-                middle = QPoint(self.target.viewport().width() // 2, 0)
-                anchor = self.target.cursorForPosition(middle).position()
+            if anchor is None:
+                anchor = self._top_position()
             starts = [m.selectionStart() for m in self.matches]
             self.current = next((i for i, s in enumerate(starts) if s >= anchor), 0)
         self._show()
@@ -162,6 +176,19 @@ class FindBar(QWidget):
         button.setAccessibleName(tip.split(" (")[0])
         button.setAutoRaise(True)
         return button
+
+    def _top_position(self) -> int:
+        """The document position at the top of the view, looked for down the middle of the
+        view: at the left edge, in the margin outside nested frames, and in the gaps between
+        them, Qt answers with the document's start rather than what is on screen."""
+        if self.target.verticalScrollBar().value() == 0:
+            return 0
+        viewport = self.target.viewport()
+        for y in range(0, viewport.height(), 4):
+            position = self.target.cursorForPosition(QPoint(viewport.width() // 2, y)).position()
+            if position > 0:
+                return position
+        return 0
 
     def _find_all(self, text: str) -> list[QTextCursor]:
         doc = self.target.document()

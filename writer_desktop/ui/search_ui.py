@@ -96,11 +96,14 @@ class SearchUi(QObject):
         if self.window.controller.current_id != conv_id:  # gone meanwhile (it said so)
             self._refresh_results()
             return
+        chat = self.window.chat
         if message_id:
-            self.window.chat.show_message(message_id)
+            chat.show_message(message_id)
         query = self.panel.field.text()
         if query.strip():
-            self.find_bar.open_words(query)
+            chat.render_all()  # what Find does first; it moves the message in the document
+            at = chat.message_position(message_id) if message_id else None
+            self.find_bar.open_words(query, at)  # the hit's message holds the current match
 
     def _refresh_results(self, _conv_id: str = "") -> None:
         if self._panel is not None and self._panel.isVisible():
@@ -108,4 +111,4 @@ class SearchUi(QObject):
 
     def _refresh_find_bar(self, _conv: object) -> None:
         if self._find_bar is not None:
-            self._find_bar.refresh()
+            self._find_bar.document_replaced()
