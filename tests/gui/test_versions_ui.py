@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QUrl
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 
 from tests.fake_writer.behaviours import Reply, Trickle
 from tests.fake_writer.server import FakeWriter
@@ -23,6 +23,7 @@ from tests.gui.harness import (
 from tests.gui.test_safety import anchors
 from writer_desktop.core.models import Conversation, Message, Role, Status, Version
 from writer_desktop.core.store import ConversationStore
+from writer_desktop.ui.edit_dialog import EditDialog
 from writer_desktop.ui.main_window import MainWindow
 from writer_desktop.ui.message_actions import message_actions
 from writer_desktop.ui.render import action_href, make_markdown, message_html
@@ -106,10 +107,10 @@ def test_edit_and_resend_keeps_the_old_branch(
             assert conv is not None
             user_id = conv.messages[0].id
             click(window, "edit", user_id)
-            [dialog] = window.findChildren(QInputDialog)
-            assert dialog.textValue() == "Capital of France?"  # prefilled
-            dialog.setTextValue("Capital of Italy?")
-            dialog.accept()
+            [dialog] = window.findChildren(EditDialog)
+            assert dialog.editor.toPlainText() == "Capital of France?"  # prefilled
+            dialog.editor.setPlainText("Capital of Italy?")
+            QTest.keyClick(dialog.editor, Qt.Key.Key_Return)  # Enter resends, as in the prompt
             await until(lambda: "Rome." in chat_text(window), what="reply to the edit")
             await reply_done(window)
             assert "Paris." not in chat_text(window)
@@ -144,13 +145,13 @@ def test_up_in_the_empty_composer_edits_the_last_message_and_cancel_changes_noth
             assert conv_id is not None
             before = saved(store, conv_id)
             QTest.keyClick(window.composer.editor, Qt.Key.Key_Up)
-            [dialog] = window.findChildren(QInputDialog)
-            assert dialog.textValue() == "two"
-            dialog.reject()
+            [dialog] = window.findChildren(EditDialog)
+            assert dialog.editor.toPlainText() == "two"
+            QTest.keyClick(dialog.editor, Qt.Key.Key_Escape)
             assert saved(store, conv_id) == before
             QTest.keyClicks(window.composer.editor, "draft")
             QTest.keyClick(window.composer.editor, Qt.Key.Key_Up)  # not empty: just the cursor
-            await until(lambda: not window.findChildren(QInputDialog), what="dialog gone")
+            await until(lambda: not window.findChildren(EditDialog), what="dialog gone")
             assert window.composer.editor.toPlainText() == "draft"
             assert len(fake.chat_requests) == 2
 

@@ -28,12 +28,13 @@ from .sidebar import Sidebar
 from .theme import THEMES, ThemeSwitcher
 
 if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
-    from PySide6.QtWidgets import QInputDialog, QMessageBox
+    from PySide6.QtWidgets import QMessageBox
 
     from writer_desktop.core.export import Format
 
     from .chat_view import ChatView
     from .controller import Controller
+    from .edit_dialog import EditDialog
     from .hotkey_service import HotkeyService
     from .settings_dialog import SettingsDialog
     from .trash_dialog import TrashDialog
@@ -393,25 +394,19 @@ class MainWindow(QMainWindow):
                 found.setdefault(f"Alt+{plain[at + 1].upper()}", name)
         return found
 
-    def edit_message(self, message_id: str) -> QInputDialog:
-        """Ask for the new text of your message (non-blocking); OK resends it, the old one and
+    def edit_message(self, message_id: str) -> EditDialog:
+        """Ask for the new text of your message (non-blocking); Resend sends it, the old one and
         what followed it are kept as a version."""
-        from PySide6.QtWidgets import QInputDialog
+        from .edit_dialog import EditDialog
 
-        dialog = QInputDialog(self)
+        dialog = EditDialog(self.chat.message_text(message_id), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setWindowTitle("Edit message")
-        dialog.setLabelText("Edit your message. The earlier version and its replies are kept.")
-        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-        dialog.setTextValue(self.chat.message_text(message_id))
-        dialog.setOkButtonText("Resend")
-        dialog.resize(560, 320)
-        dialog.textValueSelected.connect(lambda text: self._resend(message_id, text))
+        dialog.resend.connect(lambda text: self._resend(message_id, text))
         dialog.open()
         return dialog
 
     def _resend(self, message_id: str, text: str) -> None:
-        if text != self.chat.message_text(message_id):
+        if text != self.chat.message_text(message_id).rstrip():  # unchanged: nothing to resend
             self.controller.edit_message(message_id, text)
 
     def _edit_last(self) -> None:
