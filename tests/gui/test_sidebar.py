@@ -173,6 +173,53 @@ def test_delete_key_trashes_and_undo_restores(
     run_scenario(scenario())
 
 
+def open_title(window: MainWindow) -> str:
+    conv = window.controller.current_conversation()
+    return conv.title if conv is not None else ""
+
+
+def test_del_moves_on_to_the_next_conversation_and_ctrl_z_brings_it_back(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Deleting the open conversation opened an empty new one and left the list with no current
+    # row (Down went to the top); the only Undo was a button, gone after 10 s, no shortcut.
+    seed(store, "One", "Two", "Three", "Four")  # listed newest first: Four, Three, Two, One
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.show()
+            window.activateWindow()  # shortcuts reach the active window only
+            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            view = window.sidebar.view
+            view.setFocus()
+            view.setCurrentIndex(window.sidebar.proxy.index(1, 0))  # Three
+            QTest.keyClick(view, Qt.Key.Key_Delete)
+            assert titles(window) == ["Four", "Two", "One"]
+            assert view.currentIndex().data(Qt.ItemDataRole.DisplayRole) == "Two"
+            assert open_title(window) == "Two"
+            QTest.keyClick(view, Qt.Key.Key_Delete)  # and again
+            assert titles(window) == ["Four", "One"]
+            assert open_title(window) == "One"
+            QTest.keyClick(view, Qt.Key.Key_Delete)  # the last one: the list moves up
+            assert titles(window) == ["Four"]
+            assert open_title(window) == "Four"
+            assert window.undo_delete_action.isEnabled()
+            QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+            assert titles(window) == ["Four", "One"]
+            assert open_title(window) == "One"
+            assert not window.undo_delete_action.isEnabled()  # the last delete, once
+            # In the prompt, Ctrl+Z undoes typing, not a delete.
+            QTest.keyClick(view, Qt.Key.Key_Delete)
+            editor = window.composer.editor
+            editor.setFocus()
+            QTest.keyClicks(editor, "abc")
+            QTest.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+            assert editor.toPlainText() == ""
+            assert titles(window) == ["Four"]
+
+    run_scenario(scenario())
+
+
 def test_new_conversation_and_sidebar_toggle(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

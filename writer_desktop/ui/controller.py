@@ -367,18 +367,19 @@ class Controller(QObject):
             self.notice.emit(summary + ".")
         return report
 
-    def delete(self, conv_id: str) -> None:
-        """Move to the trash; a running reply is stopped (and saved) first."""
+    def delete(self, conv_id: str, then_open: str | None = None) -> None:
+        """Move to the trash; a running reply is stopped (and saved) first. If it is the open
+        conversation, ``then_open`` opens next (the one below it in the list), else a new one."""
         if self.is_busy(conv_id):
-            self.spawn(self._delete_after_stop(conv_id))
+            self.spawn(self._delete_after_stop(conv_id, then_open))
         else:
-            self._delete_now(conv_id)
+            self._delete_now(conv_id, then_open)
 
-    async def _delete_after_stop(self, conv_id: str) -> None:
+    async def _delete_after_stop(self, conv_id: str, then_open: str | None) -> None:
         await self._replies.stop_and_wait(conv_id)
-        self._delete_now(conv_id)
+        self._delete_now(conv_id, then_open)
 
-    def _delete_now(self, conv_id: str) -> None:
+    def _delete_now(self, conv_id: str, then_open: str | None) -> None:
         try:
             self._store.delete(conv_id)
         except StorageError as exc:
@@ -388,7 +389,10 @@ class Controller(QObject):
         self.deleted.emit(conv_id)
         if self.current_id == conv_id:
             self._current = None
-            self.new_conversation()
+            if then_open is not None and then_open != conv_id and self._store.exists(then_open):
+                self.open_conversation(then_open)
+            if self._current is None:  # none to open, or it could not be read (it said so)
+                self.new_conversation()
 
     def restore(self, conv_id: str) -> None:
         """Undo the last delete of ``conv_id`` and open it."""

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.undo_button = QPushButton("Undo", self)
         self.undo_button.setObjectName("undoButton")
         self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button.setToolTip("Undo delete (Ctrl+Z)")
         self.undo_button.hide()
         self.statusBar().addPermanentWidget(self.undo_button)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
@@ -211,15 +212,19 @@ class MainWindow(QMainWindow):
         # F2 anywhere in the window, not only in the list (Del stays the list's: it edits text)
         self.rename_action = QAction("Re&name…", self, shortcut=QKeySequence("F2"))
         self.delete_action = QAction("&Delete", self)
+        # Ctrl+Z in the prompt stays the prompt's own undo (a text box takes its shortcuts first).
+        self.undo_delete_action = QAction("&Undo delete", self, enabled=False)
+        self.undo_delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
         menu.addAction(self.rename_action)
         menu.addAction(self.delete_action)
+        menu.addAction(self.undo_delete_action)
 
     def _connect_signals(self) -> None:
         c = self.controller
         # user → controller
         self.sidebar.conversation_selected.connect(c.open_conversation)
         self.sidebar.new_requested.connect(self._new_conversation)
-        self.sidebar.delete_requested.connect(c.delete)
+        self.sidebar.delete_requested.connect(self._delete)
         self.sidebar.rename_requested.connect(c.rename)
         self.sidebar.pin_requested.connect(c.set_pinned)
         self.composer.options.system_prompt_changed.connect(
@@ -255,6 +260,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.request_quit)
         self.toggle_sidebar_action.toggled.connect(self.sidebar.setVisible)
         self.undo_button.clicked.connect(self._undo_delete)
+        self.undo_delete_action.triggered.connect(self._undo_delete)
         self.trash_action.triggered.connect(self.show_trash)
         self.rename_action.triggered.connect(self._rename_current)
         self.delete_action.triggered.connect(self._delete_current)
@@ -512,7 +518,11 @@ class MainWindow(QMainWindow):
     def _delete_current(self) -> None:
         conv_id = self._listed_current()
         if conv_id is not None:
-            self.controller.delete(conv_id)
+            self._delete(conv_id)
+
+    def _delete(self, conv_id: str) -> None:
+        """Delete; if it is the open one, the list moves on to the next (Del, Del, … works)."""
+        self.controller.delete(conv_id, then_open=self.sidebar.neighbour_of(conv_id))
 
     def _remove_key(self) -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox
@@ -559,6 +569,7 @@ class MainWindow(QMainWindow):
         self._deleted = conv_id
         self.statusBar().showMessage("Deleted", UNDO_MS)
         self.undo_button.show()
+        self.undo_delete_action.setEnabled(True)
         self._undo_timer.start()
 
     def _undo_delete(self) -> None:
@@ -569,6 +580,7 @@ class MainWindow(QMainWindow):
     def _hide_undo(self) -> None:
         self._deleted = None
         self.undo_button.hide()
+        self.undo_delete_action.setEnabled(False)
         self.statusBar().clearMessage()
 
     # -- window state -------------------------------------------------------------------------

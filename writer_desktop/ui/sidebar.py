@@ -227,6 +227,19 @@ class Sidebar(QWidget):
         if conv_id:
             self.delete_requested.emit(conv_id)
 
+    def neighbour_of(self, conv_id: str) -> str | None:
+        """The conversation listed below ``conv_id`` (above it if it is the last), as filtered
+        and shown: where the list goes once ``conv_id`` is deleted."""
+        row = self.model.row_of(conv_id)
+        if row < 0:
+            return None
+        at = self.proxy.mapFromSource(self.model.index(row, 0)).row()
+        for near in (at + 1, at - 1):
+            index = self.proxy.index(near, 0)
+            if at >= 0 and index.isValid():
+                return str(index.data(ID_ROLE))
+        return None
+
     def selected_ids(self) -> list[str]:
         """The selected conversations, in list order."""
         rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
