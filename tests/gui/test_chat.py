@@ -326,7 +326,9 @@ def test_length_cut_offers_continue_which_keeps_the_draft(
             await until(lambda: "Cut off at the length limit." in window.chat.toPlainText())
             QTest.keyClicks(window.composer.editor, "my draft")
             cut = last_message(window)
+            window.chat.setFocus()  # as the click on the link does
             window.chat.anchorClicked.emit(QUrl(f"wd-action:continue/{cut.id}"))
+            assert window.focusWidget() is window.composer.editor  # typing goes on there
             await until(lambda: "wer." in window.chat.toPlainText(), what="continuation")
             await reply_done(window)
             assert window.composer.editor.toPlainText() == "my draft"

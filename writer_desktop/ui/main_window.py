@@ -249,6 +249,9 @@ class MainWindow(QMainWindow):
         self.smaller_action.triggered.connect(lambda: self._scale_text(-10))
         self.reset_size_action.triggered.connect(lambda: self._scale_text(0))
         self.chat.continue_requested.connect(c.continue_reply)
+        # A click on Retry or Continue in the chat took the focus: give it back to the prompt.
+        self.chat.retry_requested.connect(self.composer.focus_editor)
+        self.chat.continue_requested.connect(self.composer.focus_editor)
         self.chat.edit_requested.connect(self.edit_message)
         self.chat.regenerate_requested.connect(c.regenerate)
         self.chat.branch_requested.connect(c.branch_from)
