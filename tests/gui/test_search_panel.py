@@ -206,3 +206,28 @@ def test_an_untitled_hit_is_named_as_in_the_sidebar() -> None:
         assert hit_html(SearchHit("c", "m", title, snippet, 0.0)).startswith(
             "<b>New conversation</b><br>"
         )
+
+
+def test_each_down_from_the_field_is_one_step_down_the_hits(
+    qtbot: QtBot, store: ConversationStore, service: SearchService, panel: SearchPanel
+) -> None:
+    # The first hit is current as they arrive (Enter in the field opens it); the first Down only
+    # moved the focus to it, so Down, Enter opened that same hit, not the one below.
+    first = save(store, "Palmyra palmyra", "palmyra")
+    second = save(store, "Other", "a note about palmyra")
+    started(service)
+    type_and_wait(qtbot, panel, "palmyra")
+    assert panel.view.currentIndex().row() == 0
+    QTest.keyClick(panel.field, Qt.Key.Key_Down)
+    assert panel.view.hasFocus()
+    assert panel.view.currentIndex().row() == 1
+    QTest.keyClick(panel.view, Qt.Key.Key_Up)
+    QTest.keyClick(panel.view, Qt.Key.Key_Up)  # at the top: back to the field
+    assert panel.field.hasFocus()
+    QTest.keyClick(panel.field, Qt.Key.Key_Down)
+    assert panel.view.currentIndex().row() == 1
+    QTest.keyClick(panel.view, Qt.Key.Key_Down)
+    with qtbot.waitSignal(panel.result_chosen) as chosen:
+        QTest.keyClick(panel.view, Qt.Key.Key_Enter)
+    assert chosen.args == [second.id, second.messages[0].id]
+    assert first.id != second.id

@@ -107,9 +107,12 @@ class SearchPanel(QWidget):
         enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if watched is self.field:
             if key == Qt.Key.Key_Down and self.model.rowCount():
+                # One step down, as in the list: to the first hit, or the one after the current
+                # (the first Down only moved the focus, so Down, Enter opened the same hit).
+                current = self.view.currentIndex()
+                row = min(current.row() + 1, self.model.rowCount() - 1) if current.isValid() else 0
                 self.view.setFocus(Qt.FocusReason.TabFocusReason)
-                if not self.view.currentIndex().isValid():
-                    self.view.setCurrentIndex(self.model.index(0, 0))
+                self.view.setCurrentIndex(self.model.index(row, 0))
                 return True
             if enter:
                 if self._timer.isActive():
