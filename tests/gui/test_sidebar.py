@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu
 
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, run_scenario, until
@@ -216,6 +216,25 @@ def test_del_moves_on_to_the_next_conversation_and_ctrl_z_brings_it_back(
             QTest.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
             assert editor.toPlainText() == ""
             assert titles(window) == ["Four"]
+
+    run_scenario(scenario())
+
+
+def test_shift_f10_opens_the_current_rows_menu(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    seed(store, "Only")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            view = window.sidebar.view
+            view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
+            QTest.keyClick(view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+            await until(lambda: window.sidebar.findChild(QMenu) is not None, what="the menu")
+            menu = window.sidebar.findChild(QMenu)
+            assert menu is not None
+            assert [a.text() for a in menu.actions()][-1] == "&Delete"
+            menu.close()
 
     run_scenario(scenario())
 
