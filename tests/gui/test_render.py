@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QFontMetrics, QTextCursor, QTextDocument
 
 from writer_desktop.core.models import Message, Role, Status, Usage
-from writer_desktop.ui.chat_palette import DARK
+from writer_desktop.ui.chat_palette import DARK, LIGHT, ChatPalette
 from writer_desktop.ui.render import (
     ERROR_BG,
     NOTICE_BG,
@@ -121,3 +121,17 @@ def test_your_lines_are_shown_as_typed_not_as_paragraphs_apart() -> None:
     steps = [b - a for a, b in itertools.pairwise(tops)]
     assert max(steps) - min(steps) < 2  # evenly spaced, one line each
     assert steps[0] < QFontMetrics(doc.defaultFont()).lineSpacing() + 4  # no margins between
+
+
+@pytest.mark.parametrize("palette", [LIGHT, DARK], ids=["light", "dark"])
+def test_inline_code_is_tinted_and_escaped(palette: ChatPalette) -> None:
+    # Monospace alone hardly set `code` apart from the sans text around it.
+    html, _ = markdown_html(make_markdown(palette), "Call `f(<b>&x</b>)` now")
+    doc = QTextDocument()
+    doc.setHtml(html)
+    assert doc.toPlainText().strip() == "Call f(<b>&x</b>) now"
+    cursor = QTextCursor(doc)
+    cursor.setPosition(doc.toPlainText().index("f(") + 1)
+    fmt = cursor.charFormat()
+    assert fmt.background().color().name() == palette.inline_code_bg
+    assert fmt.fontFamilies() == ["monospace"]

@@ -26,6 +26,7 @@ class ChatPalette:
     notice_bg: str
     error_bg: str
     code_bg: str
+    inline_code_bg: str  # `code` in a line of text
     link: str
     pygments_style: str
 
@@ -40,6 +41,7 @@ LIGHT = ChatPalette(
     notice_bg="#fff4e5",
     error_bg="#fdecea",
     code_bg="#f6f8fa",
+    inline_code_bg="#eaedf0",
     link="#0b57d0",
     pygments_style="default",
 )
@@ -54,6 +56,7 @@ DARK = ChatPalette(
     notice_bg="#3a2e14",
     error_bg="#45201f",
     code_bg="#0d1117",
+    inline_code_bg="#2c3038",
     link="#8ab4ff",
     pygments_style="github-dark",
 )

@@ -233,7 +233,17 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
         tokens[idx].attrSet("style", f"color:{palette.link}")
         return renderer.renderToken(tokens, idx, options, env)
 
+    def code_inline(
+        _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        # Tinted as on GitHub: in a sans text, the monospace alone hardly shows what is code.
+        return (
+            f'<code style="background-color:{palette.inline_code_bg}">'
+            f"{escape(tokens[idx].content, quote=False)}</code>"
+        )
+
     md.add_render_rule("link_open", link_open)
+    md.add_render_rule("code_inline", code_inline)
     md.add_render_rule("image", image)
     md.add_render_rule("fence", fence)
     md.add_render_rule("table_open", table_open)
