@@ -356,8 +356,10 @@ def test_refused_send_keeps_the_text_and_says_why(
             await send(window, "Keep me")
             assert window.composer.editor.toPlainText() == "Keep me"
             assert not window.composer.busy
-            boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
-            assert [b.text() for b in boxes] == ["Could not save: the disk is full."]
+            assert window.problems is not None
+            assert window.problems.isVisible()
+            assert window.problems.texts == ["Could not save: the disk is full."]
+            assert not [b for b in window.findChildren(QMessageBox) if b.isVisible()]
             assert fake.chat_requests == []
             assert window.chat.toPlainText() == ""
             conv = window.controller.current_conversation()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
     from .controller import Controller
     from .edit_dialog import EditDialog
     from .hotkey_service import HotkeyService
+    from .problem_bar import ProblemBar
     from .settings_dialog import SettingsDialog
     from .trash_dialog import TrashDialog
     from .tray import Tray
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._undo_timer.timeout.connect(self._hide_undo)
         self._deleted: str | None = None
+        self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
         self._apply_appearance(settings)
         self.resize(1000, 700)
@@ -325,12 +327,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def show_problem(self, text: str) -> None:
-        """A non-blocking message box: a nested event loop inside a reply task would break it."""
-        from PySide6.QtWidgets import QMessageBox
+        """Told in a bar over the prompt, never a dialog: it must not take the keyboard from
+        someone typing (``ui/problem_bar.py``), nor run a nested event loop in a reply task."""
+        if self.problems is None:
+            from .problem_bar import ProblemBar
 
-        box = QMessageBox(QMessageBox.Icon.Warning, "Writer Desktop", text, parent=self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+            self.problems = ProblemBar(self._chat_layout.parentWidget())
+            self._chat_layout.insertWidget(self._chat_layout.indexOf(self.composer), self.problems)
+        self.problems.add(text)
 
     def _apply_settings(self, settings: Settings) -> None:
         """Put the settings the window owns in force (the controller applied the rest)."""

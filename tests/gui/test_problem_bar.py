@@ -1,0 +1,51 @@
+"""Problems are told in a bar over the prompt that never takes the keyboard from the user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import main_window, run_scenario, until
+from writer_desktop.core.store import ConversationStore
+
+
+def test_a_problem_while_typing_leaves_the_keyboard_in_the_prompt(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # A message box took the focus in mid-sentence (a draft's save failing on a full disk): the
+    # next Space pressed its OK button, unread, and a character was lost.
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.show()
+            window.activateWindow()
+            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            editor = window.composer.editor
+            editor.setFocus()
+            QTest.keyClicks(editor, "the quick")
+            window.show_problem("Unsent text could not be saved. The disk is full.")
+            QTest.keyClicks(window.focusWidget(), " brown fox")
+            assert editor.toPlainText() == "the quick brown fox"
+            assert window.focusWidget() is editor
+            bar = window.problems
+            assert bar is not None
+            assert bar.isVisible()
+            assert not [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+            # Told again: listed once, as the newest; another one below it.
+            window.show_problem("Could not save: the disk is full.")
+            window.show_problem("Unsent text could not be saved. The disk is full.")
+            assert bar.texts == [
+                "Could not save: the disk is full.",
+                "Unsent text could not be saved. The disk is full.",
+            ]
+            assert bar.label.text().splitlines() == bar.texts
+            QTest.mouseClick(bar.close_button, Qt.MouseButton.LeftButton)
+            assert not bar.isVisible()
+            assert window.focusWidget() is editor
+            window.show_problem("Later.")
+            assert bar.texts == ["Later."]  # a dismissed problem is not told again
+
+    run_scenario(scenario())
