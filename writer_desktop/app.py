@@ -59,9 +59,12 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     environ = os.environ
     trace = StartTrace(environ.get(TRACE_ENV))
     paths = AppPaths.from_env(environ)
-    paths.ensure()
     redactor = logs.Redactor()
-    logs.configure(paths.logs, environ, redactor)
+    try:
+        paths.ensure()
+        logs.configure(paths.logs, environ, redactor)
+    except OSError as exc:  # a read-only disk, another user's folder, a file in the way
+        return cannot_start(folder_refused(exc))
     reporter = crash.install(paths.logs, redactor)  # unhandled errors: scrubbed reports
     settings_file = SettingsFile(paths.settings_file)
     settings = settings_file.load()
@@ -435,11 +438,29 @@ def _hand_over(name: str, request: dict[str, str], seconds: float = 3.0) -> bool
 
 
 def cannot_start(text: str) -> int:
-    """Say why the app cannot start; returns the exit code."""
+    """Say why the app cannot start (in a dialog, and on stderr for scripts); returns the exit
+    code."""
     from PySide6.QtWidgets import QMessageBox  # built on first use (see main_window)
 
+    print(f"{APP_NAME}: {text}", file=sys.stderr)
+    # It may have failed before the app was made: one is needed for the dialog, kept until
+    # the dialog is closed.
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     QMessageBox.critical(None, APP_NAME, text)
+    del app
     return 1
+
+
+def folder_refused(exc: OSError) -> str:
+    """What to tell when the data folders cannot be made or written."""
+    where = f" {exc.filename}" if exc.filename else ""
+    reason = exc.strerror or type(exc).__name__
+    return (
+        f"Writer Desktop cannot write to its folder{where}: {reason}.\n\n"
+        "Your conversations there are unchanged. If the disk is mounted read-only or the "
+        "folder belongs to another user, fix that and start again; meanwhile "
+        "'writer-desktop export --all -o FOLDER' copies them out."
+    )
 
 
 def show_problems(parent: QWidget, problems: Sequence[str]) -> None:
