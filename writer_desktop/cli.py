@@ -161,12 +161,7 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
 def _search(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.limit < 1:
         raise UsageError("search: --limit must be at least 1.")
-    try:
-        paths.cache.mkdir(parents=True, exist_ok=True, mode=0o700)
-        index_path: Path | None = paths.cache / SEARCH_NAME
-    except OSError:
-        index_path = None  # no cache folder: index in memory for this run
-    with SearchIndex(index_path) as index:
+    with _search_index(paths) as index:
         index.sync(ReadOnlyStore(paths.conversations))
         hits = index.search(" ".join(args.query), limit=args.limit)
     bold, plain = ("\x1b[1m", "\x1b[0m") if _tty(sys.stdout) else ("«", "»")
@@ -205,6 +200,21 @@ def _is_folder(output: str) -> bool:
 
 def _tty(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _search_index(paths: AppPaths) -> SearchIndex:
+    """The app's search index, open; one in memory for this run when the cache folder cannot
+    be written (a read-only disk): the search is then slower, not refused."""
+    import sqlite3
+
+    try:
+        paths.cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not os.access(paths.cache, os.W_OK):
+            raise PermissionError(f"{paths.cache} is not writable")
+        return SearchIndex(paths.cache / SEARCH_NAME).open()
+    except (OSError, sqlite3.Error, StorageError) as exc:
+        _say(f"note: the search index cannot be used ({exc}); searching without it.")
+        return SearchIndex(None).open()
 
 
 def _say(message: str) -> None:

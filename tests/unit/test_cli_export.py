@@ -241,6 +241,19 @@ def test_search_and_list(home: Path, app_running: object) -> None:
     assert sorted(line[:36] for line in listing.stdout.splitlines()) == sorted(IDS)
 
 
+def test_search_works_without_an_index_it_cannot_open(home: Path) -> None:
+    # As on a disk remounted read-only: the index could not be opened nor replaced, and the
+    # command ended in two chained tracebacks.
+    blocked = home / "cache" / "search.sqlite3"
+    blocked.mkdir(parents=True)  # a folder where the database file should be
+    result = run(home, "search", "cafe")
+    assert result.returncode == 0, result.stderr
+    assert "«café»" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert "the search index cannot be used" in result.stderr
+    assert "searching without it" in result.stderr
+
+
 def test_list_shows_no_bidirectional_controls(home: Path) -> None:
     # U+202E would reverse the rest of the terminal line: a title could show what it is not.
     with ConversationStore(home, home / "cache") as store:
