@@ -25,6 +25,11 @@ from writer_desktop.ui.render import (
         (Message(Role.ASSISTANT, "Hi", status=Status.STREAMING), "Writing…", None),
         (Message(Role.ASSISTANT, "Hi", status=Status.STOPPED), "Stopped", None),
         (
+            Message(Role.ASSISTANT, "Hi", status=Status.INTERRUPTED, error_kind="closed"),
+            "Interrupted — the app was closed.",
+            NOTICE_BG,
+        ),
+        (
             Message(Role.ASSISTANT, "Hi", status=Status.INTERRUPTED, error="Lost."),
             "Interrupted — connection lost.",
             NOTICE_BG,

@@ -228,6 +228,7 @@ def test_recover_marks_streaming_interrupted(store: ConversationStore) -> None:
     assert on_disk["messages"][1]["status"] == "interrupted"
     assert on_disk["messages"][1]["content"] == "half a rep"
     assert on_disk["messages"][1]["error"] == "Writer Desktop closed before this reply finished."
+    assert on_disk["messages"][1]["error_kind"] == "closed"  # told so, not "connection lost"
     assert not store.list()[0].has_streaming
 
 

@@ -212,6 +212,7 @@ class ConversationStore:
             for message in interrupted:
                 message.status = Status.INTERRUPTED
                 message.error = message.error or "Writer Desktop closed before this reply finished."
+                message.error_kind = message.error_kind or "closed"  # not the network's doing
             if interrupted:
                 try:
                     self.save(conv)  # once it lands, it deletes the journal too

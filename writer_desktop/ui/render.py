@@ -332,6 +332,12 @@ ERROR_FIXES = {  # error_kind → (app action, link text)
 }
 
 
+INTERRUPTED_WHY = {  # error_kind → why an interrupted reply stopped, else the connection
+    "stalled": "Writer stopped sending",
+    "closed": "the app was closed",  # quit, crash or power cut: found so at the next start
+}
+
+
 def footer_html(
     message: Message,
     retry_text: str | None = None,
@@ -351,7 +357,7 @@ def footer_html(
     elif message.status is Status.STOPPED:
         parts.append(f'<p style="color:{p.muted}"><i>Stopped</i></p>')
     elif message.status is Status.INTERRUPTED:
-        why = "Writer stopped sending" if message.error_kind == "stalled" else "connection lost"
+        why = INTERRUPTED_WHY.get(message.error_kind or "", "connection lost")
         text = f"Interrupted — {why}."
         parts.append(_notice(p, text, p.notice_bg, retry_link, "Retry", message.error or ""))
     elif message.status is Status.ERROR:
