@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from . import APP_AUTHOR, APP_NAME
 from .core import crash, logs
 from .core.errors import AlreadyLocked, ConfigError, StorageError
 from .core.paths import AppPaths
 from .core.settings import Settings, SettingsFile, base_url_at_start
-from .core.store import ConversationStore
+from .core.store import ConversationStore, StoreProblem
 from .ui.first_paint import TRACE_ENV, FirstPaint, StartTrace
 from .ui.icons import app_icon
 from .ui.instance_client import send_to_running, socket_name
@@ -244,9 +244,8 @@ async def session(
             if hotkeys is not None:
                 hotkeys.close()
             return 0
-        problems = [f"{p.path.name}: {p.reason}" for p in store.take_problems()] + list(problems)
-        if drafts_problem:
-            problems.append(drafts_problem)
+        unreadable = store.take_problems()
+        problems = list(problems) + ([drafts_problem] if drafts_problem else [])
         if reporter is not None:
             notice = CrashNotice(window)
             notice.reported.connect(window.show_problem)
@@ -277,7 +276,7 @@ async def session(
         if instance is not None:
             instance.activate_requested.connect(window.bring_to_front)
             instance.quick_requested.connect(quick.show)
-        show_problems(window, problems)
+        tell_problems(window, unreadable, problems)
         if quick_text is not None:
             quick.show(quick_text)
         try:
@@ -463,14 +462,24 @@ def folder_refused(exc: OSError) -> str:
     )
 
 
-def show_problems(parent: QWidget, problems: Sequence[str]) -> None:
-    """Tell the user once, without blocking, about files and settings that could not be used."""
-    if not problems:
-        return
-    from PySide6.QtWidgets import QMessageBox
-
-    box = QMessageBox(
-        QMessageBox.Icon.Warning, APP_NAME, "Some files could not be used.", parent=parent
-    )
-    box.setInformativeText("\n\n".join(problems))
-    box.open()
+def tell_problems(
+    window: MainWindow, unreadable: Sequence[StoreProblem], problems: Sequence[str]
+) -> None:
+    """Tell once, in the window's problem bar (never a box taking the keyboard from someone
+    already typing), the files and settings that could not be used, and where they were kept."""
+    if len(unreadable) > 3:
+        first = unreadable[0]
+        kept = any(p.moved_to is not None for p in unreadable)
+        where = " They were kept, unchanged, as <name>.corrupt-<time>." if kept else ""
+        window.show_problem(
+            f"{len(unreadable)} conversation files could not be read.{where} "
+            f"The first: {first.path.name} ({first.reason.rstrip('.')}).",
+            first.path.parent,
+        )
+    else:
+        for p in unreadable:
+            where = f" It was kept, unchanged, as {p.moved_to.name}." if p.moved_to else ""
+            text = f"{p.path.name} could not be read: {p.reason.rstrip('.')}.{where}"
+            window.show_problem(text, p.path.parent)
+    for text in problems:
+        window.show_problem(text)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, run_scenario, until
-from writer_desktop.core.store import ConversationStore
+from writer_desktop.app import tell_problems
+from writer_desktop.core.settings import Settings
+from writer_desktop.core.store import ConversationStore, StoreProblem
+from writer_desktop.ui.main_window import MainWindow
 
 
 def test_a_problem_while_typing_leaves_the_keyboard_in_the_prompt(
@@ -49,3 +53,34 @@ def test_a_problem_while_typing_leaves_the_keyboard_in_the_prompt(
             assert bar.texts == ["Later."]  # a dismissed problem is not told again
 
     run_scenario(scenario())
+
+
+def test_unreadable_files_are_told_with_where_they_were_kept(qtbot: QtBot, tmp_path: Path) -> None:
+    folder = tmp_path / "conversations"
+    window = MainWindow(QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), Settings())
+    qtbot.addWidget(window)
+    few = [
+        StoreProblem(folder / "a.json", "it is not valid JSON (Expecting value: line 1, column 1)",
+                     folder / "a.json.corrupt-20261126T100000Z"),
+        StoreProblem(folder / "b.json", "Could not read b.json: Permission denied."),
+    ]  # fmt: skip
+    tell_problems(window, few, ["Settings: theme: expected one of light, dark, system"])
+    bar = window.problems
+    assert bar is not None
+    assert bar.texts == [
+        "a.json could not be read: it is not valid JSON (Expecting value: line 1, column 1). "
+        "It was kept, unchanged, as a.json.corrupt-20261126T100000Z.",
+        "b.json could not be read: Could not read b.json: Permission denied.",
+        "Settings: theme: expected one of light, dark, system",
+    ]
+    assert bar.folder == folder
+    assert not bar.folder_button.isHidden()
+    bar.dismiss()
+    many = [
+        StoreProblem(folder / f"{i}.json", "it is empty", folder / f"{i}.json.c") for i in range(40)
+    ]
+    tell_problems(window, many, [])
+    assert bar.texts == [  # one line, however many: the window stays the size it was
+        "40 conversation files could not be read. They were kept, unchanged, as "
+        "<name>.corrupt-<time>. The first: 0.json (it is empty)."
+    ]

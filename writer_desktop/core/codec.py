@@ -138,7 +138,8 @@ def decode_versioned(raw: bytes, conv_id: str) -> tuple[Conversation, int]:
     except RecursionError:
         raise Unreadable("it is nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise Unreadable(f"it is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        where = f"line {exc.lineno}, column {exc.colno}"  # json's msg ends "starting at", etc.
+        raise Unreadable(f"it is not valid JSON ({exc.msg}: {where})") from None
     except ValueError as exc:
         raise Unreadable(f"it is not valid JSON ({exc})") from None
     version = data.get("schema_version") if isinstance(data, dict) else None

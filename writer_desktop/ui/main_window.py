@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
     def show_notice(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
-    def show_problem(self, text: str) -> None:
+    def show_problem(self, text: str, folder: Path | None = None) -> None:
         """Told in a bar over the prompt, never a dialog: it must not take the keyboard from
         someone typing (``ui/problem_bar.py``), nor run a nested event loop in a reply task."""
         if self.problems is None:
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
 
             self.problems = ProblemBar(self._chat_layout.parentWidget())
             self._chat_layout.insertWidget(self._chat_layout.indexOf(self.composer), self.problems)
-        self.problems.add(text)
+        self.problems.add(text, folder)
 
     def _apply_settings(self, settings: Settings) -> None:
         """Put the settings the window owns in force (the controller applied the rest)."""

@@ -10,9 +10,11 @@ alert.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QDesktopServices
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from .chat_palette import chat_palette
 
@@ -33,6 +35,11 @@ class ProblemBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder: Path | None = None  # where the files told about are, if any
+        self.folder_button = QPushButton("Show folder", self)
+        self.folder_button.setObjectName("problemFolder")
+        self.folder_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.folder_button.hide()
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setToolTip("Dismiss")
@@ -42,22 +49,35 @@ class ProblemBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.folder_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.close_button.clicked.connect(self.dismiss)
+        self.folder_button.clicked.connect(self.show_folder)
         self._restyle()
         self.hide()
 
-    def add(self, text: str) -> None:
-        """Tell ``text`` (without moving the keyboard focus)."""
+    def add(self, text: str, folder: Path | None = None) -> None:
+        """Tell ``text`` (without moving the keyboard focus); ``folder``: where the files it
+        names are, offered with Show folder."""
         if text in self.texts:
             self.texts.remove(text)
         self.texts = [*self.texts, text][-KEPT:]
         self.label.setText("\n".join(self.texts))
+        if folder is not None:
+            self.folder = folder
+            self.folder_button.setToolTip(str(folder))
+            self.folder_button.show()
         self.show()
         QAccessible.updateAccessibility(QAccessibleEvent(self.label, QAccessible.Event.Alert))
 
+    def show_folder(self) -> None:
+        if self.folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
+
     def dismiss(self) -> None:
         self.texts = []
+        self.folder = None
+        self.folder_button.hide()
         self.hide()
         self.dismissed.emit()
 
