@@ -96,7 +96,8 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     if len(ids) == 1 and not args.all and output and not _is_folder(output):
         conv = reader.load(ids[0])
         if not target.parent.is_dir():
-            raise StorageError(f"Could not save {target.name}: {target.parent} is not a folder.")
+            missing = "is not a folder" if target.parent.exists() else "does not exist"
+            raise StorageError(f"Could not save {target.name}: {target.parent} {missing}.")
         if target.exists() and not args.force:  # a script would read the old file
             raise StorageError(f"{target} exists: add --force to replace it.")
         print(export_to_file(conv, target, fmt, force=args.force))

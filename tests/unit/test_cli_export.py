@@ -141,6 +141,12 @@ def test_export_to_a_named_file_then_force(home: Path) -> None:
     assert json.loads(target.read_text(encoding="utf-8"))["id"] == IDS[1]
 
 
+def test_export_into_a_folder_that_does_not_exist_says_so(home: Path) -> None:
+    result = run(home, "export", "aaaa2", "-o", str(home.parent / "nowhere" / "x.md"))
+    assert result.returncode == 1
+    assert f"{home.parent / 'nowhere'} does not exist" in result.stderr  # not "is not a folder"
+
+
 def test_force_never_replaces_a_file_written_in_the_same_run(home: Path, tmp_path: Path) -> None:
     with ConversationStore(home, home / "cache") as store:
         store.save(sample("cccc0000-0000-4000-8000-000000000003", "CON"))  # same title as IDS[1]

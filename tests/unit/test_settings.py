@@ -86,6 +86,10 @@ def test_wrong_types_fall_back_to_defaults_with_a_problem(tmp_path: Path) -> Non
     assert settings.close_to_tray is True
     assert settings.text_scale == 120
     assert len(file.problems) == 4
+    told = "\n".join(file.problems)  # in words a reader of settings.json knows, not Python's
+    assert "temperature: expected a number, found 'hot'" in told
+    assert 'theme: expected "system" or "light" or "dark", found \'neon\'' in told
+    assert "close_to_tray: expected true or false, found 1" in told
 
 
 def test_utf8_bom_accepted(tmp_path: Path) -> None:

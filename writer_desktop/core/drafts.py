@@ -56,7 +56,7 @@ class Drafts:
             return self._set_aside("it is not valid JSON")
         drafts = data.get("drafts") if isinstance(data, dict) else None
         if not isinstance(drafts, dict):
-            return self._set_aside("it has no drafts")
+            return self._set_aside('its "drafts" are not a table of texts')
         self._texts = {
             key: text
             for key, text in drafts.items()

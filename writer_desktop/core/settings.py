@@ -86,7 +86,16 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
             return value
     else:  # pragma: no cover - a declaration this function was not taught
         raise TypeError(f"unsupported setting type {kind}")
-    raise ValueError(f"{f.name}: expected {kind}, found {value!r:.40}")
+    raise ValueError(f"{f.name}: expected {_KINDS.get(kind, kind)}, found {value!r:.40}")
+
+
+_KINDS = {  # the declarations' types, as a person reading settings.json would say them
+    "bool": "true or false",
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text in quotes",
+    "Theme": " or ".join(f'"{name}"' for name in get_args(Theme)),
+}
 
 
 def _bounded(f: dataclasses.Field[Any], value: Any) -> Any:
