@@ -112,7 +112,7 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
         # one later launches find (the other hands over to it, see _hand_over).
         from .ui.single_instance import InstanceServer
 
-        instance = InstanceServer(instance_name)
+        instance = InstanceServer(instance_name, held=True)  # delivered once it can act
         if not instance.listen():
             log.warning("could not listen on %s; later launches won't find this one", instance_name)
         from .core.secrets import KeyStore
@@ -279,6 +279,8 @@ async def session(
         tell_problems(window, unreadable, problems)
         if quick_text is not None:
             quick.show(quick_text)
+        if instance is not None:
+            instance.deliver()  # what later launches asked meanwhile, after this one's own text
         try:
             await closed
         finally:

@@ -253,6 +253,21 @@ def test_escape_hides_without_stopping(qtbot: QtBot, prompt: QuickPrompt) -> Non
     assert not prompt.stop_button.isVisible()
 
 
+def test_a_second_prefill_while_open_is_added_not_put_in_place(
+    qtbot: QtBot, prompt: QuickPrompt
+) -> None:
+    # Two "writer-desktop quick TEXT" at once: the second text replaced the first, unseen.
+    prompt.show_prompt("one")
+    qtbot.waitExposed(prompt)
+    prompt.show_prompt("two")
+    assert prompt.editor.toPlainText() == "one\ntwo"
+    prompt.show_prompt("two")  # the same again adds nothing
+    assert prompt.editor.toPlainText() == "one\ntwo"
+    QTest.keyClick(prompt.editor, Qt.Key.Key_Escape)
+    prompt.show_prompt("three")  # closed, its text was left over: a new prefill replaces it
+    assert prompt.editor.toPlainText() == "three"
+
+
 def test_keys_work_from_the_answer_too(qtbot: QtBot, prompt: QuickPrompt) -> None:
     shown(qtbot, prompt)
     prompt.start_reply(CONV, MSG)

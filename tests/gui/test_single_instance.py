@@ -198,3 +198,28 @@ def test_the_posix_server_does_not_load_qt_network(runtime: Path) -> None:
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+def test_a_held_server_answers_at_once_and_signals_once_delivered(
+    runtime: Path, qtbot: QtBot
+) -> None:
+    # The app listens before the parts that act on requests exist: a "quick" arriving in
+    # between was answered "ok" and its signal went to nobody.
+    server = InstanceServer(socket_name(runtime), held=True)
+    assert server.listen()
+    got: list[str] = []
+    server.quick_requested.connect(got.append)
+    try:
+        for text in ("one", "two"):
+            proc = send_from_another_process(
+                server.name, f'{{"command": "quick", "text": "{text}"}}'
+            )
+            assert finish(proc, qtbot) == "True"
+        assert got == []
+        server.deliver()
+        assert got == ["one", "two"]
+        proc = send_from_another_process(server.name, '{"command": "quick", "text": "three"}')
+        assert finish(proc, qtbot) == "True"
+        qtbot.waitUntil(lambda: got == ["one", "two", "three"], timeout=15_000)
+    finally:
+        server.close()

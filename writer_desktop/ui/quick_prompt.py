@@ -232,8 +232,15 @@ class QuickPrompt(QWidget):
     # -- showing ------------------------------------------------------------------------------
 
     def show_prompt(self, prefill: str = "") -> None:
-        """Show on the screen with the mouse, focused, its text (``prefill`` if given) selected."""
-        if prefill:
+        """Show on the screen with the mouse, focused, its text (``prefill`` if given) selected.
+
+        A ``prefill`` while the prompt is open with other text (two ``writer-desktop quick``
+        at once) is added on a line of its own: neither is lost."""
+        shown = self.editor.toPlainText()
+        if prefill and self.isVisible() and shown.strip():
+            if prefill not in shown:
+                self.editor.setPlainText(f"{shown}\n{prefill}")
+        elif prefill:
             self.editor.setPlainText(prefill)
         self.adjustSize()
         self.move(self._position())

@@ -45,10 +45,15 @@ class InstanceServer(QObject):
     activate_requested = Signal()
     quick_requested = Signal(str)
 
-    def __init__(self, name: str, parent: QObject | None = None, *, pipe: bool = False) -> None:
-        """``pipe`` picks Qt's ``QLocalServer`` where Unix sockets would do (tests)."""
+    def __init__(
+        self, name: str, parent: QObject | None = None, *, pipe: bool = False, held: bool = False
+    ) -> None:
+        """``pipe`` picks Qt's ``QLocalServer`` where Unix sockets would do (tests). ``held``:
+        requests are answered but their signals wait for :meth:`deliver` (the app listens
+        before the parts that act on them exist; a request was lost in between)."""
         super().__init__(parent)
         self.name = name
+        self._held: list[Callable[[], None]] | None = [] if held else None
         self._listener: Listener
         if pipe or sys.platform == "win32":
             from .instance_pipe import PipeListener
@@ -67,6 +72,21 @@ class InstanceServer(QObject):
     def close(self) -> None:
         self._listener.close()
 
+    def deliver(self) -> None:
+        """Emit the requests held so far, in order, and from now on as they come."""
+        held, self._held = self._held or [], None
+        for emit in held:
+            emit()
+
+    def _then(self, emit: Callable[[], None]) -> Callable[[], None]:
+        def now_or_held() -> None:
+            if self._held is None:
+                emit()
+            else:
+                self._held.append(emit)
+
+        return now_or_held
+
     def _handle(self, data: bytes) -> Answer | None:
         if b"\n" not in data:
             return (reply(False, "request too large"), None) if len(data) > MAX_REQUEST else None
@@ -76,12 +96,12 @@ class InstanceServer(QObject):
         except (ValueError, AttributeError):
             return reply(False, "not a JSON object"), None
         if command == "activate":
-            return reply(True), self.activate_requested.emit
+            return reply(True), self._then(self.activate_requested.emit)
         if command == "quick":
             text = request.get("text") or ""
             if not isinstance(text, str):
                 return reply(False, "text must be a string"), None
-            return reply(True), lambda: self.quick_requested.emit(text)
+            return reply(True), self._then(lambda: self.quick_requested.emit(text))
         return reply(False, f"unknown command {str(command)[:40]!r}"), None
 
 
