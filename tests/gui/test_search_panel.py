@@ -129,6 +129,9 @@ def test_no_results_and_escape(
     assert panel.status.text() == "No results"
     QTest.keyClick(panel.field, Qt.Key.Key_Escape)
     assert panel.field.text() == ""
+    # Cleared (Esc or the field's ⓧ), the panel says what it is for rather than stand blank.
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Type words to search"))
+    assert not panel.status.isHidden()
     with qtbot.waitSignal(panel.dismissed):
         QTest.keyClick(panel.field, Qt.Key.Key_Escape)
 

@@ -49,6 +49,7 @@ class SearchPanel(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("searchStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)  # a narrow sidebar must not widen for the hint
         self.model = HitsModel(self)
         self.view = QListView(self)
         self.view.setObjectName("searchResults")
@@ -174,6 +175,8 @@ class SearchPanel(QWidget):
             text = "Indexing…"
         elif self.field.text().strip() and not count and self._query:
             text = "No results"
+        elif not self.field.text().strip():  # opened, or the field cleared (its ⓧ): not blank
+            text = "Type words to search every conversation. Esc closes."
         else:
             text = ""
         self.status.setText(text)
