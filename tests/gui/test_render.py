@@ -140,3 +140,16 @@ def test_inline_code_is_tinted_and_escaped(palette: ChatPalette) -> None:
     fmt = cursor.charFormat()
     assert fmt.background().color().name() == palette.inline_code_bg
     assert fmt.fontFamilies() == ["monospace"]
+
+
+def test_a_quote_has_a_bar_and_quotes_inside_it_indent() -> None:
+    # Qt shows <blockquote> as an indent alone. The bar is a table, so the outermost quote only:
+    # tables nested in tables made a reply of nested quotes take over a minute to lay out.
+    html, _ = markdown_html(make_markdown(), "> said\n>\n> > and before that\n\nAfter.")
+    assert html.count("<table") == 1
+    assert html.count("<blockquote>") == html.count("</blockquote>") == 1
+    deep, _ = markdown_html(make_markdown(), "> " * 60 + "deep")
+    assert deep.count("<table") == 1
+    doc = QTextDocument()
+    doc.setHtml(html)
+    assert doc.toPlainText().split() == ["said", "and", "before", "that", "After."]
