@@ -4,11 +4,9 @@ that nobody starting the app from a menu sees."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.gui.test_address_refused import ROOT, START_WITH_BOX_PRINTED
+from tests.gui.test_address_refused import start_printing_boxes
 
 
 def test_a_folder_that_cannot_be_made_is_told_in_a_dialog(tmp_path: Path) -> None:
@@ -18,10 +16,7 @@ def test_a_folder_that_cannot_be_made_is_told_in_a_dialog(tmp_path: Path) -> Non
         **os.environ, "QT_QPA_PLATFORM": "offscreen",
         "WRITER_DESKTOP_HOME": str(in_the_way / "home"), "WRITER_API_KEY": "test-key",
     }  # fmt: skip
-    result = subprocess.run(
-        [sys.executable, "-c", START_WITH_BOX_PRINTED], env=env, cwd=ROOT,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = start_printing_boxes(env)
     assert result.returncode == 1
     assert f"BOX: Writer Desktop cannot write to its folder {in_the_way}" in result.stdout
     assert "Your conversations there are unchanged." in result.stdout

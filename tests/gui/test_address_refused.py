@@ -25,6 +25,14 @@ sys.exit(run_gui([]))
 """
 
 
+def start_printing_boxes(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Start the app in a child whose error dialogs print "BOX: <text>" instead of waiting."""
+    return subprocess.run(
+        [sys.executable, "-c", START_WITH_BOX_PRINTED], env=env, cwd=ROOT,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "address", ["http://api.writer.com", "http://192.168.1.10:8080", "http://[2001:db8::1]"]
 )
@@ -35,10 +43,7 @@ def test_plain_http_to_another_computer_stops_the_start_with_a_message(
         **os.environ, "QT_QPA_PLATFORM": "offscreen", "WRITER_DESKTOP_HOME": str(tmp_path),
         "WRITER_BASE_URL": address, "WRITER_API_KEY": "sk-canary-should-never-travel",
     }  # fmt: skip
-    result = subprocess.run(
-        [sys.executable, "-c", START_WITH_BOX_PRINTED], env=env, cwd=ROOT,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = start_printing_boxes(env)
     assert result.returncode == 1
     assert "BOX: WRITER_BASE_URL cannot be used. Refusing plain http://" in result.stdout
     assert "the API key would travel unencrypted" in result.stdout
