@@ -220,6 +220,30 @@ def test_del_moves_on_to_the_next_conversation_and_ctrl_z_brings_it_back(
     run_scenario(scenario())
 
 
+def test_ctrl_z_outlasts_the_undo_button_until_the_conversation_is_back(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    first, second = seed(store, "First", "Second")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.sidebar.delete_requested.emit(second)
+            window._undo_timer.timeout.emit()  # the 10 s are up: the button goes
+            assert not window.undo_button.isVisible()
+            assert window.undo_delete_action.isEnabled()  # Ctrl+Z still brings it back
+            window.undo_delete_action.trigger()
+            assert sorted(titles(window)) == ["First", "Second"]
+            assert not window.undo_delete_action.isEnabled()
+            # Brought back another way (Recently deleted), there is nothing left to undo.
+            window.sidebar.delete_requested.emit(first)
+            [entry] = [e for e in store.trashed() if e.id == first]
+            window.controller.restore_from_trash([entry])
+            assert sorted(titles(window)) == ["First", "Second"]
+            assert not window.undo_delete_action.isEnabled()
+
+    run_scenario(scenario())
+
+
 def test_shift_f10_opens_the_current_rows_menu(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

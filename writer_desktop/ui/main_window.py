@@ -309,6 +309,8 @@ class MainWindow(QMainWindow):
 
     def _on_list(self, rows: Listing) -> None:
         self.sidebar.set_conversations(rows)
+        if self._deleted is not None and self.sidebar.model.row_of(self._deleted) >= 0:
+            self._forget_undo()  # back already (Recently deleted): nothing left to undo
 
     def _on_opened(self, conv: Conversation) -> None:
         self.composer.options.flush()  # an edit still pending belongs to the previous one
@@ -573,6 +575,8 @@ class MainWindow(QMainWindow):
         self.composer.focus_editor()
 
     def _offer_undo(self, conv_id: str) -> None:
+        """The button shows for a while; Ctrl+Z (Conversation ▸ Undo delete) stays until the
+        next delete, or until the conversation is back by other means (Recently deleted)."""
         self._deleted = conv_id
         self.statusBar().showMessage("Deleted", UNDO_MS)
         self.undo_button.show()
@@ -580,15 +584,21 @@ class MainWindow(QMainWindow):
         self._undo_timer.start()
 
     def _undo_delete(self) -> None:
-        if self._deleted is not None:
-            self.controller.restore(self._deleted)
-        self._hide_undo()
+        conv_id = self._deleted
+        self._forget_undo()
+        if conv_id is not None:
+            self.controller.restore(conv_id)
 
     def _hide_undo(self) -> None:
-        self._deleted = None
         self.undo_button.hide()
+        if self.statusBar().currentMessage() == "Deleted":
+            self.statusBar().clearMessage()
+
+    def _forget_undo(self) -> None:
+        self._deleted = None
+        self._undo_timer.stop()
+        self._hide_undo()
         self.undo_delete_action.setEnabled(False)
-        self.statusBar().clearMessage()
 
     # -- window state -------------------------------------------------------------------------
 
