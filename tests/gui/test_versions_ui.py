@@ -292,10 +292,16 @@ def test_hover_toolbar_and_context_menu_offer_the_actions(
             window.chat.hover_at(frame_point(window, user.id))
             assert toolbar.message_id == user.id
             assert [b.text() for b in toolbar.buttons()] == ["Copy", "Edit", "Branch"]
-            window.chat.hover_at(frame_point(window, reply.id))
+            window.show()
+            window.chat.hover_at(frame_point(window, user.id))
+            assert toolbar.isVisible()
+            window.chat.hover_at(frame_point(window, reply.id))  # straight on to the next one
             assert toolbar.message_id == reply.id
             buttons = {b.text(): b for b in toolbar.buttons()}
             assert list(buttons) == ["Copy", "Regenerate", "Branch"]
+            # The buttons added to the visible toolbar were left hidden: it shrank to a dot.
+            assert all(b.isVisible() for b in buttons.values())
+            assert toolbar.width() >= sum(b.sizeHint().width() for b in buttons.values())
             buttons["Copy"].click()  # the reply's Markdown source
             assert QApplication.clipboard().text() == "One."
             assert window.statusBar().currentMessage() == "Copied message"

@@ -57,6 +57,7 @@ class MessageToolbar(QFrame):
                 button.setAutoRaise(True)
                 button.clicked.connect(lambda _=False, href=href: self.triggered.emit(href))
                 self._layout.addWidget(button)
+                button.show()  # a child added to a visible toolbar stays hidden until told
                 self._buttons.append(button)
             self.message_id, self._actions = message_id, actions
             self.adjustSize()
