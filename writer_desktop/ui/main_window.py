@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import QFrame, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
@@ -24,6 +24,7 @@ from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
 
 from .composer import Composer, model_choices
+from .screen_fit import fitting
 from .sidebar import Sidebar
 from .theme import THEMES, ThemeSwitcher
 
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
         self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
         self._apply_appearance(settings)
-        self.resize(1000, 700)
+        self.resize(fitting(QSize(1000, 700), self.screen()))
         self._restore_state()
         # Enter pressed before the app is ready (the controller attached and the key known) is
         # kept and acted on once it is: typing right after the window appears must not be lost.
