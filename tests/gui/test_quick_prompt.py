@@ -471,3 +471,32 @@ def test_under_x11_it_shows_fast_and_takes_typing(display: str) -> None:
         child.stdout.close()
     # A figure for the notes, not a timed assert (this machine is shared and noisy).
     print("\nshow_prompt → painted (xcb, Xvfb): " + ", ".join(f"{t:.1f} ms" for t in times))
+
+
+FIT_AT_200 = """
+from PySide6.QtWidgets import QApplication
+from writer_desktop.core.models import Message, Role, Status
+from writer_desktop.ui.quick_prompt import QuickPrompt
+app = QApplication([])
+prompt = QuickPrompt()
+prompt.show_prompt("q")
+prompt.start_reply("c", "m")
+text = "\\n\\n".join(f"Paragraph {i} of a long answer." for i in range(200))
+prompt.finish_reply("c", Message(Role.ASSISTANT, text, id="m", status=Status.COMPLETE))
+app.processEvents()
+area = prompt.screen().availableGeometry()
+print(prompt.height(), area.height(), prompt.answer.height())
+"""
+
+
+def test_a_long_answer_leaves_the_buttons_on_a_small_or_scaled_screen() -> None:
+    # At 200 % on a 1000-pixel screen the answer's 420 points pushed Copy and Open off the edge.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"}
+    out = subprocess.run(
+        [sys.executable, "-c", FIT_AT_200], env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    height, available, answer = map(int, out.stdout.split())
+    assert height <= available * 9 // 10
+    assert answer < quick_prompt.ANSWER_MAX  # it gave up height to fit
+    assert answer >= 60

@@ -50,6 +50,7 @@ from .render import (
     footer_html,
     make_markdown,
 )
+from .screen_fit import room
 
 WIDTH = 640
 ANSWER_MAX = 420  # the answer scrolls beyond this height
@@ -253,7 +254,7 @@ class QuickPrompt(QWidget):
     def _position(self) -> QPoint:
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry()
-        tallest = self.height() + (0 if self.answer.isVisible() else ANSWER_MAX)
+        tallest = self.height() + (0 if self.answer.isVisible() else self._answer_max())
         x = area.x() + (area.width() - self.width()) // 2
         y = area.y() + max(0, (area.height() - tallest) // 2)  # room for the answer to grow
         return QPoint(x, y)
@@ -323,10 +324,20 @@ class QuickPrompt(QWidget):
         growing = (
             message.status is Status.STREAMING and shown is not None and shown.id == message.id
         )
-        if growing and self.answer.height() >= ANSWER_MAX:
+        most = self._answer_max()
+        if growing and self.answer.height() >= most:
             return  # full already, and a streaming answer only grows: nothing to measure
-        self.answer.setFixedHeight(max(60, min(ANSWER_MAX, self._answer_height())))
+        self.answer.setFixedHeight(max(60, min(most, self._answer_height())))
         self.adjustSize()
+
+    def _answer_max(self) -> int:
+        """ANSWER_MAX, or less where the screen has no room for it (at 200 % scaling a long
+        answer pushed the Copy and Open buttons below a 1000-pixel screen's edge)."""
+        most = room(self.screen())
+        if most is None:
+            return ANSWER_MAX
+        rest = self.height() - (self.answer.height() if self.answer.isVisible() else 0)
+        return max(60, min(ANSWER_MAX, most.height() - rest))
 
     def _answer_height(self) -> int:
         """The answer's height with all of its text shown, without a scroll bar."""
