@@ -500,3 +500,25 @@ def test_a_long_answer_leaves_the_buttons_on_a_small_or_scaled_screen() -> None:
     assert height <= available * 9 // 10
     assert answer < quick_prompt.ANSWER_MAX  # it gave up height to fit
     assert answer >= 60
+
+
+def test_a_live_theme_switch_reaches_the_editor_and_buttons(
+    qtbot: QtBot, prompt: QuickPrompt, qapp: QApplication
+) -> None:
+    # The frame took the new theme; the editor and buttons kept the old one (a white box in
+    # dark mode): a widget with a style sheet hands its children the palette it had then.
+    from writer_desktop.ui.theme import ThemeSwitcher
+
+    theme = ThemeSwitcher(qapp)
+    try:
+        theme.apply("light")
+        shown(qtbot, prompt)
+        base = QPalette.ColorRole.Base
+        for name in ("dark", "light"):
+            theme.apply(name)
+            expected = qapp.palette().color(base)
+            qtbot.waitUntil(lambda e=expected: prompt.editor.palette().color(base) == e)
+            button = prompt.copy_button.palette().color(QPalette.ColorRole.Button)
+            assert button == qapp.palette().color(QPalette.ColorRole.Button)
+    finally:
+        theme.apply("system")

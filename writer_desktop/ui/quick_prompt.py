@@ -174,6 +174,7 @@ class QuickPrompt(QWidget):
         super().__init__(
             parent, flags.Tool | flags.FramelessWindowHint | flags.WindowStaysOnTopHint
         )
+        self._restyling = False  # see changeEvent
         self.setObjectName("quickPrompt")
         self.setWindowTitle("Writer Desktop — Quick prompt")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
@@ -231,6 +232,20 @@ class QuickPrompt(QWidget):
         self.open_button.setEnabled(False)
 
     # -- showing ------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._restyling:
+            # A widget with a style sheet keeps handing its children the palette it had when
+            # the sheet was set: after a live theme switch the editor and buttons stayed in the
+            # old colours while the frame changed. Setting the sheet again passes the new one.
+            self._restyling = True
+            try:
+                sheet = self.styleSheet()
+                self.setStyleSheet("")
+                self.setStyleSheet(sheet)
+            finally:
+                self._restyling = False
 
     def show_prompt(self, prefill: str = "") -> None:
         """Show on the screen with the mouse, focused, its text (``prefill`` if given) selected.
