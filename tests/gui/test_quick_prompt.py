@@ -517,7 +517,11 @@ def test_a_live_theme_switch_reaches_the_editor_and_buttons(
         for name in ("dark", "light"):
             theme.apply(name)
             expected = qapp.palette().color(base)
-            qtbot.waitUntil(lambda e=expected: prompt.editor.palette().color(base) == e)
+
+            def editor_follows(colour: QColor = expected) -> bool:
+                return prompt.editor.palette().color(base) == colour
+
+            qtbot.waitUntil(editor_follows)
             button = prompt.copy_button.palette().color(QPalette.ColorRole.Button)
             assert button == qapp.palette().color(QPalette.ColorRole.Button)
     finally:
