@@ -65,3 +65,25 @@ def test_follows_the_tail_unless_scrolled_up(view: ChatView, qtbot: QtBot) -> No
     view.append_delta(conv.id, tail.id, "even more\n\n" * 20)
     qtbot.waitUntil(lambda: "even more" in view.toPlainText())
     assert bar.value() == 0
+
+
+def test_the_menu_key_opens_the_menu_of_the_message_scrolled_to_the_top(
+    view: ChatView, qtbot: QtBot
+) -> None:
+    # It opened for the hidden text cursor's message (the last, mostly): Edit, Branch and the
+    # versions of earlier messages were left to the mouse.
+    conv = Conversation(title="long")
+    conv.messages = [
+        Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i} " * 30)
+        for i in range(40)
+    ]
+    view.show_conversation(conv)
+    target = conv.messages[30]  # a question of yours, well above the end
+    view.show_message(target.id)  # scrolled to the top of the view, as PageUp would bring it
+    point = view.keyboard_menu_point()
+    assert view.message_at(point) == target.id
+    menu = view.message_menu(point)
+    assert "Edit and resend…" in [a.text() for a in menu.actions()]
+    menu.deleteLater()
+    view.verticalScrollBar().setValue(view.verticalScrollBar().value() + 40)  # its header out
+    assert view.message_at(view.keyboard_menu_point()) == conv.messages[31].id  # the next header

@@ -236,6 +236,9 @@ class ChatView(QTextBrowser):
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():
             self.escape_pressed.emit()  # a reader who clicked into the reply can still stop it
             return
+        if event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+            self._open_menu(self.keyboard_menu_point())  # the Menu key's twin, as in GTK apps
+            return
         super().keyPressEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
@@ -268,9 +271,34 @@ class ChatView(QTextBrowser):
             self.hover_message(self.toolbar.message_id)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = self.message_menu(event.pos())
-        menu.exec(event.globalPos())
+        keyboard = event.reason() is QContextMenuEvent.Reason.Keyboard
+        self._open_menu(self.keyboard_menu_point() if keyboard else event.pos())
+
+    def _open_menu(self, pos: QPoint) -> None:
+        menu = self.message_menu(pos)
+        menu.exec(self.viewport().mapToGlobal(pos))
         menu.deleteLater()
+
+    def keyboard_menu_point(self) -> QPoint:
+        """Where the Menu key (or Shift+F10) opens the menu: on the first message whose header
+        is in view, else the one filling the view. Qt's own choice, the hidden text cursor (at
+        the end, mostly), left Edit, Branch and versions of earlier messages to the mouse;
+        now scrolling a message to the top of the view, then Menu, reaches them."""
+        layout = self.document().documentLayout()
+        dy = self.verticalScrollBar().value()
+        height = self.viewport().height()
+        covering: QPoint | None = None
+        for frame in self._window.rendered_frames():
+            rect = layout.frameBoundingRect(frame).translated(0, -dy)
+            if rect.bottom() < 0:
+                continue
+            if rect.top() >= height:
+                break
+            inside = QPoint(int(rect.left()) + 24, int(rect.top()) + 16)
+            if rect.top() >= 0:
+                return inside
+            covering = covering or QPoint(inside.x(), min(16, int(rect.bottom()) - 1))
+        return covering or QPoint(24, 16)
 
     # -- showing messages ---------------------------------------------------------------------
 
