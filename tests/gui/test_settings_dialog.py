@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import Qt
@@ -241,3 +244,33 @@ def test_a_shortcut_the_app_itself_uses_is_warned_of(qtbot: QtBot) -> None:
     assert "own shortcut for Model" in group.problem_label.text()
     group.recorder.setKeySequence(QKeySequence("Ctrl+Alt+K"))
     assert not group.problem_label.isVisible()
+
+
+SIZED = """
+import sys
+from PySide6.QtWidgets import QApplication
+from writer_desktop.core.secrets import KeyLookup, KeySource
+from writer_desktop.core.settings import Settings
+from writer_desktop.ui.settings_dialog import SettingsDialog
+app = QApplication([])
+dialog = SettingsDialog(Settings(), KeyLookup("k", KeySource.KEYRING), ["palmyra-x5"])
+dialog.show()
+app.processEvents()
+ok = dialog._buttons.geometry()
+print(dialog.height(), dialog.screen().availableGeometry().height(),
+      dialog.scroll_area.verticalScrollBar().maximum(), ok.bottom() < dialog.height())
+"""
+
+
+@pytest.mark.parametrize(("scale", "scrolls"), [("2", True), ("0.5", False)])
+def test_settings_fit_the_screen_and_scroll_only_when_they_must(scale: str, scrolls: bool) -> None:
+    # At 150 % on a 1080p screen (200 % here) OK and Cancel were below the screen's edge.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale}
+    out = subprocess.run(
+        [sys.executable, "-c", SIZED], env=env, capture_output=True, text=True, timeout=60,
+        check=True,
+    )  # fmt: skip
+    height, available, scroll_max, buttons_inside = out.stdout.split()
+    assert int(height) <= int(available) * 9 // 10
+    assert buttons_inside == "True"
+    assert (int(scroll_max) > 0) is scrolls

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -55,6 +55,8 @@ class HotkeyGroup(QGroupBox):
     ``problem`` says what is wrong, if anything ("Ctrl+Alt+Space is already used by …");
     ``taken`` maps the app's own shortcuts (portable text) to what they do, to warn of a clash.
     """
+
+    grew = Signal()  # its problem line changed: the window may need more height
 
     def __init__(
         self,
@@ -163,10 +165,8 @@ class HotkeyGroup(QGroupBox):
         else:
             self.problem_label.setText(self._problem)
         self.problem_label.setVisible(bool(self.problem_label.text()))
-        window = self.window()
-        if window is not self and window.isVisible():  # room for the lines it now has
-            width = window.width()
-            window.resize(width, max(window.height(), window.heightForWidth(width)))
+        if self.isVisible():
+            self.grew.emit()  # the dialog makes room for the lines it now has
 
     def _on_toggled(self, enabled: bool) -> None:
         self.recorder.setEnabled(enabled and self._available)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -40,6 +41,7 @@ from writer_desktop.core.settings import Settings
 
 from .hotkey import HotkeyError
 from .hotkey_recorder import HotkeyGroup
+from .screen_fit import room
 from .theme import THEMES
 
 
@@ -66,10 +68,20 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
+        # The groups scroll when the screen is shorter than they are (at 150 % on a 1080p
+        # screen OK and Cancel were below its edge); see fit().
+        self.body = QWidget(self)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addWidget(self._key_group(key))
-        layout.addWidget(self._defaults_group(settings, models))
-        layout.addWidget(self._appearance_group(settings))
+        layout.addWidget(self.scroll_area, 1)
+        body.addWidget(self._key_group(key))
+        body.addWidget(self._defaults_group(settings, models))
+        body.addWidget(self._appearance_group(settings))
         self.hotkey_group = HotkeyGroup(
             settings.hotkey,
             settings.hotkey_enabled,
@@ -78,9 +90,11 @@ class SettingsDialog(QDialog):
             taken=taken_shortcuts,
             parent=self,
         )
-        layout.addWidget(self.hotkey_group)
-        layout.addWidget(self._behaviour_group(settings, tray_available))
-        layout.addWidget(self._advanced_group(settings, base_url_from_env))
+        body.addWidget(self.hotkey_group)
+        body.addWidget(self._behaviour_group(settings, tray_available))
+        body.addWidget(self._advanced_group(settings, base_url_from_env))
+        body.addStretch(1)
+        self.scroll_area.setWidget(self.body)
         self.error_label = QLabel("", self)
         self.error_label.setObjectName("settingsError")
         self.error_label.setWordWrap(True)
@@ -94,9 +108,31 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        # Size for the real width: Qt's adjustSize() measures word-wrapped labels at the
-        # narrower sizeHint width and leaves them a line short.
-        self.resize(self.minimumWidth(), self.heightForWidth(self.minimumWidth()))
+        self._buttons = buttons
+        self.hotkey_group.grew.connect(self.fit)
+        self.fit()
+
+    def fit(self) -> None:
+        """Tall enough to show every setting, unless the screen is shorter: then as tall as it
+        has room for, the settings scrolling. Measured at the real width: Qt's adjustSize()
+        measures word-wrapped labels at the narrower sizeHint width, a line short."""
+        width = max(self.width(), self.minimumWidth()) if self.isVisible() else self.minimumWidth()
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        wanted = self.body.heightForWidth(inner)
+        if wanted < 0:
+            wanted = self.body.sizeHint().height()
+        rest = margins.top() + margins.bottom() + self._buttons.sizeHint().height()
+        rest += layout.spacing()
+        if not self.error_label.isHidden():
+            rest += self.error_label.heightForWidth(inner) + layout.spacing()
+        most = room(self.screen())
+        shown = wanted if most is None else max(120, min(wanted, most.height() - rest))
+        self.scroll_area.setMinimumHeight(shown)
+        height = max(self.height(), shown + rest) if self.isVisible() else shown + rest
+        self.resize(width, height if most is None else min(height, most.height()))
 
     def show_key(self, key: KeyLookup) -> None:
         """Where the key in use comes from; kept up to date while the dialog is open (a key
