@@ -325,6 +325,18 @@ def test_tab_follows_the_order_on_screen(
                 for widget in chain[1:]:
                     QTest.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
                     assert window.focusWidget() is widget
+            # Options opened from the keyboard: the focus goes into the panel, whose fields
+            # come next in the Tab order (they came after Send); closed, back to the prompt.
+            o = c.options
+            c.options_button.setFocus()
+            await until(c.options_button.hasFocus, what="focus")
+            QTest.keyClick(c.options_button, Qt.Key.Key_Space)
+            assert window.focusWidget() is o.system_prompt
+            for widget in (o.temperature, o.max_tokens, c.button):
+                QTest.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+                assert window.focusWidget() is widget or widget.isAncestorOf(window.focusWidget())
+            c.options_button.click()
+            assert window.focusWidget() is c.editor
 
     run_scenario(scenario())
 

@@ -7,6 +7,7 @@ so a refused send loses nothing.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -100,10 +101,15 @@ class Composer(QWidget):
         layout.addWidget(self.editor)
         layout.addLayout(row)
         self.options_button.toggled.connect(self.options.setVisible)
-        # Tab goes from the prompt along the row as shown: model, options, then Send.
-        QWidget.setTabOrder(self.editor, self.models)
-        QWidget.setTabOrder(self.models, self.options_button)
-        QWidget.setTabOrder(self.options_button, self.button)
+        # Opened by the user (a click, Alt+O), the panel takes the focus; closed, the prompt.
+        self.options_button.clicked.connect(self._on_options_clicked)
+        # Tab goes from the prompt along the row as shown: model, options, then into the panel
+        # the button opened (skipped while it is closed), then Send.
+        options = self.options
+        chain = [self.editor, self.models, self.options_button, options.system_prompt,
+                 options.temperature, options.max_tokens, self.button]  # fmt: skip
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
         self.editor.enter_pressed.connect(self._on_enter)
         self.editor.escape_pressed.connect(self.stop_if_busy)
@@ -151,6 +157,12 @@ class Composer(QWidget):
         """Open the model picker (offered when Writer did not know the model)."""
         self.models.setFocus(Qt.FocusReason.OtherFocusReason)
         self.models.showPopup()
+
+    def _on_options_clicked(self, shown: bool) -> None:
+        if shown:
+            self.options.system_prompt.setFocus(Qt.FocusReason.TabFocusReason)
+        else:
+            self.focus_editor()
 
     def focus_editor(self) -> None:
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
