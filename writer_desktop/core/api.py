@@ -406,14 +406,14 @@ class WriterClient:
 _WAITED = 0.0003  # a read that took longer waited for the network (buffered data takes µs)
 _TRICKLE = 640_000  # bytes/s: slower is a trickle (~1,500 of Writer's ~400-byte events a second)
 _JUDGE = 0.02  # s: the shortest stretch a rate is judged on (a slow start is no trickle)
-_GATHER = 0.05
+_GATHER = 0.08
 """While a reply trickles in, sleep this long each time the reads catch up with the network, then
 read what gathered meanwhile in one go. A wake-up costs far more than parsing what it brings: at
 1,000 tokens/s, one per event takes a fifth of a core. A gathering round costs three wake-ups (the
-sleep's timer, the read of what gathered, the read that finds the network drained), so about 60
+sleep's timer, the read of what gathered, the read that finds the network drained), so about 40
 a second. The read right after a sleep always waits a little (the socket is watched again), which
 is not a sign of having caught up. Nothing is drawn more often than this anyway: the chat view
-renders at most 20 times a second (``ui.chat_view.FLUSH_MS``), as soon as a round arrives."""
+renders at most 12.5 times a second (``ui.chat_view.FLUSH_MS``), as soon as a round arrives."""
 
 
 class _TextWatchdog:

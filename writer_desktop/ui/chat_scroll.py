@@ -31,7 +31,7 @@ _MOVES = (
 class QuietScrollBar(QScrollBar):
     """A scroll bar that repaints only when what it draws changed, and then only where.
 
-    While a reply streams the document grows and the view follows it ~20 times a second; each
+    While a reply streams the document grows and the view follows it ~12 times a second; each
     range and value change made Qt repaint the whole bar (with Fusion: gradients, ~12 % of the
     app's CPU at 1,000 tokens/s), though the handle mostly stays on the same pixels. Moves are
     checked once the event loop is back (the view sets the range, then the value), against what

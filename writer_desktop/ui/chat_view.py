@@ -3,7 +3,7 @@
 Each message lives in its own QTextFrame. Opening a conversation renders only its last screenfuls
 (``chat_lazy``); the rest follows in chunks of a few milliseconds as the user scrolls, with what is
 on screen kept in place. A streaming reply only re-renders its open tail, or appends plain text to
-it (``chat_stream``), at most 20 times a second (a QTimer coalesces deltas), so streaming stays
+it (``chat_stream``), at most 12.5 times a second (a QTimer coalesces deltas), so streaming stays
 linear. Colours follow the
 palette (``chat_palette``), the text size ``set_text_scale``. Code blocks have Copy links, and the
 context menu copies a message's Markdown or the selection; ``copied`` and ``notice`` tell about it.
@@ -58,14 +58,14 @@ from .script_fonts import HAN, han_fallback, with_fallback
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-FLUSH_MS = 50
-"""At most 20 renders a second while text arrives. A flush comes as soon as the loop is free when
-the last one is that long ago (a paced reply arrives in rounds of about this length, see
+FLUSH_MS = 80
+"""At most 12.5 renders a second while text arrives. A flush comes as soon as the loop is free
+when the last one is that long ago (a paced reply arrives in rounds of about this length, see
 ``core.api._GATHER``), so each round is shown at once and text still looks live. Each render
 (with its layout, scroll and paint) costs about the same whatever it brings, so the rate sets much
-of the CPU a reply takes: from 25 to 20 a second, 11.5 → 9.5 % of a core at 1,000 tokens/s here,
-7.4 → 6.9 % at 100 tokens/s (docs/performance.md). Twenty is above the rate at which a stream of
-words reads as continuous."""
+of the CPU a reply takes: from 25 to 20 a second, 11.5 → 9.5 % of a core at 1,000 tokens/s here;
+from 20 to 12.5, 11.1 → 8.9 % (medians of four alternated pairs, docs/performance.md). Text
+arriving in steps of 80 ms, a word or a line at a time, still reads as a continuous stream."""
 
 
 class ChatView(QTextBrowser):

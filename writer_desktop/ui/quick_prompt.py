@@ -3,7 +3,7 @@
 One text box (Enter sends, Shift+Enter adds a line) with the answer streaming below it, rendered
 by ``render.py`` exactly as in the chat view: no raw HTML, nothing loaded (``loadResource``
 answers None), links only http/https/mailto and only after the user confirms, app notices styled
-apart from model text. Deltas are coalesced to at most 20 renders a second. Esc hides the window
+apart from model text. Deltas are coalesced to at most 12.5 renders a second. Esc hides the window
 (a running reply keeps streaming into its conversation); Ctrl+Enter or "Open in Writer Desktop"
 asks for the conversation in the main window; Ctrl+Shift+C or "Copy" copies the answer's Markdown.
 """
@@ -54,7 +54,7 @@ from .screen_fit import room
 
 WIDTH = 640
 ANSWER_MAX = 420  # the answer scrolls beyond this height
-FLUSH_MS = 50  # at most 20 renders a second, as in the chat view (ui/chat_view.py)
+FLUSH_MS = 80  # at most 12.5 renders a second, as in the chat view (ui/chat_view.py)
 RADIUS = 10
 HINT = "Enter sends · Shift+Enter new line · Esc hides"
 MARGIN = 12
