@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from writer_desktop.core.models import Conversation, Message, Role, Status
@@ -87,3 +89,24 @@ def test_the_menu_key_opens_the_menu_of_the_message_scrolled_to_the_top(
     menu.deleteLater()
     view.verticalScrollBar().setValue(view.verticalScrollBar().value() + 40)  # its header out
     assert view.message_at(view.keyboard_menu_point()) == conv.messages[31].id  # the next header
+
+
+def test_ctrl_home_and_ctrl_end_go_to_the_first_and_the_latest_message(
+    view: ChatView, qtbot: QtBot
+) -> None:
+    # The read-only view ignored both: Home and End only reached the ends of what was rendered.
+    conv = Conversation(title="long")
+    conv.messages = [
+        Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i} " * 30)
+        for i in range(300)
+    ]
+    view.show_conversation(conv)
+    bar = view.verticalScrollBar()
+    assert conv.messages[0].id not in view._window.frames  # only the end is rendered at first
+    QTest.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert bar.value() == 0
+    assert view.message_at(view.keyboard_menu_point()) == conv.messages[0].id
+    QTest.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert bar.value() == bar.maximum()
+    assert conv.messages[-1].id in view._window.frames
+    assert view._lazy.following()  # a reply streaming there would be followed again

@@ -239,7 +239,25 @@ class ChatView(QTextBrowser):
         if event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
             self._open_menu(self.keyboard_menu_point())  # the Menu key's twin, as in GTK apps
             return
+        ends = (Qt.Key.Key_Home, Qt.Key.Key_End)
+        if event.key() in ends and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self.go_to_end(first=event.key() == Qt.Key.Key_Home)
+            return
         super().keyPressEvent(event)
+
+    def go_to_end(self, *, first: bool) -> None:
+        """Ctrl+Home: the first message, rendered if it was not; Ctrl+End: the latest, where
+        the view follows a streaming reply again (as ↓ Latest). A read-only view ignored both:
+        Home and End only reached the ends of what was rendered."""
+        bar = self.verticalScrollBar()
+        order = list(self._messages)
+        if first and order:
+            self.show_message(order[0])
+            bar.setValue(0)
+        elif not first:
+            if order and not self._window.at_end:  # the end is not rendered (after Ctrl+Home)
+                self._lazy.show_end(order)
+            bar.setValue(bar.maximum())
 
     def leaveEvent(self, event: QEvent) -> None:
         """The mouse left the chat (for the composer, say): the toolbar no longer belongs to a
