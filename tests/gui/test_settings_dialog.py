@@ -259,6 +259,11 @@ app.processEvents()
 ok = dialog._buttons.geometry()
 print(dialog.height(), dialog.screen().availableGeometry().height(),
       dialog.scroll_area.verticalScrollBar().maximum(), ok.bottom() < dialog.height())
+dialog.base_url_edit.setText("ftp://example.com")  # an error line shows under the settings
+dialog._accept()
+app.processEvents()
+assert dialog.error_label.isVisible()
+print(dialog.height(), dialog._buttons.geometry().bottom() < dialog.height())
 """
 
 
@@ -270,7 +275,9 @@ def test_settings_fit_the_screen_and_scroll_only_when_they_must(scale: str, scro
         [sys.executable, "-c", SIZED], env=env, capture_output=True, text=True, timeout=60,
         check=True,
     )  # fmt: skip
-    height, available, scroll_max, buttons_inside = out.stdout.split()
+    height, available, scroll_max, buttons_inside, with_error, still_inside = out.stdout.split()
     assert int(height) <= int(available) * 9 // 10
     assert buttons_inside == "True"
     assert (int(scroll_max) > 0) is scrolls
+    assert int(with_error) <= int(available) * 9 // 10  # the error's lines fit in too
+    assert still_inside == "True"

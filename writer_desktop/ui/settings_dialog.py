@@ -131,6 +131,7 @@ class SettingsDialog(QDialog):
         most = room(self.screen())
         shown = wanted if most is None else max(120, min(wanted, most.height() - rest))
         self.scroll_area.setMinimumHeight(shown)
+        layout.activate()  # the dialog's minimum follows now, or it would hold the resize back
         height = max(self.height(), shown + rest) if self.isVisible() else shown + rest
         self.resize(width, height if most is None else min(height, most.height()))
 
@@ -286,14 +287,16 @@ class SettingsDialog(QDialog):
         try:
             values = self.values()
         except ConfigError as exc:
-            self.error_label.setText(exc.user_message)
-            self.error_label.show()
-            self.base_url_edit.setFocus()
+            self._show_error(exc.user_message, self.base_url_edit)
             return
         except HotkeyError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
-            self.hotkey_group.recorder.setFocus()
+            self._show_error(str(exc), self.hotkey_group.recorder)
             return
         self.settings_accepted.emit(values)
         self.accept()
+
+    def _show_error(self, text: str, field: QWidget) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+        self.fit()  # its lines come out of the settings' share when the screen is short
+        field.setFocus()
