@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QRegion,
     QResizeEvent,
+    QScreen,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -269,7 +270,7 @@ class QuickPrompt(QWidget):
     def _position(self) -> QPoint:
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry()
-        tallest = self.height() + (0 if self.answer.isVisible() else self._answer_max())
+        tallest = self.height() + (0 if self.answer.isVisible() else self._answer_max(screen))
         x = area.x() + (area.width() - self.width()) // 2
         y = area.y() + max(0, (area.height() - tallest) // 2)  # room for the answer to grow
         return QPoint(x, y)
@@ -345,10 +346,11 @@ class QuickPrompt(QWidget):
         self.answer.setFixedHeight(max(60, min(most, self._answer_height())))
         self.adjustSize()
 
-    def _answer_max(self) -> int:
-        """ANSWER_MAX, or less where the screen has no room for it (at 200 % scaling a long
-        answer pushed the Copy and Open buttons below a 1000-pixel screen's edge)."""
-        most = room(self.screen())
+    def _answer_max(self, screen: QScreen | None = None) -> int:
+        """ANSWER_MAX, or less where ``screen`` (by default the one the prompt is on) has no
+        room for it (at 200 % scaling a long answer pushed the Copy and Open buttons below a
+        1000-pixel screen's edge). Placing the prompt asks about the screen it is going to."""
+        most = room(screen or self.screen())
         if most is None:
             return ANSWER_MAX
         rest = self.height() - (self.answer.height() if self.answer.isVisible() else 0)
