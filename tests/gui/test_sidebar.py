@@ -251,7 +251,11 @@ def test_shift_f10_opens_the_current_rows_menu(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
+            window.show()
+            window.activateWindow()  # a window's shortcut reaches the active window only
+            await until(window.isActiveWindow, what="the window active (keyboard focus)")
             view = window.sidebar.view
+            view.setFocus()
             view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
             QTest.keyClick(view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
             await until(lambda: window.sidebar.findChild(QMenu) is not None, what="the menu")

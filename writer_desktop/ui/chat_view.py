@@ -236,9 +236,6 @@ class ChatView(QTextBrowser):
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():
             self.escape_pressed.emit()  # a reader who clicked into the reply can still stop it
             return
-        if event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
-            self._open_menu(self.keyboard_menu_point())  # the Menu key's twin, as in GTK apps
-            return
         ends = (Qt.Key.Key_Home, Qt.Key.Key_End)
         if event.key() in ends and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
             self.go_to_end(first=event.key() == Qt.Key.Key_Home)
@@ -289,10 +286,10 @@ class ChatView(QTextBrowser):
             self.hover_message(self.toolbar.message_id)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """The menu of the message under the mouse; from the keyboard (the Menu key, Shift+F10:
+        ``ui/menu_key.py``), of the message at the top of the view."""
         keyboard = event.reason() is QContextMenuEvent.Reason.Keyboard
-        self._open_menu(self.keyboard_menu_point() if keyboard else event.pos())
-
-    def _open_menu(self, pos: QPoint) -> None:
+        pos = self.keyboard_menu_point() if keyboard else event.pos()
         menu = self.message_menu(pos)
         menu.exec(self.viewport().mapToGlobal(pos))
         menu.deleteLater()

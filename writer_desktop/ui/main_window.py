@@ -15,8 +15,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPalette
-from PySide6.QtWidgets import QFrame, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.listing import Listing
@@ -24,6 +39,7 @@ from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
 
 from .composer import Composer, model_choices
+from .menu_key import SHIFT_F10, open_context_menu
 from .screen_fit import fitting
 from .sidebar import Sidebar
 from .theme import THEMES, ThemeSwitcher
@@ -118,6 +134,9 @@ class MainWindow(QMainWindow):
         self._deleted: str | None = None
         self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
+        # The Menu key's twin for keyboards without one, in every widget of the window.
+        menu_key = QShortcut(QKeySequence(SHIFT_F10), self)
+        menu_key.activated.connect(lambda: open_context_menu(QApplication.focusWidget()))
         self._apply_appearance(settings)
         self.resize(fitting(QSize(1000, 700), self.screen()))
         self._restore_state()
@@ -535,7 +554,7 @@ class MainWindow(QMainWindow):
         self.controller.delete(conv_id, then_open=self.sidebar.neighbour_of(conv_id))
 
     def _remove_key(self) -> None:
-        from PySide6.QtWidgets import QApplication, QMessageBox
+        from PySide6.QtWidgets import QMessageBox
 
         from writer_desktop.core.secrets import KeySource
 

@@ -97,19 +97,13 @@ class ConversationListModel(QAbstractListModel):
 
 
 class ConversationList(QListView):
-    """The list view; the Delete key asks to delete the current row, Shift+F10 opens its menu."""
+    """The list view; the Delete key asks to delete the current row."""
 
     delete_pressed = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.state() != self.State.EditingState:
             self.delete_pressed.emit()
-            return
-        shift_f10 = event.key() == Qt.Key.Key_F10 and (
-            event.modifiers() == Qt.KeyboardModifier.ShiftModifier
-        )
-        if shift_f10 and self.currentIndex().isValid():  # the menu key's twin (as in GTK apps)
-            self.customContextMenuRequested.emit(self.visualRect(self.currentIndex()).center())
             return
         super().keyPressEvent(event)
 
