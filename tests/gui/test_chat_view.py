@@ -69,16 +69,23 @@ def test_follows_the_tail_unless_scrolled_up(view: ChatView, qtbot: QtBot) -> No
     assert bar.value() == 0
 
 
+def long_conversation(n: int) -> Conversation:
+    """``n`` messages, yours and replies in turn, a few lines each."""
+    return Conversation(
+        title="long",
+        messages=[
+            Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i} " * 30)
+            for i in range(n)
+        ],
+    )
+
+
 def test_the_menu_key_opens_the_menu_of_the_message_scrolled_to_the_top(
     view: ChatView, qtbot: QtBot
 ) -> None:
     # It opened for the hidden text cursor's message (the last, mostly): Edit, Branch and the
     # versions of earlier messages were left to the mouse.
-    conv = Conversation(title="long")
-    conv.messages = [
-        Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i} " * 30)
-        for i in range(40)
-    ]
+    conv = long_conversation(40)
     view.show_conversation(conv)
     target = conv.messages[30]  # a question of yours, well above the end
     view.show_message(target.id)  # scrolled to the top of the view, as PageUp would bring it
@@ -95,11 +102,7 @@ def test_ctrl_home_and_ctrl_end_go_to_the_first_and_the_latest_message(
     view: ChatView, qtbot: QtBot
 ) -> None:
     # The read-only view ignored both: Home and End only reached the ends of what was rendered.
-    conv = Conversation(title="long")
-    conv.messages = [
-        Message(Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i} " * 30)
-        for i in range(300)
-    ]
+    conv = long_conversation(300)
     view.show_conversation(conv)
     bar = view.verticalScrollBar()
     assert conv.messages[0].id not in view._window.frames  # only the end is rendered at first
