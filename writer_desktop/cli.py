@@ -24,7 +24,7 @@ from writer_desktop.core.export import (
     export_to_folder,
     render,
 )
-from writer_desktop.core.filenames import BIDI_CONTROLS, safe_stem
+from writer_desktop.core.filenames import BIDI_CONTROLS, UNTITLED, safe_stem
 from writer_desktop.core.importer import Outcome, import_files
 from writer_desktop.core.models import Conversation
 from writer_desktop.core.paths import AppPaths
@@ -146,7 +146,7 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     finally:
         store.close()
     for done in report.done:
-        title = _printable(done.title) or "Untitled"
+        title = _printable(done.title) or UNTITLED
         if done.outcome is Outcome.SKIPPED:
             print(f"skipped  {done.path}: already there as {done.conversation_id} “{title}”")
         elif done.outcome is Outcome.RENAMED:
@@ -174,7 +174,7 @@ def _search(args: argparse.Namespace, paths: AppPaths) -> int:
             else _printable(text, strip=False)
             for text, lit in snippet_parts(hit.snippet)
         )
-        title = _printable(hit.title) or "Untitled"
+        title = _printable(hit.title) or UNTITLED
         print(f"{hit.conversation_id[:8]}{where}  {title}\n    {snippet}")
     if not hits:
         _say("no matches.")
@@ -191,7 +191,7 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
             _say(f"{conv_id}: {exc.user_message}")
     for conv in sorted(convs, key=lambda c: c.updated_at, reverse=True):
         when = _printable(conv.updated_at[:16].replace("T", " "))
-        print(f"{conv.id}  {when}  {_printable(conv.title) or 'Untitled'}")
+        print(f"{conv.id}  {when}  {_printable(conv.title) or UNTITLED}")
     return 0
 
 

@@ -122,6 +122,24 @@ def test_rename_with_f2_saves_the_title(
     run_scenario(scenario())
 
 
+def test_a_blank_rename_gives_back_the_title_of_the_first_prompt(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    [conv_id] = seed(store, "Draft")  # its first prompt is "about Draft"
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            view = window.sidebar.view
+            view.setFocus()
+            view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
+            QTest.keyClick(view, Qt.Key.Key_F2)
+            retitle(view, "Draft", "   ")
+            await until(lambda: titles(window) == ["about Draft"], what="title from the prompt")
+            assert store.load(conv_id).title == "about Draft"
+
+    run_scenario(scenario())
+
+
 def test_rename_and_delete_from_the_conversation_menu_anywhere_in_the_window(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

@@ -36,7 +36,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from writer_desktop.core.codec import encode
-from writer_desktop.core.filenames import safe_stem, write_new
+from writer_desktop.core.filenames import UNTITLED, safe_stem, write_new
 from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.core.versions import version_position
 
@@ -92,7 +92,7 @@ def export_to_file(conv: Conversation, path: Path, fmt: Format, *, force: bool =
 
 def to_markdown(conv: Conversation) -> str:
     """``conv`` as one Markdown document (see the module docstring)."""
-    out = [f"# {_inline(conv.title) or 'Untitled'}", _metadata(conv), ""]
+    out = [f"# {_inline(conv.title) or UNTITLED}", _metadata(conv), ""]
     if conv.system_prompt.strip():
         out += ["**System prompt**", _quote(markdown_body(conv.system_prompt)), ""]
     for message in conv.messages:

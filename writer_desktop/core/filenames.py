@@ -23,7 +23,7 @@ from writer_desktop.core.errors import StorageError
 __all__ = ["BIDI_CONTROLS", "MAX_STEM_BYTES", "UNTITLED", "safe_stem", "write_new"]
 
 MAX_STEM_BYTES = 100
-UNTITLED = "Untitled"
+UNTITLED = "Untitled"  # also the title of an untitled conversation's exports and branches
 MAX_TRIES = 10_000
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u0080-\u009f]')
 # Bidirectional controls (and the marks that act like them), as a character class's body:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from .filenames import UNTITLED
 from .models import Conversation, Message, Role, Status, Version
 
 __all__ = [
@@ -104,7 +105,7 @@ def branch_copy(conv: Conversation, message_id: str) -> Conversation:
     index = _index(conv, message_id)
     messages = [_copy(m) for m in conv.messages[: index + 1]]
     return Conversation(
-        title=f"{conv.title or 'Untitled'} (branch)",
+        title=f"{conv.title or UNTITLED} (branch)",
         model=conv.model,
         system_prompt=conv.system_prompt,
         params=dataclasses.replace(conv.params),

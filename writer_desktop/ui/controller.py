@@ -263,7 +263,11 @@ class Controller(QObject):
         conv = self._conversation(conv_id)
         if conv is None:
             return
-        conv.title = self._without_key(title.strip(), "title")
+        title = self._without_key(title.strip(), "title")
+        if not title:  # a blank name gives back the one the first prompt gave, not "Untitled"
+            first = next((m.content for m in conv.messages if m.role is Role.USER), "")
+            title = self._without_key(title_from(first), "title")
+        conv.title = title
         self._save(conv)
         self._publish_list()
 
