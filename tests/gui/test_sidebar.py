@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu
 
@@ -14,6 +14,7 @@ from tests.gui.harness import main_window, run_scenario, until
 from writer_desktop.app import LAST_CONVERSATION
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.core.store import INDEX_NAME, ConversationStore
+from writer_desktop.ui.focus_list import muted
 from writer_desktop.ui.main_window import MainWindow
 from writer_desktop.ui.sidebar import ID_ROLE
 
@@ -373,5 +374,41 @@ def test_the_window_lists_its_own_shortcuts_for_the_settings_warning(
             assert own["F2"] == "Rename"
             assert own["Alt+M"] == "Model"  # a label's underlined letter
             assert own["Alt+F"] == "File"  # a menu's
+
+    run_scenario(scenario())
+
+
+def test_the_selection_is_muted_while_the_focus_is_outside_the_list(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    """A keyboard user sees whether Tab took them into the list: Fusion draws no focus frame."""
+    seed(store, "Draft")
+
+    def selection_colour(view: QAbstractItemView) -> QColor:
+        index = view.model().index(0, 0)
+        rect = view.visualRect(index)
+        image = view.viewport().grab().toImage()
+        return image.pixelColor(rect.right() - 3, rect.center().y())
+
+    def near(a: QColor, b: QColor) -> bool:  # Fusion shades a selection a little
+        return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue())) < 6
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.activateWindow()
+            view = window.sidebar.view
+            palette = view.palette()
+            highlight = palette.color(QPalette.ColorRole.Highlight)
+            view.setFocus()
+            view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
+            await until(view.hasFocus, what="the list focused")
+            assert near(selection_colour(view), highlight)
+            window.composer.focus_editor()
+            await until(lambda: not view.hasFocus(), what="the focus in the prompt")
+            muted_colour = selection_colour(view)
+            assert near(muted_colour, muted(highlight, palette.color(QPalette.ColorRole.Base)))
+            assert not near(muted_colour, highlight)
+            view.setFocus()
+            await until(lambda: near(selection_colour(view), highlight), what="highlight again")
 
     run_scenario(scenario())

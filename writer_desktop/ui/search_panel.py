@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from writer_desktop.core.errors import WriterError
 from writer_desktop.core.search_service import Hits, SearchService
+from writer_desktop.ui.focus_list import FocusShowingList
 from writer_desktop.ui.search_hits import HitDelegate, HitsModel
 
 
@@ -51,7 +52,7 @@ class SearchPanel(QWidget):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)  # a narrow sidebar must not widen for the hint
         self.model = HitsModel(self)
-        self.view = QListView(self)
+        self.view = FocusShowingList(self)
         self.view.setObjectName("searchResults")
         self.view.setAccessibleName("Search results")
         self.view.setModel(self.model)

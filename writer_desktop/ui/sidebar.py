@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QLineEdit,
-    QListView,
     QMenu,
     QPushButton,
     QVBoxLayout,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from writer_desktop.core.listing import Listing
 from writer_desktop.core.models import shown_title
+
+from .focus_list import FocusShowingList
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -96,7 +97,7 @@ class ConversationListModel(QAbstractListModel):
         return True
 
 
-class ConversationList(QListView):
+class ConversationList(FocusShowingList):
     """The list view; the Delete key asks to delete the current row."""
 
     delete_pressed = Signal()
