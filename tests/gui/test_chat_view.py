@@ -113,3 +113,32 @@ def test_ctrl_home_and_ctrl_end_go_to_the_first_and_the_latest_message(
     assert bar.value() == bar.maximum()
     assert conv.messages[-1].id in view._window.frames
     assert view._lazy.following()  # a reply streaming there would be followed again
+
+
+def test_tab_never_leaves_a_link_under_the_latest_button(view: ChatView, qtbot: QtBot) -> None:
+    # Qt scrolls the link Tab reaches just into view: at the bottom, where ↓ Latest sits.
+    words = " ".join(f"word{i}" for i in range(40))  # a link as wide as the view, some lines
+    conv = Conversation(
+        messages=[
+            Message(Role.ASSISTANT, f"Reply {i}.\n\n[{words}](https://example.com/{i})")
+            for i in range(30)
+        ]
+    )
+    view.show_conversation(conv)
+    view.activateWindow()  # Tab steps through links only in a focused view
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    QTest.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert view.latest.isVisible()
+    reached = 0
+    for _ in range(12):
+        QTest.keyClick(view, Qt.Key.Key_Tab)
+        qtbot.waitUntil(lambda: not view._lazy.busy())  # more rendered below, as in idle time
+        cursor = view.textCursor()
+        assert cursor.hasSelection()  # on a link
+        if view.latest.isVisible():
+            reached += 1
+            link = view._selection_rect(cursor)
+            assert link.width() == view.viewport().width()  # on several lines, as meant
+            assert not link.intersects(view.latest.geometry()), cursor.selectedText()[:20]
+    assert reached >= 5

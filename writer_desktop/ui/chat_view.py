@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QResizeEvent,
+    QTextCursor,
     QTextFrameFormat,
 )
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QTextBrowser, QWidget
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QTextBrowser, QW
 from writer_desktop.core.models import Conversation, Message, Role, Status
 
 from .chat_document import frame_index_at, message_format, refill
-from .chat_latest import LatestButton
+from .chat_latest import MARGIN, LatestButton
 from .chat_lazy import LazyWindow
 from .chat_links import PLAIN_TEXT, ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
@@ -241,6 +242,33 @@ class ChatView(QTextBrowser):
             self.go_to_end(first=event.key() == Qt.Key.Key_Home)
             return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab step through the links; the one reached is scrolled clear of
+        ↓ Latest, which Qt's own scrolling left it under at the bottom of the view."""
+        moved = super().focusNextPrevChild(next)
+        if moved and self.hasFocus() and self.latest.isVisible():
+            cursor = self.textCursor()
+            if cursor.hasSelection():
+                link = self._selection_rect(cursor)
+                button = self.latest.geometry()
+                if link.intersects(button):
+                    bar = self.verticalScrollBar()
+                    bar.setValue(bar.value() + link.bottom() - button.top() + MARGIN)
+        return moved
+
+    def _selection_rect(self, cursor: QTextCursor) -> QRect:
+        """Where a selection is drawn, in the viewport: from its first line to its last, the
+        whole width when it spans lines."""
+        ends = QTextCursor(cursor)
+        ends.setPosition(cursor.selectionStart())
+        first = self.cursorRect(ends)
+        ends.setPosition(cursor.selectionEnd())
+        rect = first.united(self.cursorRect(ends))
+        if rect.height() > first.height():  # on more than one line
+            rect.setLeft(0)
+            rect.setRight(self.viewport().width() - 1)
+        return rect
 
     def go_to_end(self, *, first: bool) -> None:
         """Ctrl+Home: the first message, rendered if it was not; Ctrl+End: the latest, where
