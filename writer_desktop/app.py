@@ -230,9 +230,9 @@ async def session(
         window = MainWindow(state, settings, theme=theme)
         window.show()
     if signals is not None:  # closing the window also ends start-up's waits (keyring, key dialog)
-        signals.received.connect(window.request_quit)
+        signals.received.connect(lambda _signal: window.request_quit(ask=False))
         if signals.caught is not None:  # asked during the first paint, before any loop ran
-            window.request_quit()
+            window.request_quit(ask=False)
     async with httpx.AsyncClient(timeout=timeouts.httpx()) as http:
         client = WriterClient(http, api_key="", base_url=base_url, timeouts=timeouts)
         window = await open_main_window(

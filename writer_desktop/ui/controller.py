@@ -112,7 +112,8 @@ class Controller(QObject):
         self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
         self._current: Conversation | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._unsaved: set[str] = set()  # conversations whose last save failed
+        self._unsaved: dict[str, Conversation] = {}  # conversations whose last save failed
+        self._unsaved_reason = ""  # why the last of those saves failed
         self._saving: set[str] = set()  # … being saved again in the background
         self._exporting = False  # a several-conversation export runs in the background
         self._model_cache = model_cache
@@ -236,6 +237,27 @@ class Controller(QObject):
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+
+    def must_settle(self) -> bool:
+        """Whether quitting needs :meth:`stop_replies` first: a reply streams (its last save, as
+        stopped, may fail) or a conversation's text is only in memory (its save failed)."""
+        return bool(self._unsaved) or self._replies.any_busy()
+
+    async def stop_replies(self) -> None:
+        """Stop every reply; each is saved as stopped, or kept for :meth:`save_unsaved`."""
+        await self._replies.shutdown()
+
+    def save_unsaved(self) -> str | None:
+        """Try once more to save what could not be; None when all is on disk, else why not."""
+        for conv in list(self._unsaved.values()):
+            try:
+                self._store.save(conv)
+            except StorageError as exc:
+                self._unsaved_reason = exc.user_message
+                continue
+            del self._unsaved[conv.id]
+            self.notice.emit("Saved.")
+        return self._unsaved_reason if self._unsaved else None
 
     # -- conversations ------------------------------------------------------------------------
 
@@ -682,10 +704,11 @@ class Controller(QObject):
         elif isinstance(event, RetryScheduled):
             self.retry_scheduled.emit(conv.id, event.delay, retry_reason(event))
         elif isinstance(event, SaveFailed):
-            self._unsaved.add(conv.id)
+            self._unsaved[conv.id] = conv
+            self._unsaved_reason = event.error.user_message
             self.notice.emit(f"{event.error.user_message} Your reply is kept; retrying.")
         elif isinstance(event, Saved):
-            self._unsaved.discard(conv.id)
+            self._unsaved.pop(conv.id, None)
             self.notice.emit("Saved.")
 
     def _on_reply_end(self, conv: Conversation, reply: Message, idle: bool) -> None:

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._hotkeys: HotkeyService | None = None
         self.tray: Tray | None = None
         self._quitting = False
+        self._ask_unsaved = True  # a quit whose replies could not be saved asks first
         self.has_closed = False  # closed for good (see :attr:`closed`)
         # File dialogs, replaceable in tests (a modal dialog would block them).
         self.ask_save_path: Callable[[str], tuple[str, str]] = self._ask_save_path
@@ -630,9 +631,11 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
 
-    def request_quit(self) -> None:
-        """Quit for real (File ▸ Quit, the tray's Quit), even when closing would only hide."""
+    def request_quit(self, *, ask: bool = True) -> None:
+        """Quit for real (File ▸ Quit, the tray's Quit), even when closing would only hide.
+        Without ``ask`` (log-out, a signal) text that could not be saved is not asked about."""
         self._quitting = True
+        self._ask_unsaved = self._ask_unsaved and ask
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -644,9 +647,62 @@ class MainWindow(QMainWindow):
             self.hide()
             self.show_notice("Writer Desktop is still running in the tray.")
             return
+        controller = getattr(self, "controller", None)
+        if self._ask_unsaved and controller is not None and controller.must_settle():
+            # Replies are stopped and saved first: a save that fails (the disk full) must be
+            # told before the text it holds is lost.
+            event.ignore()
+            self._ask_unsaved = False  # once; the answer decides
+            controller.spawn(self._quit_when_saved())
+            return
         super().closeEvent(event)
         self.has_closed = True
         self.closed.emit()
+
+    async def _quit_when_saved(self) -> None:
+        """Stop the replies and save what could not be saved; while that fails, ask whether to
+        try again (after freeing space), quit and lose it, or stay."""
+        await self.controller.stop_replies()
+        while (reason := self.controller.save_unsaved()) is not None:
+            answer = await ask_unsaved(self, reason)
+            if answer == "cancel":
+                self._quitting = False
+                self._ask_unsaved = True
+                return
+            if answer == "quit":
+                break
+        self._quitting = True
+        self.close()
+
+
+async def ask_unsaved(parent: QWidget, reason: str) -> str:
+    """ "retry", "quit" or "cancel" (also Esc), asked without a nested event loop."""
+    import asyncio
+
+    from PySide6.QtWidgets import QMessageBox
+
+    text = "Quitting now would lose reply text that could not be saved."
+    box = QMessageBox(QMessageBox.Icon.Warning, "Not saved", text, parent=parent)
+    box.setInformativeText(reason)  # what failed, and what to do ("Free some space and try again.")
+    box.setObjectName("unsavedBox")
+    retry = box.addButton("&Try again", QMessageBox.ButtonRole.AcceptRole)
+    quit_anyway = box.addButton("&Quit without saving", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(retry)
+    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def answered() -> None:
+        clicked = box.clickedButton()
+        if not done.done():
+            done.set_result("retry" if clicked is retry else "quit" if clicked is quit_anyway
+                            else "cancel")  # fmt: skip
+
+    box.finished.connect(answered)
+    box.open()
+    try:
+        return await done
+    finally:
+        box.deleteLater()
 
 
 def chat_slot(parent: QWidget) -> QFrame:

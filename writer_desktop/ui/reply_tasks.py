@@ -42,6 +42,9 @@ class ReplyTasks:
     def is_busy(self, conv_id: str) -> bool:
         return conv_id in self._tasks
 
+    def any_busy(self) -> bool:
+        return bool(self._tasks)
+
     def live(self, conv_id: str) -> Conversation | None:
         """The in-memory conversation a reply is streaming into, if any."""
         return self._live.get(conv_id)
