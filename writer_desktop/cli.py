@@ -24,13 +24,14 @@ from writer_desktop.core.export import (
     export_to_folder,
     render,
 )
-from writer_desktop.core.filenames import BIDI_CONTROLS, UNTITLED, safe_stem
+from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.importer import Outcome, import_files
 from writer_desktop.core.models import Conversation
 from writer_desktop.core.paths import AppPaths
 from writer_desktop.core.readonly import ConversationNotFound, ReadOnlyStore
 from writer_desktop.core.search import SEARCH_NAME, SearchIndex, snippet_parts
 from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.titles import BIDI_CONTROLS, UNTITLED
 
 __all__ = ["run"]
 

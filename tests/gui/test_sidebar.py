@@ -81,14 +81,14 @@ def test_the_filter_box_leads_into_the_list_from_the_keyboard(
     run_scenario(scenario())
 
 
-def test_a_blank_title_shows_as_a_new_conversation(
+def test_a_blank_title_shows_as_untitled(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
     seed(store, "   ", "Named")  # a row of spaces was an empty, unclickable-looking line
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            assert titles(window) == ["Named", "New conversation"]
+            assert titles(window) == ["Named", "Untitled"]  # as in its export and the CLI
 
     run_scenario(scenario())
 

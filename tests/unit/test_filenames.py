@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from writer_desktop.core.errors import StorageError
-from writer_desktop.core.filenames import MAX_STEM_BYTES, UNTITLED, safe_stem, write_new
+from writer_desktop.core.filenames import MAX_STEM_BYTES, safe_stem, write_new
+from writer_desktop.core.titles import UNTITLED
 
 FORBIDDEN = set('<>:"/\\|?*') | {chr(c) for c in range(32)}
 RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)}

@@ -36,8 +36,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from writer_desktop.core.codec import encode
-from writer_desktop.core.filenames import UNTITLED, safe_stem, write_new
+from writer_desktop.core.filenames import safe_stem, write_new
 from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.core.titles import UNTITLED
 from writer_desktop.core.versions import version_position
 
 __all__ = [

@@ -19,17 +19,15 @@ from pathlib import Path
 
 from writer_desktop.core.atomic import atomic_write, storage_error
 from writer_desktop.core.errors import StorageError
+from writer_desktop.core.titles import BIDI_CONTROLS, UNTITLED
 
-__all__ = ["BIDI_CONTROLS", "MAX_STEM_BYTES", "UNTITLED", "safe_stem", "write_new"]
+__all__ = ["MAX_STEM_BYTES", "safe_stem", "write_new"]
 
 MAX_STEM_BYTES = 100
-UNTITLED = "Untitled"  # also the title of an untitled conversation's exports and branches
 MAX_TRIES = 10_000
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u0080-\u009f]')
-# Bidirectional controls (and the marks that act like them), as a character class's body:
-# "\u202eexe.md" would show in a file manager as "dm.exe", a name that lies about its extension;
-# on a terminal they reorder the rest of the line (``cli``).
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Bidirectional controls: "\u202eexe.md" would show in a file manager as "dm.exe", a name that
+# lies about its extension; on a terminal they reorder the rest of the line (``cli``).
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _SPACES = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")

@@ -39,14 +39,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-UNTITLED = "New conversation"
-
-
-def shown_title(title: str) -> str:
-    """A conversation's title as lists show it: a blank one (or one of spaces) is untitled."""
-    return title.strip() or UNTITLED
-
-
 def new_id() -> str:
     import uuid  # with the platform module it loads, ~2 ms the first frame does without
 

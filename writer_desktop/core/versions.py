@@ -23,8 +23,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from .filenames import UNTITLED
 from .models import Conversation, Message, Role, Status, Version
+from .titles import UNTITLED
 
 __all__ = [
     "VersionError",

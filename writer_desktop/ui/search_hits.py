@@ -21,8 +21,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from writer_desktop.core.models import shown_title
 from writer_desktop.core.search import SearchHit, snippet_parts
+from writer_desktop.core.titles import shown_title
 
 HTML_ROLE = Qt.ItemDataRole.UserRole + 1
 HIT_ROLE = Qt.ItemDataRole.UserRole + 2

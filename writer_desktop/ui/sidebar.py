@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from writer_desktop.core.listing import Listing
-from writer_desktop.core.models import shown_title
+from writer_desktop.core.titles import shown_title
 
 from .focus_list import FocusShowingList
 

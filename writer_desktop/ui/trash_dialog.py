@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from writer_desktop.core.models import shown_title
 from writer_desktop.core.store import TRASH_DAYS
+from writer_desktop.core.titles import shown_title
 from writer_desktop.core.trash import Trashed, TrashEntry
 
 UNREADABLE = "(cannot be read)"

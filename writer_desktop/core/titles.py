@@ -1,0 +1,21 @@
+"""How a conversation's title is shown: in lists, exports, file names and on a terminal.
+
+A title is the user's words or an import's, so it may hold control characters or bidirectional
+controls. Shown as they are, ``"report \u202eexe.md"`` reads as ``report dm.exe`` and a title can
+pass for another; lists drop both kinds (the file name and the CLI have their own rules,
+``filenames`` and ``cli``).
+"""
+
+from __future__ import annotations
+
+import re
+
+UNTITLED = "Untitled"  # a blank title, wherever it is shown
+# Bidirectional controls (and the marks that act like them), as a character class's body.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+
+
+def shown_title(title: str) -> str:
+    """A title as lists show it: controls as spaces, runs of spaces as one, blank as untitled."""
+    return " ".join(_HIDDEN.sub(" ", title).split()) or UNTITLED
