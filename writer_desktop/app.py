@@ -348,6 +348,7 @@ async def open_main_window(
             drafts, window.composer, controller, store.exists_or_trashed, parent=window
         )
         keeper.problem.connect(window.show_problem)
+        keeper.problem_solved.connect(window.withdraw_problem)
         keeper.drafted_changed.connect(window.sidebar.model.set_drafted)
         window.closed.connect(keeper.save_now)
     last = state.value(LAST_CONVERSATION)

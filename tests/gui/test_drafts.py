@@ -183,6 +183,15 @@ def test_a_failing_disk_is_reported_once_and_the_text_stays(
             assert "could not be saved" in problems[0]
             assert window.composer.text() == "still here, and more"
             assert drafts.get(NEW) == "still here, and more"
+            bar = window.problems
+            assert bar is not None
+            assert bar.texts == problems
+            blocker.unlink()  # space again: the next save works, and the bar stops saying it failed
+            blocker.mkdir()
+            keeper.save_now()
+            assert json.loads((blocker / DRAFTS_NAME).read_text())["drafts"][NEW] == drafts.get(NEW)
+            assert bar.texts == []
+            assert not bar.isVisible()
 
     run_scenario(scenario())
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, run_scenario, until
+from tests.gui.harness import main_window, reply_done, run_scenario, until
 from writer_desktop.app import tell_problems
+from writer_desktop.core.errors import DiskFull
+from writer_desktop.core.models import Conversation
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore, StoreProblem
 from writer_desktop.ui.main_window import MainWindow
@@ -84,3 +88,35 @@ def test_unreadable_files_are_told_with_where_they_were_kept(qtbot: QtBot, tmp_p
         "40 conversation files could not be read. They were kept, unchanged, as "
         "<name>.corrupt-<time>. The first: 0.json (it is empty)."
     ]
+
+
+def test_a_failed_save_is_no_longer_told_once_the_conversation_is_saved(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bar kept saying "Could not save" through later saves that worked.
+    fake.enqueue(Reply(text="Fine now."))
+    real_save = store.save
+    full = {"on": True}
+
+    def save(conv: Conversation) -> None:
+        if full["on"]:
+            raise DiskFull("Could not save x.json: the disk is full.")
+        real_save(conv)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            monkeypatch.setattr(store, "save", save)
+            window.composer.editor.setPlainText("Keep this")
+            window.composer.button.click()
+            bar = window.problems
+            assert bar is not None
+            assert bar.texts == ["Could not save x.json: the disk is full."]
+            window.show_problem("Something else.")
+            assert window.composer.text() == "Keep this"  # not sent, still there
+            full["on"] = False
+            window.composer.button.click()
+            await reply_done(window)
+            assert bar.texts == ["Something else."]  # what still holds stays
+            assert bar.isVisible()
+
+    run_scenario(scenario())

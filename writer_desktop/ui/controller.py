@@ -72,7 +72,8 @@ class Controller(QObject):
     send_accepted = Signal()
     models_loaded = Signal(list, str)  # model ids, the open conversation's model
     notice = Signal(str)  # something the user should know (status bar)
-    problem = Signal(str)  # an error the user must see (message box)
+    problem = Signal(str)  # an error the user must see (the problem bar over the prompt)
+    problem_solved = Signal(str)  # a problem told before no longer holds (a save worked since)
     settings_changed = Signal(object)  # Settings, saved and in force
     key_changed = Signal(object)  # KeyLookup describing the key in use (never the key itself)
     # A key must be asked for: conversation id and reply id to send again once there is one
@@ -114,6 +115,7 @@ class Controller(QObject):
         self._background: set[asyncio.Task[None]] = set()
         self._unsaved: dict[str, Conversation] = {}  # conversations whose last save failed
         self._unsaved_reason = ""  # why the last of those saves failed
+        self._save_problems: dict[str, str] = {}  # conversation id: the failed save's problem told
         self._saving: set[str] = set()  # … being saved again in the background
         self._exporting = False  # a several-conversation export runs in the background
         self._model_cache = model_cache
@@ -679,8 +681,12 @@ class Controller(QObject):
         try:
             self._store.save(conv)
         except StorageError as exc:
+            self._save_problems[conv.id] = exc.user_message
             self.problem.emit(exc.user_message)
             return False
+        told = self._save_problems.pop(conv.id, None)
+        if told is not None:  # saved after all: the window need not say otherwise any more
+            self.problem_solved.emit(told)
         return True
 
     def _publish_list(self) -> None:

@@ -28,6 +28,7 @@ class DraftKeeper(QObject):
     """Connects ``composer`` and ``controller`` to ``drafts``; reports save failures once."""
 
     problem = Signal(str)
+    problem_solved = Signal(str)  # a problem told before: the drafts are saved again
     drafted_changed = Signal(frozenset)  # ids of the other conversations that have a draft
 
     def __init__(
@@ -70,6 +71,8 @@ class DraftKeeper(QObject):
                 self.problem.emit(f"Unsent text could not be saved. {exc.user_message}")
             self._timer.start()  # try again; it is still in memory
         else:
+            if self._reported is not None:
+                self.problem_solved.emit(f"Unsent text could not be saved. {self._reported}")
             self._reported = None
 
     def _on_opened(self, conv: Conversation) -> None:

@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
         c.models_loaded.connect(self._on_models)
         c.notice.connect(self.show_notice)
         c.problem.connect(self.show_problem)
+        c.problem_solved.connect(self.withdraw_problem)
         c.settings_changed.connect(self._apply_settings)
 
     @property
@@ -358,6 +359,11 @@ class MainWindow(QMainWindow):
             self.problems = ProblemBar(self._chat_layout.parentWidget())
             self._chat_layout.insertWidget(self._chat_layout.indexOf(self.composer), self.problems)
         self.problems.add(text, folder)
+
+    def withdraw_problem(self, text: str) -> None:
+        """``text``, told before, no longer holds."""
+        if self.problems is not None:
+            self.problems.withdraw(text)
 
     def _apply_settings(self, settings: Settings) -> None:
         """Put the settings the window owns in force (the controller applied the rest)."""

@@ -4,8 +4,8 @@ A message box opened while the user types (a draft's save failing on a full disk
 save failed) took the focus from the prompt in mid-sentence: the next Space or Enter pressed its
 OK button, unread, and the characters typed meanwhile were lost. The bar keeps the focus where
 it is, lists the problems told since it was last dismissed (the newest last, a repeat moved
-there rather than listed twice), and stays until ✕ dismisses it. Screen readers hear it as an
-alert.
+there rather than listed twice), and stays until ✕ dismisses it or what it says no longer holds
+(a save that failed has worked since). Screen readers hear it as an alert.
 """
 
 from __future__ import annotations
@@ -69,6 +69,16 @@ class ProblemBar(QFrame):
             self.folder_button.show()
         self.show()
         QAccessible.updateAccessibility(QAccessibleEvent(self.label, QAccessible.Event.Alert))
+
+    def withdraw(self, text: str) -> None:
+        """``text`` no longer holds (a save that failed has worked since): off the list, and the
+        bar away once nothing is left on it."""
+        if text not in self.texts:
+            return
+        self.texts = [t for t in self.texts if t != text]
+        self.label.setText("\n".join(self.texts))
+        if not self.texts:
+            self.dismiss()
 
     def show_folder(self) -> None:
         if self.folder is not None:
