@@ -281,3 +281,22 @@ def test_settings_fit_the_screen_and_scroll_only_when_they_must(scale: str, scro
     assert (int(scroll_max) > 0) is scrolls
     assert int(with_error) <= int(available) * 9 // 10  # the error's lines fit in too
     assert still_inside == "True"
+
+
+def test_the_dialog_opens_on_its_first_field_and_tab_never_stops_on_the_scroll_area(
+    qtbot: QtBot,
+) -> None:
+    # The scroll area took the focus at open, showing no ring, and was a Tab stop of its own.
+    dialog = make(qtbot)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    seen = []
+    for _ in range(40):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        assert focused is not dialog.scroll_area
+        assert focused is not dialog.scroll_area.viewport()
+        seen.append(focused)
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+    assert dialog.scroll_area.isAncestorOf(seen[0])  # the first field, not OK or Cancel

@@ -77,6 +77,9 @@ class SettingsDialog(QDialog):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop of its own (it took the focus at open, with no ring): Tab scrolls it
+        # to the field reached, as it passes through its focusNextPrevChild().
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll_area, 1)
         body.addWidget(self._key_group(key))
@@ -111,6 +114,17 @@ class SettingsDialog(QDialog):
         self._buttons = buttons
         self.hotkey_group.grew.connect(self.fit)
         self.fit()
+        self._focus_first_field()
+
+    def _focus_first_field(self) -> None:
+        """Open on the first field Tab reaches (Qt chose the default button, OK)."""
+        widget = self.body.nextInFocusChain()
+        while widget is not self.body and widget is not None:
+            tabbable = widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isEnabled()
+            if tabbable and self.body.isAncestorOf(widget) and widget.isVisibleTo(self):
+                widget.setFocus()
+                return
+            widget = widget.nextInFocusChain()
 
     def fit(self) -> None:
         """Tall enough to show every setting, unless the screen is shorter: then as tall as it
