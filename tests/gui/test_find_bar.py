@@ -94,6 +94,20 @@ def test_escape_hides_and_clears_highlights(qtbot: QtBot) -> None:
     assert bar.count.text() == "1 of 200"
 
 
+def test_escape_on_the_bars_buttons_closes_it_too(qtbot: QtBot) -> None:
+    # Tab reaches ‹, › and ✕; Esc there did nothing.
+    bar, target = make(qtbot)
+    for button in (bar.previous_button, bar.next_button, bar.close_button):
+        bar.open()
+        QTest.keyClicks(bar.field, "line")
+        button.setFocus(Qt.FocusReason.TabFocusReason)
+        with qtbot.waitSignal(bar.closed):
+            QTest.keyClick(button, Qt.Key.Key_Escape)
+        assert bar.isHidden()
+        assert target.extraSelections() == []
+        assert target.window().focusWidget() is target
+
+
 def test_document_changes_search_again(qtbot: QtBot) -> None:
     bar, target = make(qtbot, "one palmyra")
     bar.open()

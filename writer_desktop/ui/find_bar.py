@@ -167,6 +167,13 @@ class FindBar(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc from the bar's buttons too (Tab reaches them): they leave it to their parent."""
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.close_bar()
+            return
+        super().keyPressEvent(event)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _button(self, text: str, tip: str) -> QToolButton:
