@@ -278,3 +278,18 @@ def test_key_present_skips_dialog_and_focuses_composer(
                 window.deleteLater()
 
     run_scenario(scenario())
+
+
+def test_continue_with_an_empty_field_says_what_is_missing(qtbot: QtBot) -> None:
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+    dialog.show_status("No secure system keyring is available.")
+    submitted: list[str] = []
+    dialog.key_submitted.connect(submitted.append)
+    QTest.keyClicks(dialog.key_edit, "   ")
+    QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text() == (
+        "Paste your API key in the field first. No secure system keyring is available."
+    )  # said once, and what was said before stays
+    assert submitted == []

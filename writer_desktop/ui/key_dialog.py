@@ -140,7 +140,12 @@ class KeyDialog(QDialog):
 
     def _on_continue(self) -> None:
         key = self.key_edit.text().strip()
-        if key and self.continue_button.isEnabled():
+        if not key:  # Enter on the empty field did nothing, and said nothing
+            told = self.status.text()
+            ask = "Paste your API key in the field first."
+            self.show_status(told if told.startswith(ask) else f"{ask} {told}".strip())
+            self.key_edit.setFocus()
+        elif self.continue_button.isEnabled():
             self.key_submitted.emit(key)
 
     def _on_session_only(self) -> None:
