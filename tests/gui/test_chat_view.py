@@ -142,3 +142,28 @@ def test_tab_never_leaves_a_link_under_the_latest_button(view: ChatView, qtbot: 
             assert link.width() == view.viewport().width()  # on several lines, as meant
             assert not link.intersects(view.latest.geometry()), cursor.selectedText()[:20]
     assert reached >= 5
+
+
+def test_the_menu_key_on_a_link_reached_with_tab_opens_that_messages_menu(
+    view: ChatView, qtbot: QtBot
+) -> None:
+    # It opened the menu of the message at the top of the view, not the one whose link
+    # showed the focus box.
+    conv = Conversation(
+        messages=[
+            Message(
+                Role.ASSISTANT,
+                f"Message {i} [link](https://example.com/{i})",
+            )
+            for i in range(6)
+        ]
+    )
+    view.show_conversation(conv)
+    view.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    QTest.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    for _ in range(3):
+        QTest.keyClick(view, Qt.Key.Key_Tab)
+    assert view.textCursor().selectedText() == "link"
+    assert view.message_at(view.keyboard_menu_point()) == conv.messages[2].id

@@ -326,7 +326,13 @@ class ChatView(QTextBrowser):
         """Where the Menu key (or Shift+F10) opens the menu: on the first message whose header
         is in view, else the one filling the view. Qt's own choice, the hidden text cursor (at
         the end, mostly), left Edit, Branch and versions of earlier messages to the mouse;
-        now scrolling a message to the top of the view, then Menu, reaches them."""
+        now scrolling a message to the top of the view, then Menu, reaches them. A link that
+        Tab has reached (its focus box shows) picks its own message instead."""
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            link = self._selection_rect(cursor)
+            if self.viewport().rect().contains(link.center()):
+                return QPoint(link.left() + 2, link.center().y())
         layout = self.document().documentLayout()
         dy = self.verticalScrollBar().value()
         height = self.viewport().height()
