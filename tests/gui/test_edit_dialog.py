@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from tests.fake_writer.server import FakeWriter
+from tests.gui.harness import main_window, run_scenario
+from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.edit_dialog import EditDialog
 
 
@@ -40,3 +46,29 @@ def test_a_blank_message_cannot_be_resent(qtbot: QtBot) -> None:
     QTest.keyClick(dialog.editor, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
     assert sent == []
+
+
+def test_an_edit_cancelled_with_esc_comes_back_at_the_next_edit(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Esc threw a long edit away, unasked.
+    conv = Conversation(messages=[Message(Role.USER, "Original"), Message(Role.ASSISTANT, "Hi")])
+    store.save(conv)
+    question = conv.messages[0].id
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.open_conversation(conv.id)
+            dialog = window.edit_message(question)
+            QTest.keyClicks(dialog.editor, " and more words")
+            QTest.keyClick(dialog.editor, Qt.Key.Key_Escape)
+            assert not dialog.isVisible()
+            dialog = window.edit_message(question)
+            assert dialog.editor.toPlainText() == "Original and more words"
+            dialog.editor.setPlainText("Original")  # taken back by hand: nothing kept
+            QTest.keyClick(dialog.editor, Qt.Key.Key_Escape)
+            dialog = window.edit_message(question)
+            assert dialog.editor.toPlainText() == "Original"
+            QTest.keyClick(dialog.editor, Qt.Key.Key_Escape)
+
+    run_scenario(scenario())

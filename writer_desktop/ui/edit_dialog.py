@@ -1,7 +1,8 @@
 """Editing one of your messages: the text box behaves as the prompt does.
 
-Enter resends, Shift+Enter adds a line, Esc cancels. Resend is off while the box is blank (there
-is nothing to resend), and the text is sent without trailing blank lines and spaces.
+Enter resends, Shift+Enter adds a line, Esc cancels (the next Edit of the message brings the
+cancelled text back, while the app runs). Resend is off while the box is blank (there is nothing
+to resend), and the text is sent without trailing blank lines and spaces.
 """
 
 from __future__ import annotations

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.tray: Tray | None = None
         self._quitting = False
         self._ask_unsaved = True  # a quit whose replies could not be saved asks first
+        self._cancelled_edits: dict[str, str] = {}  # message id: an edit cancelled, for the next
         self.has_closed = False  # closed for good (see :attr:`closed`)
         # File dialogs, replaceable in tests (a modal dialog would block them).
         self.ask_save_path: Callable[[str], tuple[str, str]] = self._ask_save_path
@@ -441,9 +442,16 @@ class MainWindow(QMainWindow):
         what followed it are kept as a version."""
         from .edit_dialog import EditDialog
 
-        dialog = EditDialog(self.chat.message_text(message_id), self)
+        original = self.chat.message_text(message_id)
+        dialog = EditDialog(self._cancelled_edits.pop(message_id, original), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.resend.connect(lambda text: self._resend(message_id, text))
+
+        def keep_cancelled() -> None:  # Esc is quick to press: the next Edit brings it back
+            if dialog.text() != original.rstrip():
+                self._cancelled_edits[message_id] = dialog.editor.toPlainText()
+
+        dialog.rejected.connect(keep_cancelled)
         dialog.open()
         return dialog
 
