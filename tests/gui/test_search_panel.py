@@ -207,7 +207,7 @@ def test_an_untitled_hit_is_named_as_in_the_sidebar() -> None:
     snippet = f"a {MARK_START}word{MARK_END} here"
     for title in ("", "   "):
         assert hit_html(SearchHit("c", "m", title, snippet, 0.0)).startswith(
-            "<b>New conversation</b><br>"
+            "<b>Untitled</b><br>"
         )
 
 
