@@ -206,9 +206,7 @@ def test_a_match_at_the_end_of_a_long_snippet_is_brought_forward() -> None:
 def test_an_untitled_hit_is_named_as_in_the_sidebar() -> None:
     snippet = f"a {MARK_START}word{MARK_END} here"
     for title in ("", "   "):
-        assert hit_html(SearchHit("c", "m", title, snippet, 0.0)).startswith(
-            "<b>Untitled</b><br>"
-        )
+        assert hit_html(SearchHit("c", "m", title, snippet, 0.0)).startswith("<b>Untitled</b><br>")
 
 
 def test_each_down_from_the_field_is_one_step_down_the_hits(

@@ -180,7 +180,10 @@ def test_delete_key_trashes_and_undo_restores(
             assert not (store.conversations_dir / f"{doomed}.json").exists()
             assert [e.id for e in store.trashed()] == [doomed]
             assert window.undo_button.isVisible()
-            assert window.statusBar().currentMessage() == "Deleted"
+            assert window.undo_label.text() == "Deleted “Doomed”"
+            window.statusBar().showMessage("A menu's status tip")  # wiped the message before
+            window.statusBar().clearMessage()
+            assert window.undo_label.isVisible()
             assert window.controller.current_id not in (doomed, None)
             QTest.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
             assert sorted(titles(window)) == ["Doomed", "Keep"]

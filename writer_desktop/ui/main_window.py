@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QLabel,
     QMainWindow,
     QPushButton,
     QSplitter,
@@ -37,6 +38,7 @@ from writer_desktop.core.filenames import safe_stem
 from writer_desktop.core.listing import Listing
 from writer_desktop.core.models import Conversation, Role
 from writer_desktop.core.settings import Settings
+from writer_desktop.core.titles import shown_title
 
 from .composer import Composer, model_choices
 from .menu_key import SHIFT_F10, open_context_menu
@@ -125,6 +127,13 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 740])
         self.setCentralWidget(self.splitter)
+        # What was deleted, beside Undo: a label of its own, since a menu's status tips wipe the
+        # status bar's message and left the button alone.
+        self.undo_label = QLabel(self)
+        self.undo_label.setObjectName("undoLabel")
+        self.undo_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.undo_label.hide()
+        self.statusBar().addPermanentWidget(self.undo_label)
         self.undo_button = QPushButton("Undo", self)
         self.undo_button.setObjectName("undoButton")
         self.undo_button.setAccessibleName("Undo delete")
@@ -134,6 +143,7 @@ class MainWindow(QMainWindow):
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._undo_timer.timeout.connect(self._hide_undo)
         self._deleted: str | None = None
+        self._deleting: dict[str, str] = {}  # conversation id: its title, as listed
         self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
         # The Menu key's twin for keyboards without one, in every widget of the window.
@@ -419,7 +429,7 @@ class MainWindow(QMainWindow):
     def own_shortcuts(self) -> dict[str, str]:
         """The window's key combinations (portable text) and what each does: menu shortcuts,
         and Alt plus the underlined letter of its menus, labels and buttons."""
-        from PySide6.QtWidgets import QAbstractButton, QLabel
+        from PySide6.QtWidgets import QAbstractButton
 
         found: dict[str, str] = {}
         for action in self.findChildren(QAction):
@@ -566,6 +576,7 @@ class MainWindow(QMainWindow):
 
     def _delete(self, conv_id: str) -> None:
         """Delete; if it is the open one, the list moves on to the next (Del, Del, … works)."""
+        self._deleting[conv_id] = self.sidebar.title_of(conv_id) or ""
         self.controller.delete(conv_id, then_open=self.sidebar.neighbour_of(conv_id))
 
     def _remove_key(self) -> None:
@@ -613,7 +624,13 @@ class MainWindow(QMainWindow):
         """The button shows for a while; Ctrl+Z (Conversation ▸ Undo delete) stays until the
         next delete, or until the conversation is back by other means (Recently deleted)."""
         self._deleted = conv_id
-        self.statusBar().showMessage("Deleted", UNDO_MS)
+        title = self._deleting.pop(conv_id, "")
+        metrics = self.undo_label.fontMetrics()
+        shown = metrics.elidedText(
+            shown_title(title), Qt.TextElideMode.ElideRight, 16 * metrics.height()
+        )
+        self.undo_label.setText(f"Deleted “{shown}”" if title else "Deleted")
+        self.undo_label.show()
         self.undo_button.show()
         self.undo_delete_action.setEnabled(True)
         self._undo_timer.start()
@@ -626,8 +643,7 @@ class MainWindow(QMainWindow):
 
     def _hide_undo(self) -> None:
         self.undo_button.hide()
-        if self.statusBar().currentMessage() == "Deleted":
-            self.statusBar().clearMessage()
+        self.undo_label.hide()
 
     def _forget_undo(self) -> None:
         self._deleted = None

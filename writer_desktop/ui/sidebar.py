@@ -61,6 +61,9 @@ class ConversationListModel(QAbstractListModel):
     def row_of(self, conv_id: str) -> int:
         return self._rows.row_of(conv_id)
 
+    def title(self, row: int) -> str:
+        return self._rows.title(row)
+
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
@@ -212,6 +215,11 @@ class Sidebar(QWidget):
             selection.setCurrentIndex(index, selection.SelectionFlag.ClearAndSelect)
         else:
             selection.clear()
+
+    def title_of(self, conv_id: str) -> str | None:
+        """The title of ``conv_id`` as listed (None if it is not)."""
+        row = self.model.row_of(conv_id)
+        return self.model.title(row) if row >= 0 else None
 
     def current_id(self) -> str | None:
         index = self.view.currentIndex()
