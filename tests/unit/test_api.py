@@ -450,3 +450,28 @@ def test_retry_policy_backoff_is_bounded() -> None:
         assert delay <= 60
     assert policy.delay(1, 61) is None
     assert policy.delay(1, 60) == 60
+
+
+async def test_the_key_a_gateway_repeats_in_its_error_never_reaches_the_message(
+    fake: FakeWriter, client: WriterClient, sleeps: Sleeps
+) -> None:
+    # Some gateways answer "Token rejected: Bearer <key>": shown, saved with the reply, exported.
+    echoed = f"Token rejected: Bearer {KEY}"
+    fake.enqueue(Error(400, description=echoed))
+    with pytest.raises(BadRequest) as refused:
+        await collect(client)
+    assert KEY not in refused.value.user_message
+    assert KEY not in refused.value.description
+    assert refused.value.user_message == "Token rejected: Bearer [redacted]"
+
+    fake.enqueue(Error(503, description=f"Upstream said {KEY} is odd"), Reply(text="ok"))
+    events = await collect(client)
+    [retry] = [e for e in events if isinstance(e, RetryScheduled)]
+    assert KEY not in retry.reason
+
+    fake.enqueue(StreamErrorEvent(description=echoed))
+    with pytest.raises(StreamFailed) as failed:
+        await collect(client)
+    assert KEY not in failed.value.user_message
+    assert "[redacted]" in failed.value.user_message
+    assert failed.value.partial_text  # the text before the error is kept

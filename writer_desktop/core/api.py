@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -40,11 +40,13 @@ from .errors import (
     RateLimited,
     RetryableStatus,
     ServerError,
+    StreamError,
     StreamFailed,
     StreamInterrupted,
     StreamStalled,
     WriterError,
 )
+from .logs import without_secret
 from .sse import SSEDecoder
 from .stream import ChunkParser, RetryScheduled, StreamEvent, TextDelta, error_description
 
@@ -189,6 +191,21 @@ def _network_message(exc: httpx.HTTPError) -> str:
     return "The connection to Writer was lost."
 
 
+_E = TypeVar("_E", bound=WriterError)
+
+
+def _without_key(error: _E, key: str) -> _E:
+    """``error`` without ``key`` (nor a bearer token) in the words the server gave it: a gateway
+    may repeat the Authorization header in its error, which is shown, saved with the reply and
+    exported."""
+    args = tuple(without_secret(a, key) if isinstance(a, str) else a for a in error.args)
+    if args != error.args:
+        error.args = args
+        if isinstance(error, ApiError):
+            error.description = without_secret(error.description, key)
+    return error
+
+
 class WriterClient:
     """Talks to Writer's API. The key is held privately and never appears in a repr or log."""
 
@@ -277,8 +294,11 @@ class WriterClient:
                 await self._sleep(outcome.delay)
                 continue
             async with aclosing(self._read_stream(outcome)) as events:
-                async for event in events:
-                    yield event
+                try:
+                    async for event in events:
+                        yield event
+                except StreamError as exc:  # event: error, in the server's words
+                    raise _without_key(exc, self._key) from exc.__cause__
             return
 
     async def _try_once(
@@ -303,6 +323,7 @@ class WriterClient:
             finally:
                 await response.aclose()
             error = error_from_response(response.status_code, raw, response.headers)
+            error = _without_key(error, self._key)
             log.info("%s %s attempt %d: HTTP %d %s", method, path, attempt,
                      response.status_code, getattr(error, "key", None))  # fmt: skip
         retry_after = error.retry_after if isinstance(error, ApiError) else None

@@ -20,6 +20,13 @@ _BEARER = re.compile(r"(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 REDACTED = "[redacted]"
 
 
+def without_secret(text: str, secret: str) -> str:
+    """``text`` with ``secret``, and anything shaped like a bearer token, as ``[redacted]``."""
+    if len(secret) >= 4 and secret in text:
+        text = text.replace(secret, REDACTED)
+    return _BEARER.sub(r"\1" + REDACTED, text)
+
+
 class Redactor:
     """The set of strings that must never be written; shared by every handler's formatter."""
 
