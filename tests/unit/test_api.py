@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -475,3 +477,23 @@ async def test_the_key_a_gateway_repeats_in_its_error_never_reaches_the_message(
     assert KEY not in failed.value.user_message
     assert "[redacted]" in failed.value.user_message
     assert failed.value.partial_text  # the text before the error is kept
+
+
+async def test_a_stream_compressed_by_a_proxy_is_read_decoded() -> None:
+    # Read raw, a gzip-compressing proxy's reply was lost as "connection lost".
+    chunk = {"choices": [{"index": 0, "delta": {"content": "Hello from a proxy."}}]}
+    end = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    events = b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in (chunk, end))
+    asked: list[httpx.Request] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        asked.append(req)
+        headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
+        return httpx.Response(200, headers=headers, content=gzip.compress(events))
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = WriterClient(http, api_key=KEY, base_url="https://api.writer.com")
+        got = await collect(client)
+    assert "".join(e.text for e in got if isinstance(e, TextDelta)) == "Hello from a proxy."
+    assert isinstance(got[-1], Finished)
+    assert asked[0].headers["accept-encoding"] == "identity"  # asked not to, first

@@ -252,6 +252,8 @@ class WriterClient:
             "User-Agent": USER_AGENT,
             "Accept": "text/event-stream" if body is not None else "application/json",
         }
+        if body is not None:  # a compressed stream comes in lumps: events wait for a block
+            headers["Accept-Encoding"] = "identity"
         return self._http.build_request(
             method,
             self.base_url + path,
@@ -512,6 +514,10 @@ def _body(response: httpx.Response) -> AsyncIterator[bytes]:
     pieces a second, each passed up through every layer. The transport's own wrapper still maps
     httpcore's errors to httpx's. Marked consumed as ``aiter_raw`` would.
     """
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        # Compressed although asked not to (a proxy): decoded by httpx. Read raw, every reply
+        # through it was lost as "connection lost".
+        return response.aiter_bytes()
     stream = response.stream
     if not isinstance(stream, httpx.AsyncByteStream):
         return response.aiter_raw()  # raises as httpx does
