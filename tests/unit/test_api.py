@@ -497,3 +497,48 @@ async def test_a_stream_compressed_by_a_proxy_is_read_decoded() -> None:
     assert "".join(e.text for e in got if isinstance(e, TextDelta)) == "Hello from a proxy."
     assert isinstance(got[-1], Finished)
     assert asked[0].headers["accept-encoding"] == "identity"  # asked not to, first
+
+
+async def answered(content_type: str, body: bytes) -> list[Any]:
+    """What the client makes of a 200 answer of ``content_type`` to a chat request."""
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": content_type}, content=body)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = WriterClient(http, api_key=KEY, base_url="https://gateway.example")
+        return await collect(client)
+
+
+async def test_a_whole_reply_in_json_is_taken_as_the_reply() -> None:
+    # A server that does not stream answers with the whole reply; it was "connection lost".
+    whole = {
+        "object": "chat.completion",
+        "choices": [
+            {"index": 0, "finish_reason": "stop",
+             "message": {"role": "assistant", "content": "All in one go."}}
+        ],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7},
+    }  # fmt: skip
+    events = await answered("application/json", json.dumps(whole).encode())
+    assert events[:-1] == [TextDelta("All in one go.")]
+    assert isinstance(events[-1], Finished)
+    assert events[-1].finish_reason == "stop"
+    assert events[-1].usage is not None
+    assert events[-1].usage.total_tokens == 7
+
+
+async def test_a_page_where_writer_should_be_is_told_as_such() -> None:
+    # A web page (a captive portal, a wrong address) was "connection lost", with Retry.
+    with pytest.raises(StreamFailed) as failed:
+        await answered("text/html; charset=utf-8", b"<html><h1>Welcome to nginx!</h1></html>")
+    message = failed.value.user_message
+    assert "https://gateway.example" in message
+    assert "text/html" in message
+    assert "Check the API address in Settings" in message
+
+
+async def test_an_error_in_json_with_a_200_is_told_in_its_own_words() -> None:
+    body = {"tpe": "InternalServerError", "errors": [{"description": "Model is warming up"}]}
+    with pytest.raises(StreamFailed, match="Model is warming up"):
+        await answered("application/json", json.dumps(body).encode())

@@ -47,13 +47,14 @@ from .errors import (
     WriterError,
 )
 from .logs import without_secret
-from .sse import SSEDecoder
-from .stream import ChunkParser, RetryScheduled, StreamEvent, TextDelta, error_description
+from .sse import ServerSentEvent, SSEDecoder
+from .stream import ChunkParser, Finished, RetryScheduled, StreamEvent, TextDelta, error_description
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"writer-desktop/{__version__}"
 _MAX_ERROR_BODY = 64 * 1024
+_MAX_WHOLE_BODY = 16 * 1024 * 1024  # a whole (non-streamed) reply; a page is cut, and refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +296,9 @@ class WriterClient:
                 yield outcome
                 await self._sleep(outcome.delay)
                 continue
-            async with aclosing(self._read_stream(outcome)) as events:
+            stream = _is_event_stream(outcome)
+            reader = self._read_stream(outcome) if stream else self._read_whole(outcome)
+            async with aclosing(reader) as events:
                 try:
                     async for event in events:
                         yield event
@@ -337,6 +340,36 @@ class WriterClient:
         # The countdown shows the wait itself: Writer's description, without "asks to wait …".
         reason = error.description if isinstance(error, ApiError) else error.user_message
         return RetryScheduled(attempt, self.retry.max_attempts, delay, reason, status)
+
+    async def _read_whole(self, response: httpx.Response) -> AsyncGenerator[StreamEvent, None]:
+        """A 2xx answer that is no event stream: Writer's whole reply as one JSON body (a server
+        that does not stream), an error in JSON, or something else at the address (a web page,
+        a proxy's): all of them were "connection lost"."""
+        try:
+            raw = await _read_limited(response, _MAX_WHOLE_BODY)
+        except httpx.HTTPError as exc:
+            raise StreamInterrupted(_network_message(exc)) from None
+        finally:
+            await response.aclose()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except (ValueError, RecursionError):
+            body = None
+        parser = ChunkParser()
+        choices = body.get("choices") if isinstance(body, dict) else None
+        if isinstance(body, dict) and isinstance(choices, list) and choices:
+            chunk = {**body, "choices": [_as_delta(choice) for choice in choices]}
+            for delta in parser.feed(ServerSentEvent(json.dumps(chunk))):
+                yield delta
+            yield parser.finished() or Finished("stop", parser.usage)  # a whole reply
+            return
+        if isinstance(body, dict) and any(k in body for k in ("tpe", "errors", "error")):
+            parser.feed(ServerSentEvent(raw.decode("utf-8", "replace"), event="error"))  # raises
+        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+        raise StreamFailed(
+            f"The server at {self.base_url} did not answer as Writer does: it sent {kind}, not a "
+            "reply. Check the API address in Settings."
+        )
 
     async def _read_stream(self, response: httpx.Response) -> AsyncGenerator[StreamEvent, None]:
         decoder = SSEDecoder()
@@ -525,15 +558,28 @@ def _body(response: httpx.Response) -> AsyncIterator[bytes]:
     return aiter(stream)
 
 
-async def _read_limited(response: httpx.Response) -> bytes:
+async def _read_limited(response: httpx.Response, limit: int = _MAX_ERROR_BODY) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
         chunks.append(chunk)
         size += len(chunk)
-        if size > _MAX_ERROR_BODY:
+        if size > limit:
             break
-    return b"".join(chunks)[:_MAX_ERROR_BODY]
+    return b"".join(chunks)[:limit]
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    """Whether a 2xx answer is a stream of events (or does not say what it is)."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("", "text/event-stream")
+
+
+def _as_delta(choice: Any) -> Any:
+    """A whole reply's choice (``message``) in the shape of a stream chunk's (``delta``)."""
+    if isinstance(choice, dict) and "delta" not in choice:
+        return {**choice, "delta": choice.get("message")}
+    return choice
 
 
 def _parse_models(data: Any) -> list[ModelInfo]:
