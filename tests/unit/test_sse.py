@@ -100,3 +100,17 @@ def test_multibyte_characters_split_inside() -> None:
     body = "data: café 日本語 🎉\n\n".encode()
     for i in range(len(body)):
         assert decode_all([body[:i], body[i:]]) == [ServerSentEvent("café 日本語 🎉")]
+
+
+def test_a_line_in_thousands_of_pieces_is_one_event() -> None:
+    # Each piece was added to one string, copying it all again: 20 MB took 6.3 s, now 0.06 s
+    # (benchmarks/sse_line.py).
+    decoder = SSEDecoder()
+    assert decoder.decode(b"data: ") == []
+    for _ in range(5_000):
+        assert decoder.decode(b"abcd\xc3") == []  # a character cut between pieces too
+        assert decoder.decode(b"\xa9") == []
+        assert decoder.pending
+    [event] = decoder.decode(b"\r\n\r\n")
+    assert event.data == "abcd\u00e9" * 5_000
+    assert not decoder.pending

@@ -30,7 +30,9 @@ class SSEDecoder:
 
     def __init__(self) -> None:
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._partial = ""  # text of the current, unfinished line
+        # The current, unfinished line, in the pieces it came in: joined once it ends (adding
+        # each piece to one string copied it all again: a long line took quadratic time).
+        self._partial: list[str] = []
         self._skip_lf = False  # the previous piece ended in "\r": a leading "\n" belongs to it
         self._data: list[str] = []
         self._event = ""
@@ -45,7 +47,7 @@ class SSEDecoder:
         """Signal end of stream. An unterminated last event is *not* dispatched (per the spec)."""
         text = self._utf8.decode(b"", final=True)
         events = self._feed_text(text)
-        self._partial = ""
+        self._partial = []
         self._reset_event()
         return events
 
@@ -66,11 +68,12 @@ class SSEDecoder:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")
         if len(lines) == 1:
-            self._partial += text
+            self._partial.append(text)
             return []
         if self._partial:
-            lines[0] = self._partial + lines[0]
-        self._partial = lines.pop()  # the unfinished last line ("" after a line ending)
+            lines[0] = "".join(self._partial) + lines[0]
+        last = lines.pop()  # the unfinished last line ("" after a line ending)
+        self._partial = [last] if last else []
         events: list[ServerSentEvent] = []
         for line in lines:
             if line.startswith("data:"):  # the common case, inline
