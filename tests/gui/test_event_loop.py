@@ -198,3 +198,30 @@ def test_qt_ending_its_loop_early_is_loop_stopped_and_main_is_cancelled() -> Non
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )  # fmt: skip
     assert done.stdout.splitlines() == ["stopped [True]", "raised something else"], done.stderr
+
+
+def test_a_delayed_callback_never_runs_early() -> None:
+    # Qt's default (coarse) timers may fire 5 % early: a retry Writer asked to make after 5 s
+    # went out after 4.76 s.
+    import asyncio
+
+    from writer_desktop.ui.event_loop import run
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        early: list[float] = []
+        done = loop.create_future()
+        delays = [0.6 + 0.037 * i for i in range(8)]
+
+        def fired(asked: float, at: float) -> None:
+            early.append(at + asked - loop.time())  # > 0: it ran before its time
+            if len(early) == len(delays) and not done.done():
+                done.set_result(None)
+
+        for delay in delays:
+            loop.call_later(delay, fired, delay, loop.time())
+        await done
+        return early
+
+    early = run(scenario())
+    assert max(early) <= 0.001, early

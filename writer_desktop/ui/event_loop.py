@@ -12,6 +12,9 @@ of a streamed reply arms httpx's 90 s read timeout and cancels it, so thousands 
 pile up (and are walked by Qt's event dispatcher) while a long reply streams. :class:`EventLoop`
 kills the Qt timer when its handle is cancelled.
 
+Its delayed callbacks ran on Qt's coarse timers, which may fire up to 5 % early; those of half a
+second or more now use precise ones (a retry after Writer's Retry-After is never early).
+
 And qasync runs every ``call_soon`` through a Qt timer of its own (start, event, kill): one
 network wake-up of a streamed reply is a chain of three or four such callbacks (the socket
 notifier's, the transport's read, the task's step, the view's update). :class:`EventLoop` keeps
@@ -23,13 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sys
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import qasync
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
@@ -61,6 +65,7 @@ class _QtTimerHandle(asyncio.Handle):
                 self._forget()
 
 
+PRECISE_FROM = 0.5  # seconds: delayed callbacks this long or longer never run early
 _READY_ROUNDS = 4  # rounds of callbacks scheduled by callbacks run in one Qt timer event
 
 
@@ -110,7 +115,11 @@ class EventLoop(qasync.QEventLoop):  # type: ignore[misc]
         if delay <= 0 or callbacks is None:
             return super().call_later(delay, callback, *args, context=context)  # type: ignore[no-any-return]
         handle = _QtTimerHandle(callback, args, self, context=context)
-        timer_id = timer.startTimer(int(delay * 1000))
+        # Never early: Qt's default (coarse) timers may fire 5 % before their time, and a retry
+        # Writer asked for after 5 s went out after 4.76 s. Short ones (a reading round's pause)
+        # stay coarse, which lets the system batch wake-ups.
+        kind = Qt.TimerType.PreciseTimer if delay >= PRECISE_FROM else Qt.TimerType.CoarseTimer
+        timer_id = timer.startTimer(math.ceil(delay * 1000), kind)
         callbacks[timer_id] = handle
 
         def forget() -> None:
