@@ -542,3 +542,27 @@ async def test_an_error_in_json_with_a_200_is_told_in_its_own_words() -> None:
     body = {"tpe": "InternalServerError", "errors": [{"description": "Model is warming up"}]}
     with pytest.raises(StreamFailed, match="Model is warming up"):
         await answered("application/json", json.dumps(body).encode())
+
+
+async def test_a_last_event_without_its_blank_line_still_ends_the_reply() -> None:
+    # The body ended right after the last data: line; the spec drops that event, and a whole
+    # reply was shown as cut off.
+    chunk = {"choices": [{"index": 0, "delta": {"content": "Hello world."}}]}
+    end = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    body = f"data: {json.dumps(chunk)}\r\n\r\ndata: {json.dumps(end)}".encode()
+    events = await answered("text/event-stream", body)
+    assert events == [TextDelta("Hello world."), Finished("stop", None)]
+
+
+async def test_a_last_event_cut_mid_way_is_a_cut_off_reply() -> None:
+    chunk = {"choices": [{"index": 0, "delta": {"content": "Hello"}}]}
+    body = f'data: {json.dumps(chunk)}\n\ndata: {{"choices": [{{"ind'.encode()
+    with pytest.raises(StreamInterrupted) as cut:
+        await answered("text/event-stream", body)
+    assert cut.value.partial_text == "Hello"
+
+
+async def test_an_error_event_the_body_ends_on_is_told() -> None:
+    body = b'event: error\ndata: {"errors": [{"description": "Overloaded"}]}'
+    with pytest.raises(StreamFailed, match="Overloaded"):
+        await answered("text/event-stream", body)

@@ -114,3 +114,12 @@ def test_a_line_in_thousands_of_pieces_is_one_event() -> None:
     [event] = decoder.decode(b"\r\n\r\n")
     assert event.data == "abcd\u00e9" * 5_000
     assert not decoder.pending
+
+
+def test_finish_dispatches_the_event_the_body_ended_without_a_blank_line() -> None:
+    decoder = SSEDecoder()
+    assert decoder.decode(b"data: one\n\nevent: last\ndata: tw") == [ServerSentEvent("one")]
+    assert decoder.decode(b"o") == []
+    assert decoder.finish() == [ServerSentEvent("two", "last")]
+    assert not decoder.pending
+    assert decoder.finish() == []

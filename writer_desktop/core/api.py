@@ -388,10 +388,17 @@ class WriterClient:
                 try:
                     raw = await watchdog.next(chunks)
                 except StopAsyncIteration:
-                    for sse in decoder.flush():
-                        held += parser.feed(sse)
+                    last: StreamFailed | None = None
+                    for sse in decoder.finish():  # an event the body ended without a blank line
+                        try:
+                            held += parser.feed(sse)
+                        except StreamFailed as exc:
+                            # Cut off mid-way: the reply is (below); an error event stands.
+                            last = exc if sse.event == "error" else None
                     for delta in held:
                         yield delta
+                    if last is not None:
+                        raise last from None
                     break
                 since += len(raw)
                 pause = False

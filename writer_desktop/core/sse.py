@@ -51,6 +51,16 @@ class SSEDecoder:
         self._reset_event()
         return events
 
+    def finish(self) -> list[ServerSentEvent]:
+        """Signal the end of the body, ending an unfinished last line and event: a server that
+        closes the body right after its last ``data:`` line, without the blank line, meant it
+        (the spec drops such an event; a complete reply was shown as cut off). The caller must
+        expect that event to be cut short."""
+        events = self._feed_text(self._utf8.decode(b"", final=True) + "\n\n")
+        self._partial = []
+        self._reset_event()
+        return events
+
     @property
     def pending(self) -> bool:
         """True when bytes of an unfinished event are buffered (a cut-off stream)."""
