@@ -322,9 +322,11 @@ class Expected:
     usage: bool
 
 
-def expected_reply(wire: bytes) -> Expected:
+def expected_reply(wire: bytes, *, clean_end: bool = False) -> Expected:
     """Decode ``wire`` (an HTTP/1.1 response with a chunked SSE body, cut anywhere) independently
-    of the app's parser: only events closed by a blank line count, as the SSE rules say."""
+    of the app's parser: only events closed by a blank line count, as the SSE rules say, and,
+    where the body came to a ``clean_end``, the event it ended on if that is a whole chunk (the
+    server meant it; a cut-off one is dropped)."""
     head_end = wire.find(b"\r\n\r\n")
     if head_end < 0:
         return Expected("error", "", False)
@@ -332,8 +334,12 @@ def expected_reply(wire: bytes) -> Expected:
     body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     text: list[str] = []
     finished = usage = False
-    for event in body.split(b"\n\n")[:-1]:  # the last piece is not closed by a blank line
-        data = [line[5:].removeprefix(b" ") for line in event.split(b"\n") if line[:5] == b"data:"]
+    pieces = body.split(b"\n\n")
+    events = pieces[:-1]  # the last piece is not closed by a blank line
+    if clean_end and _whole_chunk(_data_of(pieces[-1])):
+        events.append(pieces[-1])
+    for event in events:
+        data = _data_of(event)
         if not data or data == [b"[DONE]"]:
             continue
         chunk = json.loads(b"\n".join(data))
@@ -342,6 +348,19 @@ def expected_reply(wire: bytes) -> Expected:
             text.append(choice["delta"].get("content") or "")
             finished = finished or choice.get("finish_reason") is not None
     return Expected("complete" if finished else "interrupted", "".join(text), usage)
+
+
+def _data_of(event: bytes) -> list[bytes]:
+    return [line[5:].removeprefix(b" ") for line in event.split(b"\n") if line[:5] == b"data:"]
+
+
+def _whole_chunk(data: list[bytes]) -> bool:
+    """Whether ``data`` is a whole stream chunk: a JSON object with its choices."""
+    try:
+        chunk = json.loads(b"\n".join(data))
+    except ValueError:
+        return False
+    return isinstance(chunk, dict) and isinstance(chunk.get("choices"), list)
 
 
 def dechunk(data: bytes) -> bytes:

@@ -264,7 +264,7 @@ async def test_server_ends_the_body_cleanly_after_every_byte(
         wire = await full_response(runner, proxy, fake, DEFAULT)
         body = dechunk(wire[wire.index(b"\r\n\r\n") + 4 :])
         outcomes: dict[str, int] = {}
-        wants = [expected_reply(framed(body[:n])) for n in range(len(body) + 1)]
+        wants = [expected_reply(framed(body[:n]), clean_end=True) for n in range(len(body) + 1)]
         tried = list(range(len(body) + 1))
         if not EVERY_OFFSET:
             tried = sorted({*tried[::STRIDE], len(body), *near_changes(wants)})
@@ -276,7 +276,7 @@ async def test_server_ends_the_body_cleanly_after_every_byte(
             got = proxy.responses[-1]
             assert got.endswith(b"0\r\n\r\n")  # a clean end, every time
             assert len(dechunk(got[got.index(b"\r\n\r\n") + 4 :])) == n
-            want = expected_reply(got)
+            want = expected_reply(got, clean_end=True)
             assert want == wants[n]
             check(reply, runner, want, f"end after {n} body bytes")
             assert len(fake.chat_requests) == 1
