@@ -304,7 +304,7 @@ async def test_connection_refused_is_network_error_after_retries(
     client = WriterClient(http, api_key=KEY, base_url=f"http://127.0.0.1:{port}", sleep=sleeps)
     with pytest.raises(NetworkError) as info:
         await collect(client)
-    assert "Could not reach Writer" in info.value.user_message
+    assert f"Could not reach Writer at http://127.0.0.1:{port}" in info.value.user_message
     assert len(sleeps.delays) == 2
 
 

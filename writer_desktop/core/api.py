@@ -192,6 +192,18 @@ def _network_message(exc: httpx.HTTPError) -> str:
     return "The connection to Writer was lost."
 
 
+def _network_error(exc: httpx.HTTPError, base_url: str) -> NetworkError:
+    """What the user is told, naming an API address of their own; a refused certificate (or an
+    https:// address that is no https server) is not tried again: the next try meets the same."""
+    message = _network_message(exc)
+    if base_url != DEFAULT_BASE_URL:
+        message = message.replace("Could not reach Writer", f"Could not reach Writer at {base_url}")
+    error = NetworkError(message)
+    if message.startswith("Could not connect securely"):
+        error.retryable = False
+    return error
+
+
 _E = TypeVar("_E", bound=WriterError)
 
 
@@ -273,7 +285,7 @@ class WriterClient:
             try:
                 await outcome.aread()
             except httpx.HTTPError as exc:
-                raise NetworkError(_network_message(exc)) from None
+                raise _network_error(exc, self.base_url) from None
             finally:
                 await outcome.aclose()
             try:
@@ -317,7 +329,7 @@ class WriterClient:
             response = await self._http.send(self._request(method, path, body), stream=True)
         except httpx.HTTPError as exc:
             log.info("%s %s attempt %d failed: %s", method, path, attempt, type(exc).__name__)
-            error = NetworkError(_network_message(exc))
+            error = _network_error(exc, self.base_url)
         else:
             if response.is_success:
                 return response
