@@ -363,6 +363,14 @@ def test_tab_follows_the_order_on_screen(
                 assert window.focusWidget() is widget or widget.isAncestorOf(window.focusWidget())
             c.options_button.click()
             assert window.focusWidget() is c.editor
+            for field in (o.system_prompt, o.temperature):  # Esc in the panel closes it too
+                c.options_button.click()
+                field.setFocus()
+                await until(field.hasFocus, what="focus in the panel")
+                QTest.keyClick(window.focusWidget(), Qt.Key.Key_Escape)
+                assert not o.isVisible()
+                assert not c.options_button.isChecked()
+                assert window.focusWidget() is c.editor
 
     run_scenario(scenario())
 

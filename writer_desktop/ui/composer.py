@@ -103,6 +103,7 @@ class Composer(QWidget):
         self.options_button.toggled.connect(self.options.setVisible)
         # Opened by the user (a click, Alt+O), the panel takes the focus; closed, the prompt.
         self.options_button.clicked.connect(self._on_options_clicked)
+        self.options.escape_pressed.connect(self.options_button.click)  # closed, to the prompt
         # Tab goes from the prompt along the row as shown: model, options, then into the panel
         # the button opened (skipped while it is closed), then Send.
         options = self.options

@@ -7,7 +7,8 @@ conversation (:meth:`show_options`) never reports anything.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -26,6 +27,7 @@ TYPING_PAUSE_MS = 600
 class ConversationOptions(QWidget):
     system_prompt_changed = Signal(str)
     params_changed = Signal(float, int)  # temperature, max tokens
+    escape_pressed = Signal()  # in any of its fields: the panel is done with
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +75,13 @@ class ConversationOptions(QWidget):
         self.system_prompt.textChanged.connect(self._on_prompt_edited)
         self.temperature.valueChanged.connect(self._report_params)
         self.max_tokens.valueChanged.connect(self._report_params)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc from its fields (they leave it to the panel) closes it, as for the dialogs."""
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.escape_pressed.emit()
+            return
+        super().keyPressEvent(event)
 
     def show_options(self, system_prompt: str, params: Params) -> None:
         """Show a conversation's options without reporting them as edits."""
