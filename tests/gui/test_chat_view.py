@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -167,3 +168,23 @@ def test_the_menu_key_on_a_link_reached_with_tab_opens_that_messages_menu(
         QTest.keyClick(view, Qt.Key.Key_Tab)
     assert view.textCursor().selectedText() == "link"
     assert view.message_at(view.keyboard_menu_point()) == conv.messages[2].id
+
+
+def test_a_ring_shows_while_the_conversation_has_the_focus(view: ChatView, qtbot: QtBot) -> None:
+    # Fusion draws no focus frame around a text view: Tab into the conversation showed nothing.
+    view.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    ring = view.focus_ring.strips
+    assert all(strip.isVisible() for strip in ring)
+    edges = {(s.x(), s.y(), s.width(), s.height()) for s in ring}
+    w, h = view.width(), view.height()
+    assert edges == {(0, 0, w, 2), (0, h - 2, w, 2), (0, 0, 2, h), (w - 2, 0, 2, h)}
+    colour = view.palette().color(QPalette.ColorRole.Highlight)
+    image = view.grab().toImage()
+    assert image.pixelColor(w // 2, 0) == colour
+    assert image.pixelColor(0, h // 2) == colour
+    view.resize(w + 40, h)
+    assert max(s.x() + s.width() for s in ring) == w + 40  # follows the size
+    view.clearFocus()  # the focus elsewhere
+    assert not any(strip.isVisible() for strip in ring)

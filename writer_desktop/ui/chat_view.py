@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
+    QFocusEvent,
     QFont,
     QKeyEvent,
     QMouseEvent,
@@ -43,6 +44,7 @@ from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
 from .chat_scroll import QuietScrollBar
 from .chat_stream import StreamSplit, append_in_parts, render_in_parts
+from .focus_ring import FocusRing
 from .message_actions import message_actions, toolbar_actions
 from .message_frames import MAX_RENDERED
 from .message_toolbar import MessageToolbar
@@ -115,6 +117,7 @@ class ChatView(QTextBrowser):
         self.toolbar.triggered.connect(lambda href: self._on_anchor(QUrl(href)))
         self.verticalScrollBar().valueChanged.connect(self._place_toolbar)
         self.latest = LatestButton(self)
+        self.focus_ring = FocusRing(self)
         self._apply_scale()
         # Replaceable for tests; the defaults ask the user and hand the address to the desktop.
         self.confirm_open: Callable[[QUrl], bool] = lambda url: ask_to_open(self, url)
@@ -232,6 +235,15 @@ class ChatView(QTextBrowser):
         if self._window.frames:
             self._lazy.scroll.restore(anchor)
         self.latest.update_shown()
+        self.focus_ring.update()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focus_ring.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focus_ring.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():
