@@ -211,6 +211,7 @@ async def session(
     from .core.search import SEARCH_NAME
     from .core.search_service import SearchService
     from .ui.crash_notice import CrashNotice
+    from .ui.draft_keeper import DraftKeeper
     from .ui.hotkey_service import HotkeyService
     from .ui.launcher import login_command
     from .ui.quick_bridge import QuickBridge
@@ -255,7 +256,7 @@ async def session(
             store.cache_dir / SEARCH_NAME, ReadOnlyStore(store.conversations_dir)
         )
         SearchUi(window, search)  # its worker starts with the first search, not now
-        quick = QuickBridge(window.controller, QuickPrompt(), window)
+        quick = QuickBridge(window.controller, QuickPrompt(), window, window.findChild(DraftKeeper))
         if hotkeys is not None:
             hotkeys.activated.connect(quick.show)
             if trace is not None and trace.enabled:  # for benchmarks/hotkey.py

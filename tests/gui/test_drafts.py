@@ -11,11 +11,13 @@ from PySide6.QtTest import QTest
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, reply_done, run_scenario, send, until
-from writer_desktop.core.drafts import DRAFTS_NAME, NEW, Drafts
+from writer_desktop.core.drafts import DRAFTS_NAME, NEW, QUICK, Drafts
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.draft_keeper import DraftKeeper
 from writer_desktop.ui.main_window import MainWindow
+from writer_desktop.ui.quick_bridge import QuickBridge
+from writer_desktop.ui.quick_prompt import QuickPrompt
 
 
 def on_disk(store: ConversationStore) -> dict[str, str]:
@@ -211,5 +213,36 @@ def test_text_typed_just_before_the_app_ends_is_saved_without_the_window_closing
             assert a not in on_disk(store)  # the timer has not fired yet
             await window.controller.shutdown()
             assert on_disk(store)[a] == "the last words typed"
+
+    run_scenario(scenario())
+
+
+def test_the_quick_prompts_unsent_text_comes_back_after_a_crash(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # It was kept nowhere: a crash (or a quit) lost what was typed in the quick prompt.
+    fake.enqueue(Reply(text="Done."))
+
+    def quick(window: MainWindow) -> tuple[QuickPrompt, QuickBridge]:
+        prompt = QuickPrompt()
+        return prompt, QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
+
+    async def scenario() -> None:
+        drafts = Drafts(store.root / DRAFTS_NAME)
+        async with main_window(fake, store, tmp_path, drafts=drafts) as window:
+            prompt, bridge = quick(window)
+            bridge.show()
+            QTest.keyClicks(prompt.editor, "half a thought")
+            await until(lambda: on_disk(store).get(QUICK) == "half a thought", what="saved")
+            prompt.close()
+        async with main_window(fake, store, tmp_path, drafts=restarted(store)) as window:
+            assert window.sidebar.model.rowCount() == 0  # it is no conversation's draft
+            prompt, bridge = quick(window)
+            bridge.show("from the command line")  # writer-desktop quick "…"
+            assert prompt.editor.toPlainText() == "half a thought\nfrom the command line"
+            QTest.keyClick(prompt.editor, Qt.Key.Key_Return)
+            await until(lambda: QUICK not in on_disk(store), what="sent: no longer kept")
+            await until(lambda: "Done." in prompt.answer.toPlainText(), what="the answer")
+            prompt.close()
 
     run_scenario(scenario())

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 DRAFTS_NAME = "drafts.json"
 NEW = "new"  # the draft of a conversation that has no messages (and so no file) yet
+QUICK = "quick"  # what is typed in the quick prompt and not sent
+_OWN = frozenset({NEW, QUICK})  # kept whatever conversations exist
 _VERSION = 1
 _MAX_BYTES = 64 * 1024 * 1024  # as a conversation file: anything bigger is not ours
 
@@ -85,8 +87,8 @@ class Drafts:
             self._changed = True
 
     def keep_only(self, exists: Callable[[str], bool]) -> None:
-        """Forget drafts of conversations that are gone (``NEW`` is always kept)."""
-        for key in [k for k in self._texts if k != NEW and not exists(k)]:
+        """Forget drafts of conversations that are gone (``NEW`` and ``QUICK`` are kept)."""
+        for key in [k for k in self._texts if k not in _OWN and not exists(k)]:
             del self._texts[key]
             self._changed = True
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from writer_desktop.core.drafts import NEW, Drafts
+from writer_desktop.core.drafts import NEW, QUICK, Drafts
 from writer_desktop.core.errors import StorageError
 from writer_desktop.core.models import Conversation, Message
 
@@ -75,6 +75,15 @@ class DraftKeeper(QObject):
                 self.problem_solved.emit(f"Unsent text could not be saved. {self._reported}")
             self._reported = None
 
+    def keep(self, key: str, text: str) -> None:
+        """Keep ``text`` under ``key`` (the quick prompt's, :data:`QUICK`), saved as the rest."""
+        self._drafts.put(key, text)
+        if self._drafts.changed:
+            self._save_soon()
+
+    def kept(self, key: str) -> str:
+        return self._drafts.get(key)
+
     def _on_opened(self, conv: Conversation) -> None:
         self._record()  # the text still shown belongs to the conversation left
         typed = self._composer.text() if self._key is None else ""
@@ -129,7 +138,7 @@ class DraftKeeper(QObject):
     def _tell_drafted(self) -> None:
         """The list marks conversations with unsent text; not the open one (it would flicker as
         its first character is typed), and not a new one (it has no row)."""
-        drafted = self._drafts.keys() - {NEW, self._key}
+        drafted = self._drafts.keys() - {NEW, QUICK, self._key}
         if drafted != self._drafted:
             self._drafted = drafted
             self.drafted_changed.emit(drafted)

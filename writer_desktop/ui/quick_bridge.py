@@ -10,9 +10,11 @@ import logging
 
 from PySide6.QtCore import QObject
 
+from writer_desktop.core.drafts import QUICK
 from writer_desktop.core.models import Message, Role, Status
 
 from .controller import Controller
+from .draft_keeper import DraftKeeper
 from .main_window import MainWindow
 from .quick_prompt import QuickPrompt
 
@@ -20,13 +22,24 @@ log = logging.getLogger(__name__)
 
 
 class QuickBridge(QObject):
-    def __init__(self, controller: Controller, prompt: QuickPrompt, window: MainWindow) -> None:
+    def __init__(
+        self,
+        controller: Controller,
+        prompt: QuickPrompt,
+        window: MainWindow,
+        drafts: DraftKeeper | None = None,
+    ) -> None:
         super().__init__(window)
         self.controller = controller
         self.prompt = prompt
         self.window = window
+        self._drafts = drafts  # what is typed and not sent survives a crash, as in the window
         self._conv: str | None = None
         self._adopting = False
+        if drafts is not None:
+            prompt.editor.textChanged.connect(
+                lambda: drafts.keep(QUICK, prompt.editor.toPlainText())
+            )
         prompt.submitted.connect(self._submit)
         prompt.stop_requested.connect(self._stop)
         prompt.open_in_main_requested.connect(self._open_in_main)
@@ -40,7 +53,14 @@ class QuickBridge(QObject):
 
     def show(self, prefill: str = "") -> None:
         """The hotkey, the tray or ``writer-desktop quick`` asked for the quick prompt."""
-        self.prompt.show_prompt(prefill)
+        kept = self._drafts.kept(QUICK) if self._drafts is not None else ""
+        if kept.strip() and not self.prompt.editor.toPlainText().strip():  # since a crash
+            self.prompt.editor.setPlainText(kept)
+            self.prompt.show_prompt()
+            if prefill:
+                self.prompt.show_prompt(prefill)  # below it: neither is lost
+        else:
+            self.prompt.show_prompt(prefill)
         log.info("quick prompt shown")
 
     def _submit(self, text: str) -> None:
@@ -51,6 +71,8 @@ class QuickBridge(QObject):
             self._adopting = False
         if conv_id is not None:
             self._conv = conv_id
+            if self._drafts is not None:
+                self._drafts.keep(QUICK, "")  # sent: nothing left to keep
 
     def _on_added(self, conv_id: str, message: Message) -> None:
         if self._adopting and message.role is Role.USER:
