@@ -232,3 +232,23 @@ def test_each_down_from_the_field_is_one_step_down_the_hits(
         QTest.keyClick(panel.view, Qt.Key.Key_Enter)
     assert chosen.args == [second.id, second.messages[0].id]
     assert first.id != second.id
+
+
+def test_a_snippet_longer_than_its_lines_is_marked_as_cut(qtbot: QtBot) -> None:
+    # The lines that did not fit were clipped without a sign: "so that multi-", as if it ended.
+    from writer_desktop.ui.search_hits import shown_lines
+
+    def lines(text: str, count: int) -> tuple[int, bool]:
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setTextWidth(200)
+        doc.setPlainText(text)
+        doc.documentLayout().documentSize()  # laid out: the lines exist
+        line = doc.firstBlock().layout().lineAt(0).height()
+        shown = shown_lines(doc, count * line + 1)
+        return round(shown.height / line), shown.cut is not None
+
+    long = " ".join(["multi-byte characters cross chunk boundaries"] * 8)
+    assert lines(long, 3) == (3, True)
+    assert lines("short", 3) == (1, False)
+    assert lines(long, 50)[1] is False  # all of it fits

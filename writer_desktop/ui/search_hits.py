@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPointF,
     QRectF,
     QSize,
     Qt,
 )
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QPainter,
+    QPalette,
+    QRegion,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from writer_desktop.core.search import SearchHit, snippet_parts
@@ -114,10 +122,26 @@ class HitDelegate(QStyledItemDelegate):
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         context.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
         rect = opt.rect.adjusted(4, 3, -4, -3)
+        shown = shown_lines(doc, rect.height())
         painter.save()
         painter.translate(rect.topLeft())
-        painter.setClipRect(QRectF(0, 0, rect.width(), _fitting(doc, rect.height())))
-        doc.documentLayout().draw(painter, context)
+        if shown.cut is None:
+            painter.setClipRect(QRectF(0, 0, rect.width(), shown.height))
+            doc.documentLayout().draw(painter, context)
+        else:  # more than fits: the last line shown ends in "…", as an elided title does
+            ellipsis = "…"
+            width = opt.fontMetrics.horizontalAdvance(ellipsis)
+            last = shown.cut
+            end = min(last.right(), rect.width() - width)
+            clip = QRegion(0, 0, rect.width(), int(last.top()))
+            clip += QRegion(0, int(last.top()), int(end), int(last.height()) + 1)
+            painter.setClipRegion(clip)
+            doc.documentLayout().draw(painter, context)
+            painter.setClipping(False)
+            painter.setPen(context.palette.color(QPalette.ColorRole.Text))
+            painter.setFont(opt.font)
+            baseline = last.top() + opt.fontMetrics.ascent()
+            painter.drawText(QPointF(end, baseline), ellipsis)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
@@ -133,16 +157,26 @@ class HitDelegate(QStyledItemDelegate):
         return doc
 
 
-def _fitting(doc: QTextDocument, height: float) -> float:
-    """The height of the whole lines of ``doc`` that fit in ``height`` (no half-cut line)."""
+class Shown(NamedTuple):
+    """The whole lines of a hit that fit: their ``height``, and the last one's rectangle (its
+    text's width) if more text follows that does not fit (``cut``), else None."""
+
+    height: float
+    cut: QRectF | None
+
+
+def shown_lines(doc: QTextDocument, height: float) -> Shown:
+    """The whole lines of ``doc`` that fit in ``height`` (no half-cut line)."""
     bottom, block = 0.0, doc.begin()
+    last: QRectF | None = None
     while block.isValid():
         top = doc.documentLayout().blockBoundingRect(block).top()
         layout = block.layout()
         for i in range(layout.lineCount()):
             line = layout.lineAt(i)
             if top + line.y() + line.height() > height:
-                return bottom
+                return Shown(bottom, last)
             bottom = top + line.y() + line.height()
+            last = QRectF(line.x(), top + line.y(), line.naturalTextWidth(), line.height())
         block = block.next()
-    return bottom
+    return Shown(bottom, None)
