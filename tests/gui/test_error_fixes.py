@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 
@@ -96,14 +97,18 @@ def test_text_size_shortcuts_scale_and_persist(
 ) -> None:
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
+            prompt = window.composer.editor
+            size = prompt.font().pointSizeF()
             window.bigger_action.trigger()
             window.bigger_action.trigger()
             assert window.chat.text_scale == 120
             assert window.controller.settings.text_scale == 120
+            assert prompt.font().pointSizeF() == pytest.approx(size * 1.2)  # what is typed too
             window.smaller_action.trigger()
             assert window.chat.text_scale == 110
             window.reset_size_action.trigger()
             assert window.chat.text_scale == 100
+            assert prompt.font().pointSizeF() == pytest.approx(size)
             assert "Text size 100 %" in window.statusBar().currentMessage()
 
     run_scenario(scenario())

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtGui import QFont, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from .conversation_options import ConversationOptions
+
+EDITOR_HEIGHT = 96  # px at 100 %: four lines or so, then it scrolls
 
 
 class PromptEdit(QPlainTextEdit):
@@ -64,12 +66,13 @@ class Composer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._busy = False
+        self._scale = 100
         self.editor = PromptEdit(self)
         self.editor.setObjectName("promptEdit")
         self.editor.setAccessibleName("Message")
         self.editor.setPlaceholderText("Message Writer…")
         self.editor.setTabChangesFocus(True)
-        self.editor.setMaximumHeight(96)
+        self.editor.setMaximumHeight(EDITOR_HEIGHT)
         self.button = QPushButton("Send", self)
         self.button.setObjectName("sendButton")
         self.button.setAccessibleName("Send")
@@ -136,6 +139,20 @@ class Composer(QWidget):
 
     def text(self) -> str:
         return self.editor.toPlainText()
+
+    def set_text_scale(self, scale: int) -> None:
+        """The chat's text size (Settings, Ctrl+= and Ctrl+-), in percent, for what is typed
+        too: at 300 % the conversation was large and the prompt still at 100 %."""
+        if scale == self._scale:
+            return
+        self._scale = scale
+        font = QFont(self.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * scale / 100)
+        else:
+            font.setPixelSize(max(1, round(font.pixelSize() * scale / 100)))
+        self.editor.setFont(font)
+        self.editor.setMaximumHeight(round(EDITOR_HEIGHT * max(100, scale) / 100))
 
     def set_text(self, text: str) -> None:
         """Replace what is written (a conversation's draft), the cursor at its end."""

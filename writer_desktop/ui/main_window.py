@@ -386,6 +386,7 @@ class MainWindow(QMainWindow):
 
     def _apply_appearance(self, settings: Settings) -> None:
         self._settings = settings
+        self.composer.set_text_scale(settings.text_scale)
         if self._chat_slot is None:
             self.chat.set_text_scale(settings.text_scale)
         if self._theme is not None:
