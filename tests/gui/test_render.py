@@ -23,6 +23,7 @@ from writer_desktop.ui.render import (
     ("message", "shown", "bg"),
     [
         (Message(Role.ASSISTANT, "Hi", status=Status.STREAMING), "Writing…", None),
+        (Message(Role.ASSISTANT, "", status=Status.STREAMING), "Waiting for Writer…", None),
         (Message(Role.ASSISTANT, "Hi", status=Status.STOPPED), "Stopped", None),
         (
             Message(Role.ASSISTANT, "Hi", status=Status.INTERRUPTED, error_kind="closed"),
@@ -73,7 +74,7 @@ def test_retry_countdown_is_shown_while_waiting() -> None:
     message = Message(Role.ASSISTANT, "", status=Status.STREAMING)
     html = message_html(make_markdown(), message, "Retrying in 3 s — Quota exceeded")
     assert "Retrying in 3 s — Quota exceeded" in html
-    assert "Writing…" in html
+    assert "Waiting for Writer…" in html  # no text yet
 
 
 def test_code_blocks_are_numbered_for_copy_links_across_parts() -> None:

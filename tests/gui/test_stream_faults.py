@@ -215,7 +215,7 @@ async def watch_stall_then_stop(
     ("behaviour", "shown_first"),
     [
         (Stall(after_bytes=1500, seconds=30, text="Words before the stall. " * 6), "Words"),
-        (KeepAliveOnly(seconds=30, interval=0.02), "Writing"),
+        (KeepAliveOnly(seconds=30, interval=0.02), "Waiting for Writer"),
         (KeepAliveOnly(seconds=30, interval=0.02, text="Text, then keep-alives."), "Text, then"),
     ],
     ids=["silent-stall", "keepalives-only", "text-then-keepalives"],

@@ -377,7 +377,9 @@ def footer_html(
     retry_link = action_href("retry", message.id)
     if message.status is Status.STREAMING:
         parts.append(_notice(p, retry_text, p.notice_bg) if retry_text else "")
-        parts.append(f'<p style="color:{p.muted}">● Writing…</p>')
+        # Before the first text: a server that never answers looked as busy as one writing.
+        doing = "Writing…" if message.content else "Waiting for Writer…"
+        parts.append(f'<p style="color:{p.muted}">● {doing}</p>')
     elif message.status is Status.STOPPED:
         parts.append(f'<p style="color:{p.muted}"><i>Stopped</i></p>')
     elif message.status is Status.INTERRUPTED:
