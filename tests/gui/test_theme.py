@@ -41,3 +41,47 @@ def test_dark_palette_text_contrast() -> None:
     text = luminance(palette.color(QPalette.ColorRole.Text).name())
     base = luminance(palette.color(QPalette.ColorRole.Base).name())
     assert (text + 0.05) / (base + 0.05) >= 7
+
+
+def test_in_the_dark_theme_check_boxes_and_text_fields_show_their_edges(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    # Fusion draws those edges in the window colour made darker: on the dark window, an unchecked
+    # box and the filter field's edge were at 1.1:1.
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QCheckBox, QLineEdit, QVBoxLayout
+
+    switcher = ThemeSwitcher(qapp)
+    host = QWidget()
+    qtbot.addWidget(host)
+    box, field = QCheckBox("Start when I log in"), QLineEdit()
+    layout = QVBoxLayout(host)
+    layout.addWidget(box)
+    layout.addWidget(field)
+    host.show()
+
+    def edge_step() -> int:
+        """How far the field's edge (its top middle) is from the window around it."""
+        image = host.grab().toImage()
+        x = field.x() + field.width() // 2
+        edge = image.pixelColor(x, field.y()).lightness()
+        around = image.pixelColor(x, field.y() - 2).lightness()
+        return abs(edge - around)
+
+    try:
+        switcher.apply("dark")
+        qapp.processEvents()  # the palette reaches the widgets
+        window = qapp.palette().color(QPalette.ColorRole.Window)
+        assert box.palette().color(QPalette.ColorRole.Window) != window  # for its edge only
+        assert box.palette().color(QPalette.ColorRole.Base) == qapp.palette().color(
+            QPalette.ColorRole.Base
+        )
+        assert edge_step() >= 25
+        switcher.apply("light")  # nothing of its own left: the application's colours
+        qapp.processEvents()
+        assert box.palette().color(QPalette.ColorRole.Window) == qapp.palette().color(
+            QPalette.ColorRole.Window
+        )
+        assert field.palette() == qapp.palette()
+    finally:
+        switcher.apply("system")
