@@ -146,6 +146,9 @@ def test_stop_during_the_countdown(
             assert countdown(window) is None
             message = saved(store, window.controller.current_id or "")["messages"][-1]
             assert (message["status"], message["content"]) == ("stopped", "")
+            why = "Stopped while waiting to try again (Quota exceeded)."
+            assert message["error"] == why  # an empty "Stopped" said nothing of the wait
+            assert why in window.chat.toPlainText()
             await asyncio.sleep(0.1)
             assert len(fake.chat_requests) == 1  # the retry never went out
 

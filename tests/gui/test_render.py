@@ -26,6 +26,11 @@ from writer_desktop.ui.render import (
         (Message(Role.ASSISTANT, "", status=Status.STREAMING), "Waiting for Writer…", None),
         (Message(Role.ASSISTANT, "Hi", status=Status.STOPPED), "Stopped", None),
         (
+            Message(Role.ASSISTANT, "", status=Status.STOPPED, error="Stopped while waiting."),
+            "Stopped while waiting.",
+            None,
+        ),
+        (
             Message(Role.ASSISTANT, "Hi", status=Status.INTERRUPTED, error_kind="closed"),
             "Interrupted — the app was closed.",
             NOTICE_BG,

@@ -24,7 +24,7 @@ from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.core.readonly import ReadOnlyStore
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, request_messages, stream_reply
 from writer_desktop.core.store import ConversationStore
-from writer_desktop.core.stream import TextDelta
+from writer_desktop.core.stream import RetryScheduled, TextDelta
 
 KEY = FAKE_KEY
 
@@ -334,3 +334,28 @@ async def test_a_retry_replaces_the_text_when_new_text_comes_and_a_crash_keeps_t
     assert reply.content.startswith(recovered.content)
     sent = fake.chat_requests[-1].json["messages"]
     assert [m["role"] for m in sent] == ["system", "user"]  # the partial is not sent back
+
+
+async def test_stopped_while_waiting_to_retry_keeps_why_there_is_no_text(
+    store: CountingStore, fake: FakeWriter
+) -> None:
+    # An empty "Stopped" said nothing of the rate limit the user had been waiting out.
+    fake.enqueue(Error(429, description="Quota exceeded", headers={"Retry-After": "20"}))
+    conv, reply = new_conversation()
+    waiting = asyncio.Event()
+
+    def notify(event: ReplyEvent) -> None:
+        if isinstance(event, RetryScheduled):
+            waiting.set()
+
+    async with httpx.AsyncClient() as http:
+        client = WriterClient(http, api_key=KEY, base_url=fake.base_url)  # sleeps for real
+        task = asyncio.create_task(stream_reply(client, store, conv, reply, notify))
+        await asyncio.wait_for(waiting.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert reply.status is Status.STOPPED
+    assert reply.content == ""
+    assert reply.error == "Stopped while waiting to try again (Quota exceeded)."
+    assert on_disk(store, conv)["error"] == reply.error

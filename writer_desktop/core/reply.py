@@ -216,6 +216,7 @@ async def stream_reply(
         conv.touch()
         saver.save()
     autosave = asyncio.create_task(saver.run(), name=f"autosave-{conv.id}")
+    waiting: RetryScheduled | None = None  # a retry being waited for, before any text
     try:
         async with aclosing(client.stream_chat(request)) as events:
             async for event in events:
@@ -229,6 +230,7 @@ async def stream_reply(
                     else:
                         saver.changed()
                 elif isinstance(event, RetryScheduled):
+                    waiting = event if not parts else None
                     notify(event)
                 elif isinstance(event, Finished):
                     reply.finish_reason = event.finish_reason
@@ -236,6 +238,9 @@ async def stream_reply(
                     reply.status = Status.COMPLETE
     except asyncio.CancelledError:
         reply.status = Status.STOPPED
+        if waiting is not None and not parts and kept is None:  # why there is no text: kept
+            reason = waiting.reason.rstrip(".")
+            reply.error = f"Stopped while waiting to try again ({reason})."
         raise
     except StreamError as exc:
         # The parser's partial text equals what was forwarded; keep ours, which the user saw.

@@ -380,8 +380,9 @@ def footer_html(
         # Before the first text: a server that never answers looked as busy as one writing.
         doing = "Writing…" if message.content else "Waiting for Writer…"
         parts.append(f'<p style="color:{p.muted}">● {doing}</p>')
-    elif message.status is Status.STOPPED:
-        parts.append(f'<p style="color:{p.muted}"><i>Stopped</i></p>')
+    elif message.status is Status.STOPPED:  # with why nothing came, if Writer had said
+        stopped = escape(message.error) if message.error else "Stopped"
+        parts.append(f'<p style="color:{p.muted}"><i>{stopped}</i></p>')
     elif message.status is Status.INTERRUPTED:
         why = INTERRUPTED_WHY.get(message.error_kind or "", "connection lost")
         text = f"Interrupted — {why}."
