@@ -300,3 +300,20 @@ def test_the_dialog_opens_on_its_first_field_and_tab_never_stops_on_the_scroll_a
         seen.append(focused)
         QTest.keyClick(focused, Qt.Key.Key_Tab)
     assert dialog.scroll_area.isAncestorOf(seen[0])  # the first field, not OK or Cancel
+
+
+def test_the_groups_fields_start_in_one_column(qtbot: QtBot) -> None:
+    # Each group's form sized its own label column: fields started at three different places.
+    from PySide6.QtWidgets import QFormLayout
+
+    dialog = make(qtbot)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    starts = set()
+    for form in dialog.body.findChildren(QFormLayout):
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            field = item.widget() if item is not None else None
+            if field is not None and form.itemAt(row, QFormLayout.ItemRole.LabelRole):
+                starts.add(field.mapTo(dialog, field.rect().topLeft()).x())
+    assert len(starts) == 1, starts

@@ -113,8 +113,23 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self._buttons = buttons
         self.hotkey_group.grew.connect(self.fit)
+        self._align_forms()
         self.fit()
         self._focus_first_field()
+
+    def _align_forms(self) -> None:
+        """One label column for every group: each form sized its own, and the fields started
+        at three different places down the dialog."""
+        labels: list[QWidget] = []
+        for form in self.body.findChildren(QFormLayout):
+            for row in range(form.rowCount()):
+                item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                label = item.widget() if item is not None else None
+                if label is not None:
+                    labels.append(label)
+        width = max((label.sizeHint().width() for label in labels), default=0)
+        for label in labels:
+            label.setMinimumWidth(width)
 
     def _focus_first_field(self) -> None:
         """Open on the first field Tab reaches (Qt chose the default button, OK)."""
