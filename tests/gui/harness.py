@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
@@ -24,8 +25,9 @@ from tests.conftest import FAKE_KEY
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.api import RetryPolicy, Timeouts, WriterClient
 from writer_desktop.core.drafts import Drafts
+from writer_desktop.core.errors import DiskFull
 from writer_desktop.core.logs import Redactor
-from writer_desktop.core.models import Message
+from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.core.secrets import KeyStore
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore
@@ -119,6 +121,30 @@ async def reply_done(window: MainWindow, seconds: float = 5.0) -> None:
 def saved(store: ConversationStore, conv_id: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((store.conversations_dir / f"{conv_id}.json").read_text())
     return data
+
+
+def disk_full(
+    store: ConversationStore,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    at_reply_end: bool = False,
+    message: str = "Could not save: the disk is full.",
+) -> dict[str, bool]:
+    """Make ``store.save`` fail as on a full disk while ``["on"]`` (set it False to free
+    space); with ``at_reply_end``, only saves of a finished reply fail (the disk filled up just
+    as it ended)."""
+    real_save = store.save
+    full = {"on": True}
+
+    def save(conv: Conversation) -> None:
+        replies = (m for m in conv.messages if m.role is Role.ASSISTANT)
+        ended = any(m.status is Status.COMPLETE for m in replies)
+        if full["on"] and (ended or not at_reply_end):
+            raise DiskFull(message)
+        real_save(conv)
+
+    monkeypatch.setattr(store, "save", save)
+    return full
 
 
 def last_message(window: MainWindow) -> Message:

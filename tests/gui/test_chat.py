@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests.fake_writer.behaviours import CutAfter, Error, RateLimit, Reply, Trickle
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import (
+    disk_full,
     last_message,
     main_window,
     reply_done,
@@ -24,7 +25,7 @@ from tests.gui.harness import (
 )
 from tests.gui.test_safety import anchors
 from writer_desktop.core.errors import DiskFull
-from writer_desktop.core.models import Conversation, Role, Status
+from writer_desktop.core.models import Conversation
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.controller import FALLBACK_MODELS
 from writer_desktop.ui.render import ERROR_BG
@@ -446,18 +447,10 @@ def test_a_reply_whose_last_save_failed_is_saved_once_space_is_back(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake.enqueue(Reply(text="Worth keeping."))
-    real_save = store.save
-    full = {"on": True}
-
-    def save(conv: Conversation) -> None:
-        done = any(m.status is Status.COMPLETE for m in conv.messages if m.role is Role.ASSISTANT)
-        if done and full["on"]:  # the disk fills up just as the reply ends
-            raise DiskFull("Could not save: the disk is full.")
-        real_save(conv)
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            monkeypatch.setattr(store, "save", save)
+            full = disk_full(store, monkeypatch, at_reply_end=True)
             await send(window, "Keep this")
             await reply_done(window)
             conv_id = window.controller.current_id

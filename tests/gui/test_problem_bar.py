@@ -12,10 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, reply_done, run_scenario, until
+from tests.gui.harness import disk_full, main_window, reply_done, run_scenario, until
 from writer_desktop.app import tell_problems
-from writer_desktop.core.errors import DiskFull
-from writer_desktop.core.models import Conversation
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore, StoreProblem
 from writer_desktop.ui.main_window import MainWindow
@@ -95,17 +93,10 @@ def test_a_failed_save_is_no_longer_told_once_the_conversation_is_saved(
 ) -> None:
     # The bar kept saying "Could not save" through later saves that worked.
     fake.enqueue(Reply(text="Fine now."))
-    real_save = store.save
-    full = {"on": True}
-
-    def save(conv: Conversation) -> None:
-        if full["on"]:
-            raise DiskFull("Could not save x.json: the disk is full.")
-        real_save(conv)
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            monkeypatch.setattr(store, "save", save)
+            full = disk_full(store, monkeypatch, message="Could not save x.json: the disk is full.")
             window.composer.editor.setPlainText("Keep this")
             window.composer.button.click()
             bar = window.problems

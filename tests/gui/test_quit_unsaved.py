@@ -9,25 +9,26 @@ from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, reply_done, run_scenario, saved, send, until
-from writer_desktop.core.errors import DiskFull
-from writer_desktop.core.models import Conversation, Role, Status
+from tests.gui.harness import (
+    disk_full,
+    main_window,
+    reply_done,
+    run_scenario,
+    saved,
+    send,
+    until,
+)
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.main_window import MainWindow
 
 
-def full_disk(store: ConversationStore, monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
-    """Saves of a finished reply fail while ``["on"]``: the disk filled up as it ended."""
-    real_save = store.save
-    full = {"on": True}
-
-    def save(conv: Conversation) -> None:
-        done = any(m.status is Status.COMPLETE for m in conv.messages if m.role is Role.ASSISTANT)
-        if done and full["on"]:
-            raise DiskFull("Could not save: the disk is full.")
-        real_save(conv)
-
-    monkeypatch.setattr(store, "save", save)
+async def reply_not_saved(
+    window: MainWindow, store: ConversationStore, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, bool]:
+    """A reply ("Worth keeping.", enqueued by the caller) whose saves fail at its end."""
+    full = disk_full(store, monkeypatch, at_reply_end=True)
+    await send(window, "Keep this")
+    await reply_done(window)
     return full
 
 
@@ -55,9 +56,7 @@ def test_quit_asks_until_the_reply_is_saved(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            full = full_disk(store, monkeypatch)
-            await send(window, "Keep this")
-            await reply_done(window)
+            full = await reply_not_saved(window, store, monkeypatch)
             conv_id = window.controller.current_id
             assert conv_id is not None
             window.request_quit()
@@ -79,9 +78,7 @@ def test_cancel_stays_and_quit_without_saving_quits(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            full_disk(store, monkeypatch)
-            await send(window, "Keep this")
-            await reply_done(window)
+            await reply_not_saved(window, store, monkeypatch)
             window.request_quit()
             button(await unsaved_box(window), "Cancel").click()
             await until(lambda: window.findChild(QMessageBox, "unsavedBox") is None, what="gone")
@@ -101,9 +98,7 @@ def test_a_quit_from_a_signal_never_waits_for_an_answer(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            full_disk(store, monkeypatch)
-            await send(window, "Keep this")
-            await reply_done(window)
+            await reply_not_saved(window, store, monkeypatch)
             window.request_quit(ask=False)  # log-out: nobody may be there to answer
             assert window.has_closed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtTest import QTest
@@ -104,27 +105,15 @@ def retitle(view: QAbstractItemView, old: str, new: str) -> None:
     QTest.keyClick(editor, Qt.Key.Key_Return)
 
 
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("Quarterly plan", "Quarterly plan"),
+        ("   ", "about Draft"),  # blank: the title its first prompt gave, not "Untitled"
+    ],
+)
 def test_rename_with_f2_saves_the_title(
-    fake: FakeWriter, store: ConversationStore, tmp_path: Path
-) -> None:
-    [conv_id] = seed(store, "Draft")
-
-    async def scenario() -> None:
-        async with main_window(fake, store, tmp_path) as window:
-            view = window.sidebar.view
-            view.setFocus()
-            view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
-            QTest.keyClick(view, Qt.Key.Key_F2)
-            retitle(view, "Draft", "Quarterly plan")
-            await until(lambda: titles(window) == ["Quarterly plan"], what="renamed row")
-            assert store.load(conv_id).title == "Quarterly plan"
-            assert window.focusWidget() is view  # still in the list, not thrown to the prompt
-
-    run_scenario(scenario())
-
-
-def test_a_blank_rename_gives_back_the_title_of_the_first_prompt(
-    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, typed: str, title: str
 ) -> None:
     [conv_id] = seed(store, "Draft")  # its first prompt is "about Draft"
 
@@ -134,9 +123,10 @@ def test_a_blank_rename_gives_back_the_title_of_the_first_prompt(
             view.setFocus()
             view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
             QTest.keyClick(view, Qt.Key.Key_F2)
-            retitle(view, "Draft", "   ")
-            await until(lambda: titles(window) == ["about Draft"], what="title from the prompt")
-            assert store.load(conv_id).title == "about Draft"
+            retitle(view, "Draft", typed)
+            await until(lambda: titles(window) == [title], what="renamed row")
+            assert store.load(conv_id).title == title
+            assert window.focusWidget() is view  # still in the list, not thrown to the prompt
 
     run_scenario(scenario())
 
