@@ -351,6 +351,7 @@ async def open_main_window(
         keeper.problem.connect(window.show_problem)
         keeper.problem_solved.connect(window.withdraw_problem)
         keeper.drafted_changed.connect(window.sidebar.model.set_drafted)
+        window.save_drafts = keeper.save_or_why  # a quit that would lose typed text asks first
         window.closed.connect(keeper.save_now)
     last = state.value(LAST_CONVERSATION)
     controller.start(

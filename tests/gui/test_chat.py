@@ -457,10 +457,16 @@ def test_a_reply_whose_last_save_failed_is_saved_once_space_is_back(
             assert conv_id is not None
             assert "retrying" in window.statusBar().currentMessage()
             assert saved(store, conv_id)["messages"][-1]["status"] != "complete"
+            bar = window.problems  # told where it stays: the status bar's notice goes
+            assert bar is not None
+            [told] = bar.texts
+            assert told.startswith("The reply in “Keep this” is not saved yet.")
             full["on"] = False
             await until(lambda: saved(store, conv_id)["messages"][-1]["status"] == "complete",
                         seconds=10, what="the background save")  # fmt: skip
             assert saved(store, conv_id)["messages"][-1]["content"] == "Worth keeping."
             assert window.statusBar().currentMessage() == "Saved."
+            assert bar.texts == []  # saved by the reply's own retries: withdrawn too
+            assert not bar.isVisible()
 
     run_scenario(scenario())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
 from tests.fake_writer.behaviours import Reply
@@ -18,6 +19,7 @@ from tests.gui.harness import (
     send,
     until,
 )
+from writer_desktop.core.drafts import DRAFTS_NAME, Drafts
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.main_window import MainWindow
 
@@ -32,7 +34,7 @@ async def reply_not_saved(
     return full
 
 
-async def unsaved_box(window: MainWindow) -> QMessageBox:
+async def unsaved_box(window: MainWindow, why: str = "the disk is full") -> QMessageBox:
     def shown() -> QMessageBox | None:
         box = window.findChild(QMessageBox, "unsavedBox")
         return box if box is not None and box.isVisible() else None
@@ -40,7 +42,7 @@ async def unsaved_box(window: MainWindow) -> QMessageBox:
     await until(lambda: shown() is not None, what="the not-saved question")
     box = shown()
     assert box is not None
-    assert "the disk is full" in box.informativeText()
+    assert why in box.informativeText()
     return box
 
 
@@ -60,7 +62,9 @@ def test_quit_asks_until_the_reply_is_saved(
             conv_id = window.controller.current_id
             assert conv_id is not None
             window.request_quit()
-            button(await unsaved_box(window), "Try again").click()  # still full: asked again
+            box = await unsaved_box(window)
+            assert box.text() == "Quitting now would lose the reply in “Keep this”."
+            button(box, "Try again").click()  # still full: asked again
             box = await unsaved_box(window)
             assert not window.has_closed
             full["on"] = False  # the user freed some space
@@ -101,5 +105,28 @@ def test_a_quit_from_a_signal_never_waits_for_an_answer(
             await reply_not_saved(window, store, monkeypatch)
             window.request_quit(ask=False)  # log-out: nobody may be there to answer
             assert window.has_closed
+
+    run_scenario(scenario())
+
+
+def test_quit_asks_when_typed_text_could_not_be_saved(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # The drafts file could not be written (a full disk): the quit lost the text unasked.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+
+    async def scenario() -> None:
+        drafts = Drafts(blocker / DRAFTS_NAME)  # every save fails
+        async with main_window(fake, store, tmp_path, drafts=drafts) as window:
+            QTest.keyClicks(window.composer.editor, "half a thought")
+            window.request_quit()
+            box = await unsaved_box(window, "Could not save drafts.json")
+            assert box.text() == "Quitting now would lose text you typed and did not send."
+            blocker.unlink()  # space again
+            blocker.mkdir()
+            button(box, "Try again").click()
+            await until(lambda: window.has_closed, what="the window closed once saved")
+        assert "half a thought" in (blocker / DRAFTS_NAME).read_text()
 
     run_scenario(scenario())

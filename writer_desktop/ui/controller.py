@@ -31,6 +31,7 @@ from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.stream import RetryScheduled, TextDelta
+from writer_desktop.core.titles import shown_title
 from writer_desktop.core.trash import Trashed, TrashEntry
 from writer_desktop.core.versions import (
     VersionError,
@@ -257,9 +258,13 @@ class Controller(QObject):
             except StorageError as exc:
                 self._unsaved_reason = exc.user_message
                 continue
-            del self._unsaved[conv.id]
+            self._saved(conv.id)
             self.notice.emit("Saved.")
         return self._unsaved_reason if self._unsaved else None
+
+    def unsaved_titles(self) -> list[str]:
+        """The titles of the conversations whose text is only in memory, as listed."""
+        return [shown_title(conv.title) for conv in self._unsaved.values()]
 
     # -- conversations ------------------------------------------------------------------------
 
@@ -681,13 +686,27 @@ class Controller(QObject):
         try:
             self._store.save(conv)
         except StorageError as exc:
-            self._save_problems[conv.id] = exc.user_message
-            self.problem.emit(exc.user_message)
+            self._save_failed(conv.id, exc.user_message)
             return False
-        told = self._save_problems.pop(conv.id, None)
-        if told is not None:  # saved after all: the window need not say otherwise any more
-            self.problem_solved.emit(told)
+        self._saved(conv.id)
         return True
+
+    def _save_failed(self, conv_id: str, problem: str) -> None:
+        """Told in the bar once per conversation and problem (a reply's saves are tried again
+        every second); what was told before about it is withdrawn."""
+        told = self._save_problems.get(conv_id)
+        if told != problem:
+            if told is not None:
+                self.problem_solved.emit(told)
+            self._save_problems[conv_id] = problem
+            self.problem.emit(problem)
+
+    def _saved(self, conv_id: str) -> None:
+        """The conversation is on disk as it is: nothing said about its saves holds any more."""
+        self._unsaved.pop(conv_id, None)
+        told = self._save_problems.pop(conv_id, None)
+        if told is not None:
+            self.problem_solved.emit(told)
 
     def _publish_list(self) -> None:
         try:
@@ -713,8 +732,14 @@ class Controller(QObject):
             self._unsaved[conv.id] = conv
             self._unsaved_reason = event.error.user_message
             self.notice.emit(f"{event.error.user_message} Your reply is kept; retrying.")
+            # Also in the bar, which stays: the notice went after a few seconds.
+            told = (
+                f"The reply in “{shown_title(conv.title)}” is not saved yet. "
+                f"{event.error.user_message} It is kept, and saved once it can be."
+            )
+            self._save_failed(conv.id, told)
         elif isinstance(event, Saved):
-            self._unsaved.pop(conv.id, None)
+            self._saved(conv.id)
             self.notice.emit("Saved.")
 
     def _on_reply_end(self, conv: Conversation, reply: Message, idle: bool) -> None:

@@ -75,11 +75,19 @@ class DraftKeeper(QObject):
                 self.problem_solved.emit(f"Unsent text could not be saved. {self._reported}")
             self._reported = None
 
-    def keep(self, key: str, text: str) -> None:
-        """Keep ``text`` under ``key`` (the quick prompt's, :data:`QUICK`), saved as the rest."""
+    def keep(self, key: str, text: str, *, now: bool = False) -> None:
+        """Keep ``text`` under ``key`` (the quick prompt's, :data:`QUICK`), saved as the rest;
+        ``now``: saved at once (a text just sent must not come back after a crash)."""
         self._drafts.put(key, text)
-        if self._drafts.changed:
+        if now:
+            self.save_now()
+        elif self._drafts.changed:
             self._save_soon()
+
+    def save_or_why(self) -> str | None:
+        """Save now; None if the drafts are on disk, else why they are not."""
+        self.save_now()
+        return self._reported
 
     def kept(self, key: str) -> str:
         return self._drafts.get(key)

@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.tray: Tray | None = None
         self._quitting = False
         self._ask_unsaved = True  # a quit whose replies could not be saved asks first
+        # Set by the app: saves the drafts now, and says why they could not be (None: saved).
+        self.save_drafts: Callable[[], str | None] | None = None
         self._cancelled_edits: dict[str, str] = {}  # message id: an edit cancelled, for the next
         self.has_closed = False  # closed for good (see :attr:`closed`)
         # File dialogs, replaceable in tests (a modal dialog would block them).
@@ -679,7 +681,12 @@ class MainWindow(QMainWindow):
             self.show_notice("Writer Desktop is still running in the tray.")
             return
         controller = getattr(self, "controller", None)
-        if self._ask_unsaved and controller is not None and controller.must_settle():
+        drafts_failing = self.save_drafts is not None and self.save_drafts() is not None
+        if (
+            self._ask_unsaved
+            and controller is not None
+            and (controller.must_settle() or drafts_failing)
+        ):
             # Replies are stopped and saved first: a save that fails (the disk full) must be
             # told before the text it holds is lost.
             event.ignore()
@@ -694,8 +701,8 @@ class MainWindow(QMainWindow):
         """Stop the replies and save what could not be saved; while that fails, ask whether to
         try again (after freeing space), quit and lose it, or stay."""
         await self.controller.stop_replies()
-        while (reason := self.controller.save_unsaved()) is not None:
-            answer = await ask_unsaved(self, reason)
+        while (reason := self._not_saved()) is not None:
+            answer = await ask_unsaved(self, *reason)
             if answer == "cancel":
                 self._quitting = False
                 self._ask_unsaved = True
@@ -705,14 +712,26 @@ class MainWindow(QMainWindow):
         self._quitting = True
         self.close()
 
+    def _not_saved(self) -> tuple[str, list[str]] | None:
+        """Try to save what could not be; why it still cannot, and what is not saved."""
+        reason = self.controller.save_unsaved()
+        what = [f"the reply in “{title}”" for title in self.controller.unsaved_titles()]
+        drafts = self.save_drafts() if self.save_drafts is not None else None
+        if drafts is not None:
+            reason = reason or drafts
+            what.append("text you typed and did not send")
+        return (reason, what) if reason is not None else None
 
-async def ask_unsaved(parent: QWidget, reason: str) -> str:
-    """ "retry", "quit" or "cancel" (also Esc), asked without a nested event loop."""
+
+async def ask_unsaved(parent: QWidget, reason: str, what: Sequence[str] = ()) -> str:
+    """ "retry", "quit" or "cancel" (also Esc), asked without a nested event loop; ``what`` is
+    not saved, and ``reason`` says why."""
     import asyncio
 
     from PySide6.QtWidgets import QMessageBox
 
-    text = "Quitting now would lose reply text that could not be saved."
+    lost = " and ".join(what) if what else "text that could not be saved"
+    text = f"Quitting now would lose {lost}."
     box = QMessageBox(QMessageBox.Icon.Warning, "Not saved", text, parent=parent)
     box.setInformativeText(reason)  # what failed, and what to do ("Free some space and try again.")
     box.setObjectName("unsavedBox")

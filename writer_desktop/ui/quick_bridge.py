@@ -72,7 +72,7 @@ class QuickBridge(QObject):
         if conv_id is not None:
             self._conv = conv_id
             if self._drafts is not None:
-                self._drafts.keep(QUICK, "")  # sent: nothing left to keep
+                self._drafts.keep(QUICK, "", now=True)  # sent: nothing left to keep
 
     def _on_added(self, conv_id: str, message: Message) -> None:
         if self._adopting and message.role is Role.USER:
