@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu
+from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, run_scenario, until
@@ -413,3 +414,25 @@ def test_the_selection_is_muted_while_the_focus_is_outside_the_list(
             await until(lambda: near(selection_colour(view), highlight), what="highlight again")
 
     run_scenario(scenario())
+
+
+def test_rows_stay_as_wide_as_the_list_after_a_delete(qtbot: QtBot) -> None:
+    # Qt sized every row after one of them: after deleting the last row that was the long title,
+    # shown cut without "…" and with a scroll bar sideways.
+    from writer_desktop.core.listing import Listing
+    from writer_desktop.ui.sidebar import Sidebar
+
+    sidebar = Sidebar()
+    qtbot.addWidget(sidebar)
+    sidebar.resize(260, 400)
+    sidebar.show()
+    long = "A conversation title long enough to need far more room than the list has"
+    rows = [("c", "bbb short", 0, 2, "m"), ("b", long, 0, 2, "m"), ("a", "aaa short", 0, 2, "m")]
+    sidebar.set_conversations(Listing(rows))
+    sidebar.select("a")
+    sidebar.set_conversations(Listing(rows[:2]))  # "a" deleted: the list moves on to "b"
+    sidebar.select("b")
+    qtbot.wait(20)
+    view = sidebar.view
+    assert not view.horizontalScrollBar().isVisible()
+    assert view.visualRect(sidebar.proxy.index(1, 0)).width() == view.viewport().width()

@@ -9,8 +9,13 @@ paint from the palette in force, so a theme switch needs nothing more.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QListView, QStyleOptionViewItem
+from PySide6.QtWidgets import QListView
+
+if TYPE_CHECKING:  # only named here (PySide6 builds the type when Qt first passes one in)
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 MUTED_SHARE = 0.3  # how much of the highlight colour the muted selection keeps
 

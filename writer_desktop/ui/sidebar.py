@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +30,9 @@ from writer_desktop.core.listing import Listing
 from writer_desktop.core.titles import shown_title
 
 from .focus_list import FocusShowingList
+
+if TYPE_CHECKING:  # only named here (PySide6 builds the type when Qt first passes one in)
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -100,10 +107,24 @@ class ConversationListModel(QAbstractListModel):
         return True
 
 
+class FittingRows(QStyledItemDelegate):
+    """Rows as wide as the list, whatever their title: a long title is cut with "…". With
+    uniform item sizes Qt sized every row after one of them, and after a delete that was the
+    long one: no "…", and a scroll bar sideways."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        return QSize(1, super().sizeHint(option, index).height())
+
+
 class ConversationList(FocusShowingList):
     """The list view; the Delete key asks to delete the current row."""
 
     delete_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(FittingRows(self))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.state() != self.State.EditingState:
