@@ -521,8 +521,12 @@ def test_a_live_theme_switch_reaches_the_editor_and_buttons(
             def editor_follows(colour: QColor = expected) -> bool:
                 return prompt.editor.palette().color(base) == colour
 
+            button = qapp.palette().color(QPalette.ColorRole.Button)
+
+            def buttons_follow(colour: QColor = button) -> bool:
+                return prompt.copy_button.palette().color(QPalette.ColorRole.Button) == colour
+
             qtbot.waitUntil(editor_follows)
-            button = prompt.copy_button.palette().color(QPalette.ColorRole.Button)
-            assert button == qapp.palette().color(QPalette.ColorRole.Button)
+            qtbot.waitUntil(buttons_follow)
     finally:
         theme.apply("system")

@@ -49,23 +49,24 @@ def test_in_the_dark_theme_check_boxes_and_text_fields_show_their_edges(
     # Fusion draws those edges in the window colour made darker: on the dark window, an unchecked
     # box and the filter field's edge were at 1.1:1.
     from PySide6.QtGui import QPalette
-    from PySide6.QtWidgets import QCheckBox, QLineEdit, QVBoxLayout
+    from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit, QVBoxLayout
 
     switcher = ThemeSwitcher(qapp)
     host = QWidget()
     qtbot.addWidget(host)
-    box, field = QCheckBox("Start when I log in"), QLineEdit()
+    box, field, prompt = QCheckBox("Start when I log in"), QLineEdit(), QPlainTextEdit()
     layout = QVBoxLayout(host)
     layout.addWidget(box)
     layout.addWidget(field)
+    layout.addWidget(prompt)
     host.show()
 
-    def edge_step() -> int:
-        """How far the field's edge (its top middle) is from the window around it."""
+    def edge_step(widget: QWidget) -> int:
+        """How far the widget's edge (its top middle) is from the window around it."""
         image = host.grab().toImage()
-        x = field.x() + field.width() // 2
-        edge = image.pixelColor(x, field.y()).lightness()
-        around = image.pixelColor(x, field.y() - 2).lightness()
+        x = widget.x() + widget.width() // 2
+        edge = image.pixelColor(x, widget.y()).lightness()
+        around = image.pixelColor(x, widget.y() - 2).lightness()
         return abs(edge - around)
 
     try:
@@ -76,7 +77,8 @@ def test_in_the_dark_theme_check_boxes_and_text_fields_show_their_edges(
         assert box.palette().color(QPalette.ColorRole.Base) == qapp.palette().color(
             QPalette.ColorRole.Base
         )
-        assert edge_step() >= 25
+        assert edge_step(field) >= 25
+        assert edge_step(prompt) >= 25  # the prompt box too
         switcher.apply("light")  # nothing of its own left: the application's colours
         qapp.processEvents()
         assert box.palette().color(QPalette.ColorRole.Window) == qapp.palette().color(

@@ -54,10 +54,18 @@ def dark_palette() -> QPalette:
     return p
 
 
-# Fusion draws the edges of check boxes, text fields, spin boxes and combo boxes in the window
+# Fusion draws the edges of check boxes, text fields and boxes (the prompt), spin boxes and combo
+# boxes in the window
 # colour made darker: on a dark window, dark on dark (an unchecked box, the filter field's edge
 # at 1.1:1). Those classes get a window colour of their own, used for nothing but that edge.
-OUTLINED = ("QCheckBox", "QRadioButton", "QLineEdit", "QAbstractSpinBox", "QComboBox")
+OUTLINED = (
+    "QCheckBox",
+    "QRadioButton",
+    "QLineEdit",
+    "QPlainTextEdit",
+    "QAbstractSpinBox",
+    "QComboBox",
+)
 DARK_OUTLINE_WINDOW = "#5a5d64"  # its edge: #404247, beside #1f2125 around and #17181b inside
 
 
