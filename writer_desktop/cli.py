@@ -31,7 +31,7 @@ from writer_desktop.core.paths import AppPaths
 from writer_desktop.core.readonly import ConversationNotFound, ReadOnlyStore
 from writer_desktop.core.search import SEARCH_NAME, SearchIndex, snippet_parts
 from writer_desktop.core.store import ConversationStore
-from writer_desktop.core.titles import BIDI_CONTROLS, UNTITLED
+from writer_desktop.core.titles import BIDI_CONTROLS, shown_title
 
 __all__ = ["run"]
 
@@ -147,7 +147,7 @@ def _import(args: argparse.Namespace, paths: AppPaths) -> int:
     finally:
         store.close()
     for done in report.done:
-        title = _printable(done.title) or UNTITLED
+        title = _printable(shown_title(done.title))
         if done.outcome is Outcome.SKIPPED:
             print(f"skipped  {done.path}: already there as {done.conversation_id} “{title}”")
         elif done.outcome is Outcome.RENAMED:
@@ -175,7 +175,7 @@ def _search(args: argparse.Namespace, paths: AppPaths) -> int:
             else _printable(text, strip=False)
             for text, lit in snippet_parts(hit.snippet)
         )
-        title = _printable(hit.title) or UNTITLED
+        title = _printable(shown_title(hit.title))
         print(f"{hit.conversation_id[:8]}{where}  {title}\n    {snippet}")
     if not hits:
         _say("no matches.")
@@ -192,7 +192,7 @@ def _list(args: argparse.Namespace, paths: AppPaths) -> int:
             _say(f"{conv_id}: {exc.user_message}")
     for conv in sorted(convs, key=lambda c: c.updated_at, reverse=True):
         when = _printable(conv.updated_at[:16].replace("T", " "))
-        print(f"{conv.id}  {when}  {_printable(conv.title) or UNTITLED}")
+        print(f"{conv.id}  {when}  {_printable(shown_title(conv.title))}")
     return 0
 
 

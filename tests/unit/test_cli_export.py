@@ -262,12 +262,16 @@ def test_search_works_without_an_index_it_cannot_open(home: Path) -> None:
 
 def test_list_shows_no_bidirectional_controls(home: Path) -> None:
     # U+202E would reverse the rest of the terminal line: a title could show what it is not.
+    # Titled as the app lists it: the control gone (not "\ufffd"), one of controls "Untitled".
     with ConversationStore(home, home / "cache") as store:
         store.save(sample("cccc3333-0000-4000-8000-000000000003", "\u202eevil gpj.exe"))
+        store.save(sample("cccc3333-0000-4000-8000-000000000004", "\u202e\u2066"))
     listing = run(home, "list")
     assert listing.returncode == 0, listing.stderr
     assert "\u202e" not in listing.stdout
-    assert "\ufffdevil gpj.exe" in listing.stdout
+    assert "\ufffd" not in listing.stdout
+    assert "  evil gpj.exe\n" in listing.stdout
+    assert "  Untitled\n" in listing.stdout
 
 
 def test_help_lists_the_commands(home: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from writer_desktop.core.titles import UNTITLED, shown_title
+from writer_desktop.core.titles import UNTITLED, clean_title, shown_title
 
 
 def test_bidirectional_controls_cannot_reorder_a_title() -> None:
@@ -24,3 +24,8 @@ def test_blank_titles_are_untitled_everywhere() -> None:
 
 def test_other_scripts_are_left_alone() -> None:
     assert shown_title("שלום עולם مرحبا 日本語 🚀") == "שלום עולם مرحبا 日本語 🚀"
+
+
+def test_the_title_edited_on_rename_is_the_one_shown_but_blank_stays_blank() -> None:
+    assert clean_title("abc\u202efed.exe\u202c end") == "abc fed.exe end"
+    assert clean_title(" \u202e ") == ""

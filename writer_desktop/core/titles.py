@@ -16,6 +16,11 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
+def clean_title(title: str) -> str:
+    """``title`` with controls as spaces and runs of spaces as one (what is edited on rename)."""
+    return " ".join(_HIDDEN.sub(" ", title).split())
+
+
 def shown_title(title: str) -> str:
-    """A title as lists show it: controls as spaces, runs of spaces as one, blank as untitled."""
-    return " ".join(_HIDDEN.sub(" ", title).split()) or UNTITLED
+    """A title as lists show it: :func:`clean_title`, and a blank one untitled."""
+    return clean_title(title) or UNTITLED

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from writer_desktop.core.listing import Listing
-from writer_desktop.core.titles import shown_title
+from writer_desktop.core.titles import clean_title, shown_title
 
 from .focus_list import FocusShowingList
 
@@ -81,8 +81,8 @@ class ConversationListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             drafted = "✎ " if self._drafted and rows.id(n) in self._drafted else ""
             return ("📌 " if rows.pinned(n) else "") + drafted + shown_title(rows.title(n))
-        if role == Qt.ItemDataRole.EditRole:
-            return rows.title(n)
+        if role == Qt.ItemDataRole.EditRole:  # as shown, but blank stays blank
+            return clean_title(rows.title(n))
         if role == Qt.ItemDataRole.ToolTipRole:
             row = rows[n]
             tip = f"{shown_title(row.title)}\n{row.message_count} messages · {row.model}"
@@ -101,7 +101,7 @@ class ConversationListModel(QAbstractListModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         title = str(value).strip()
-        if title == self._rows.title(index.row()):
+        if title == clean_title(self._rows.title(index.row())):  # unchanged as shown
             return False
         self.rename_requested.emit(self._rows.id(index.row()), title)
         return True
