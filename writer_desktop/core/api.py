@@ -174,33 +174,28 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     return cls(status, description, tpe=tpe, key=key, retry_after=parse_retry_after(headers))
 
 
-def _network_message(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "Could not reach Writer: the connection timed out."
-    if isinstance(exc, httpx.TimeoutException):
-        return "Writer did not answer in time."
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc).upper()
-        if "CERTIFICATE" in text:
-            return "Could not connect securely: the server's certificate is not trusted."
-        if "SSL" in text or "TLS" in text:  # e.g. https:// to a server that speaks plain http
-            return (
-                "Could not connect securely: the server did not answer as an https:// server. "
-                "Check the API address in Settings."
-            )
-        return "Could not reach Writer. Check your internet connection."
-    return "The connection to Writer was lost."
-
-
 def _network_error(exc: httpx.HTTPError, base_url: str) -> NetworkError:
-    """What the user is told, naming an API address of their own; a refused certificate (or an
+    """What the user is told, naming an API address of their own. A refused certificate (or an
     https:// address that is no https server) is not tried again: the next try meets the same."""
-    message = _network_message(exc)
-    if base_url != DEFAULT_BASE_URL:
-        message = message.replace("Could not reach Writer", f"Could not reach Writer at {base_url}")
-    error = NetworkError(message)
-    if message.startswith("Could not connect securely"):
-        error.retryable = False
+    writer = "Writer" if base_url == DEFAULT_BASE_URL else f"Writer at {base_url}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return NetworkError(f"Could not reach {writer}: the connection timed out.")
+    if isinstance(exc, httpx.TimeoutException):
+        return NetworkError("Writer did not answer in time.")
+    if not isinstance(exc, httpx.ConnectError):
+        return NetworkError("The connection to Writer was lost.")
+    text = str(exc).upper()
+    if "CERTIFICATE" in text:
+        refused = "Could not connect securely: the server's certificate is not trusted."
+    elif "SSL" in text or "TLS" in text:  # e.g. https:// to a server that speaks plain http
+        refused = (
+            "Could not connect securely: the server did not answer as an https:// server. "
+            "Check the API address in Settings."
+        )
+    else:
+        return NetworkError(f"Could not reach {writer}. Check your internet connection.")
+    error = NetworkError(refused)
+    error.retryable = False
     return error
 
 
@@ -360,7 +355,7 @@ class WriterClient:
         try:
             raw = await _read_limited(response, _MAX_WHOLE_BODY)
         except httpx.HTTPError as exc:
-            raise StreamInterrupted(_network_message(exc)) from None
+            raise StreamInterrupted(_network_error(exc, self.base_url).user_message) from None
         finally:
             await response.aclose()
         try:

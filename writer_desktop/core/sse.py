@@ -45,18 +45,18 @@ class SSEDecoder:
 
     def flush(self) -> list[ServerSentEvent]:
         """Signal end of stream. An unterminated last event is *not* dispatched (per the spec)."""
-        text = self._utf8.decode(b"", final=True)
-        events = self._feed_text(text)
-        self._partial = []
-        self._reset_event()
-        return events
+        return self._end("")
 
     def finish(self) -> list[ServerSentEvent]:
         """Signal the end of the body, ending an unfinished last line and event: a server that
         closes the body right after its last ``data:`` line, without the blank line, meant it
         (the spec drops such an event; a complete reply was shown as cut off). The caller must
         expect that event to be cut short."""
-        events = self._feed_text(self._utf8.decode(b"", final=True) + "\n\n")
+        return self._end("\n\n")
+
+    def _end(self, ending: str) -> list[ServerSentEvent]:
+        """The events that the rest of the bytes, then ``ending``, complete; then a fresh start."""
+        events = self._feed_text(self._utf8.decode(b"", final=True) + ending)
         self._partial = []
         self._reset_event()
         return events

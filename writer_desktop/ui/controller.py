@@ -115,7 +115,6 @@ class Controller(QObject):
         self._current: Conversation | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._unsaved: dict[str, Conversation] = {}  # conversations whose last save failed
-        self._unsaved_reason = ""  # why the last of those saves failed
         self._save_problems: dict[str, str] = {}  # conversation id: the failed save's problem told
         self._saving: set[str] = set()  # … being saved again in the background
         self._exporting = False  # a several-conversation export runs in the background
@@ -252,15 +251,16 @@ class Controller(QObject):
 
     def save_unsaved(self) -> str | None:
         """Try once more to save what could not be; None when all is on disk, else why not."""
+        reason = None
         for conv in list(self._unsaved.values()):
             try:
                 self._store.save(conv)
             except StorageError as exc:
-                self._unsaved_reason = exc.user_message
+                reason = exc.user_message
                 continue
             self._saved(conv.id)
             self.notice.emit("Saved.")
-        return self._unsaved_reason if self._unsaved else None
+        return reason
 
     def unsaved_titles(self) -> list[str]:
         """The titles of the conversations whose text is only in memory, as listed."""
@@ -730,7 +730,6 @@ class Controller(QObject):
             self.retry_scheduled.emit(conv.id, event.delay, retry_reason(event))
         elif isinstance(event, SaveFailed):
             self._unsaved[conv.id] = conv
-            self._unsaved_reason = event.error.user_message
             self.notice.emit(f"{event.error.user_message} Your reply is kept; retrying.")
             # Also in the bar, which stays: the notice went after a few seconds.
             told = (

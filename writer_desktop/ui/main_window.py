@@ -681,11 +681,10 @@ class MainWindow(QMainWindow):
             self.show_notice("Writer Desktop is still running in the tray.")
             return
         controller = getattr(self, "controller", None)
-        drafts_failing = self.save_drafts is not None and self.save_drafts() is not None
         if (
             self._ask_unsaved
             and controller is not None
-            and (controller.must_settle() or drafts_failing)
+            and (controller.must_settle() or self._drafts_failing())
         ):
             # Replies are stopped and saved first: a save that fails (the disk full) must be
             # told before the text it holds is lost.
@@ -711,6 +710,10 @@ class MainWindow(QMainWindow):
                 break
         self._quitting = True
         self.close()
+
+    def _drafts_failing(self) -> bool:
+        """Whether the drafts (text typed and not sent) cannot be saved now."""
+        return self.save_drafts is not None and self.save_drafts() is not None
 
     def _not_saved(self) -> tuple[str, list[str]] | None:
         """Try to save what could not be; why it still cannot, and what is not saved."""
