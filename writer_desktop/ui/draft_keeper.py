@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from writer_desktop.core.drafts import NEW, QUICK, Drafts
 from writer_desktop.core.errors import StorageError
@@ -49,6 +49,8 @@ class DraftKeeper(QObject):
         self._typed = False  # the composer changed since its text was last recorded
         self._pruned = False
         self._drafted: frozenset[str] = frozenset()
+        self._followed: dict[str, Callable[[], str]] = {}  # other boxes' keys: their text
+        self._typed_keys: set[str] = set()  # … changed since it was last recorded
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_MS)
@@ -75,14 +77,18 @@ class DraftKeeper(QObject):
                 self.problem_solved.emit(f"Unsent text could not be saved. {self._reported}")
             self._reported = None
 
-    def keep(self, key: str, text: str, *, now: bool = False) -> None:
-        """Keep ``text`` under ``key`` (the quick prompt's, :data:`QUICK`), saved as the rest;
-        ``now``: saved at once (a text just sent must not come back after a crash)."""
-        self._drafts.put(key, text)
-        if now:
-            self.save_now()
-        elif self._drafts.changed:
-            self._save_soon()
+    def follow(self, key: str, text: Callable[[], str], changed: SignalInstance) -> None:
+        """Keep another box's text under ``key`` (the quick prompt's, :data:`QUICK`) as the
+        composer's is kept: ``changed`` starts the timer, ``text`` is read when it saves."""
+        self._followed[key] = text
+        changed.connect(lambda: self._on_followed(key))
+
+    def forget(self, key: str) -> None:
+        """What ``key`` held was sent: nothing to keep, saved at once (a crash must not bring
+        it back)."""
+        self._typed_keys.discard(key)
+        self._drafts.put(key, "")
+        self.save_now()
 
     def save_or_why(self) -> str | None:
         """Save now; None if the drafts are on disk, else why they are not."""
@@ -122,6 +128,13 @@ class DraftKeeper(QObject):
         if self._typed and self._key is not None:
             self._typed = False
             self._drafts.put(self._key, self._composer.text())
+        for key in self._typed_keys:
+            self._drafts.put(key, self._followed[key]())
+        self._typed_keys.clear()
+
+    def _on_followed(self, key: str) -> None:
+        self._typed_keys.add(key)
+        self._save_soon()
 
     def _put(self, text: str) -> None:
         assert self._key is not None

@@ -37,9 +37,7 @@ class QuickBridge(QObject):
         self._conv: str | None = None
         self._adopting = False
         if drafts is not None:
-            prompt.editor.textChanged.connect(
-                lambda: drafts.keep(QUICK, prompt.editor.toPlainText())
-            )
+            drafts.follow(QUICK, prompt.editor.toPlainText, prompt.editor.textChanged)
         prompt.submitted.connect(self._submit)
         prompt.stop_requested.connect(self._stop)
         prompt.open_in_main_requested.connect(self._open_in_main)
@@ -72,7 +70,7 @@ class QuickBridge(QObject):
         if conv_id is not None:
             self._conv = conv_id
             if self._drafts is not None:
-                self._drafts.keep(QUICK, "", now=True)  # sent: nothing left to keep
+                self._drafts.forget(QUICK)  # sent: nothing left to keep
 
     def _on_added(self, conv_id: str, message: Message) -> None:
         if self._adopting and message.role is Role.USER:
