@@ -24,7 +24,7 @@ from PySide6.QtTest import QTest
 from tests.conftest import FAKE_KEY
 from tests.fake_writer.server import FakeWriter
 from writer_desktop.core.api import RetryPolicy, Timeouts, WriterClient
-from writer_desktop.core.drafts import Drafts
+from writer_desktop.core.drafts import DRAFTS_NAME, Drafts
 from writer_desktop.core.errors import DiskFull
 from writer_desktop.core.logs import Redactor
 from writer_desktop.core.models import Conversation, Message, Role, Status
@@ -145,6 +145,20 @@ def disk_full(
 
     monkeypatch.setattr(store, "save", save)
     return full
+
+
+class BlockedDrafts:
+    """Drafts whose every save fails (their folder is a file) until :meth:`unblock`."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.folder = tmp_path / "not-a-folder"
+        self.folder.write_text("")
+        self.drafts = Drafts(self.folder / DRAFTS_NAME)
+
+    def unblock(self) -> None:
+        """Space again: the next save works."""
+        self.folder.unlink()
+        self.folder.mkdir()
 
 
 def last_message(window: MainWindow) -> Message:

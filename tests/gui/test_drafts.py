@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, reply_done, run_scenario, send, until
+from tests.gui.harness import BlockedDrafts, main_window, reply_done, run_scenario, send, until
 from writer_desktop.core.drafts import DRAFTS_NAME, NEW, QUICK, Drafts
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.core.store import ConversationStore
@@ -166,11 +166,10 @@ def test_drafts_of_deleted_conversations_go_at_the_next_start(
 def test_a_failing_disk_is_reported_once_and_the_text_stays(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
+    blocked = BlockedDrafts(tmp_path)
+    drafts = blocked.drafts
 
     async def scenario() -> None:
-        drafts = Drafts(blocker / DRAFTS_NAME)  # every save fails
         async with main_window(fake, store, tmp_path, drafts=drafts) as window:
             keeper = window.findChild(DraftKeeper)
             assert keeper is not None
@@ -188,10 +187,9 @@ def test_a_failing_disk_is_reported_once_and_the_text_stays(
             bar = window.problems
             assert bar is not None
             assert bar.texts == problems
-            blocker.unlink()  # space again: the next save works, and the bar stops saying it failed
-            blocker.mkdir()
+            blocked.unblock()  # the next save works, and the bar stops saying it failed
             keeper.save_now()
-            assert json.loads((blocker / DRAFTS_NAME).read_text())["drafts"][NEW] == drafts.get(NEW)
+            assert json.loads(drafts.path.read_text())["drafts"][NEW] == drafts.get(NEW)
             assert bar.texts == []
             assert not bar.isVisible()
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import (
+    BlockedDrafts,
     disk_full,
     main_window,
     reply_done,
@@ -19,7 +20,6 @@ from tests.gui.harness import (
     send,
     until,
 )
-from writer_desktop.core.drafts import DRAFTS_NAME, Drafts
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.main_window import MainWindow
 
@@ -113,20 +113,17 @@ def test_quit_asks_when_typed_text_could_not_be_saved(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
     # The drafts file could not be written (a full disk): the quit lost the text unasked.
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
+    blocked = BlockedDrafts(tmp_path)
 
     async def scenario() -> None:
-        drafts = Drafts(blocker / DRAFTS_NAME)  # every save fails
-        async with main_window(fake, store, tmp_path, drafts=drafts) as window:
+        async with main_window(fake, store, tmp_path, drafts=blocked.drafts) as window:
             QTest.keyClicks(window.composer.editor, "half a thought")
             window.request_quit()
             box = await unsaved_box(window, "Could not save drafts.json")
             assert box.text() == "Quitting now would lose text you typed and did not send."
-            blocker.unlink()  # space again
-            blocker.mkdir()
+            blocked.unblock()
             button(box, "Try again").click()
             await until(lambda: window.has_closed, what="the window closed once saved")
-        assert "half a thought" in (blocker / DRAFTS_NAME).read_text()
+        assert "half a thought" in blocked.drafts.path.read_text()
 
     run_scenario(scenario())
