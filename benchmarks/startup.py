@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Figure, median, stop  # noqa: E402
+from benchmarks.common import Figure, compile_bytecode, median, stop  # noqa: E402
 
 if TYPE_CHECKING:
     from writer_desktop.core.paths import AppPaths
@@ -201,7 +201,7 @@ class Start:
         os.close(fd)
         env = {**env, "WRITER_DESKTOP_TRACE_START": trace}
         started = time.time()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)  # fmt: skip
         try:
             marks = wait_for(proc, Path(trace), ("first_paint", "ready"))
@@ -235,6 +235,7 @@ def figures(runs: int = 5, count: int = 10_000, platform: str = "") -> list[Figu
     from tests.fake_writer import FakeWriter
 
     platform = platform or ("xcb" if shutil.which("Xvfb") else "offscreen")
+    compile_bytecode()  # the app as installed: no module compiled from source at each start
     base = Path(tempfile.mkdtemp(prefix="wd-startup-"))
     try:
         home = base / "home"
@@ -246,7 +247,7 @@ def figures(runs: int = 5, count: int = 10_000, platform: str = "") -> list[Figu
                 "WRITER_BASE_URL": srv.base_url,
             }  # fmt: skip
             env.pop("WRITER_DESKTOP_LOG_LEVEL", None)
-            app = [sys.executable, "-m", "writer_desktop"]
+            app = [sys.executable, "-m", "writer_desktop"]  # this checkout (cwd=ROOT)
             bare = [sys.executable, "-c", BARE]
             minimal = [sys.executable, "-c", MINIMAL]
             stack = [sys.executable, "-c", MINIMAL_STACK]
