@@ -83,6 +83,25 @@ def test_the_filter_box_leads_into_the_list_from_the_keyboard(
     run_scenario(scenario())
 
 
+def test_the_filter_box_has_a_clear_button_once_it_holds_text(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QToolButton
+
+    from writer_desktop.ui.sidebar import Sidebar
+
+    sidebar = Sidebar()
+    qtbot.addWidget(sidebar)
+    sidebar.show()
+    field = sidebar.filter
+    QTest.keyClicks(field, "pie")  # turned on with the first text (it costs ~6 ms at start-up)
+    assert field.isClearButtonEnabled()
+    button = field.findChild(QToolButton)  # Qt's own clear button, shown over text
+    assert button is not None
+    qtbot.waitUntil(button.isVisible)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert field.text() == ""
+    assert sidebar.proxy.filterRegularExpression().pattern() == ""
+
+
 def test_a_blank_title_shows_as_untitled(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

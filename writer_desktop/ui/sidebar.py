@@ -139,6 +139,16 @@ class FilterField(QLineEdit):
     down_pressed = Signal()
     enter_pressed = Signal()
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Qt's clear button shows only over text, and turning it on loads its icon: ~6 ms before
+        # the first frame. It is turned on with the first text instead, which looks the same.
+        self.textChanged.connect(self._on_text)
+
+    def _on_text(self, text: str) -> None:
+        if text and not self.isClearButtonEnabled():
+            self.setClearButtonEnabled(True)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Down and not event.modifiers():
             self.down_pressed.emit()
@@ -170,7 +180,6 @@ class Sidebar(QWidget):
         self.filter.setObjectName("conversationFilter")
         self.filter.setAccessibleName("Filter conversations")
         self.filter.setPlaceholderText("Filter conversations")
-        self.filter.setClearButtonEnabled(True)
         self.new_button = QPushButton("&New conversation", self)
         self.new_button.setObjectName("newButton")
         self.new_button.setAccessibleName("New conversation")
