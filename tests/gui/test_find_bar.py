@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from writer_desktop.ui.find_bar import CURRENT, MATCH, FindBar
+from writer_desktop.ui.find_bar import CURRENT, MATCH, FindBar, Outside, count_matches
 
 TEXT = "\n".join(
     f"Line {n}: the Palmyra model answers." if n % 10 == 0 else f"Line {n}: filler text."
@@ -131,22 +131,117 @@ def test_the_count_keeps_up_with_a_document_that_changes_all_the_time(qtbot: QtB
     assert len(counts) >= 3, counts  # it moved while the changes went on
 
 
-def test_before_search_renders_first(qtbot: QtBot) -> None:
+class Rendering:
+    """A scope that only renders the rest of the text before the search."""
+
+    def __init__(self, target: QTextBrowser) -> None:
+        self.target = target
+        self.calls = 0
+
+    def prepare(self) -> None:
+        self.calls += 1
+        if "hidden part" not in self.target.toPlainText():
+            self.target.append("hidden part")
+
+    def outside(self, pattern: QRegularExpression) -> Outside:
+        return Outside([], [])
+
+    def bring(self, item: str) -> tuple[int, int] | None:
+        raise AssertionError("nothing is outside")
+
+
+def test_the_scope_renders_first(qtbot: QtBot) -> None:
     bar, target = make(qtbot, "shown part")
-    calls: list[int] = []
-
-    def render_rest() -> None:
-        calls.append(1)
-        if "hidden part" not in target.toPlainText():
-            target.append("hidden part")
-
-    bar.before_search = render_rest
+    scope = bar.scope = Rendering(target)
     bar.open()
     QTest.keyClicks(bar.field, "hidden")
     assert bar.count.text() == "1 of 1"
-    assert calls
-    qtbot.wait(150)  # the change made by before_search does not start a search loop
-    assert len(calls) == len("hidden")  # once per search, none for the empty field
+    assert scope.calls
+    qtbot.wait(150)  # the change made by prepare does not start a search loop
+    assert scope.calls == len("hidden")  # once per search, none for the empty field
+
+
+class Window:
+    """A target that shows three of ``ITEMS`` at a time, as the chat view renders a window of a
+    long conversation; ``brought`` lists what Find asked it to render."""
+
+    def __init__(self, target: QTextBrowser, lo: int) -> None:
+        self.target = target
+        self.brought: list[str] = []
+        self.show(lo)
+
+    def show(self, lo: int) -> None:
+        self.lo = max(0, min(lo, len(ITEMS) - 3))
+        self.target.setPlainText("\n".join(text for _, text in ITEMS[self.lo : self.lo + 3]))
+
+    def prepare(self) -> None:
+        pass
+
+    def outside(self, pattern: QRegularExpression) -> Outside:
+        def counted(items: list[tuple[str, str]]) -> list[tuple[str, int]]:
+            return [(i, count_matches(pattern, t)) for i, t in items if count_matches(pattern, t)]
+
+        return Outside(counted(ITEMS[: self.lo]), counted(ITEMS[self.lo + 3 :]))
+
+    def bring(self, item: str) -> tuple[int, int] | None:
+        self.brought.append(item)
+        index = [i for i, _ in ITEMS].index(item)
+        self.show(index - 1)
+        block = self.target.document().findBlockByNumber(index - self.lo)
+        return block.position(), block.position() + block.length() - 1
+
+
+ITEMS = [(f"m{n}", f"item {n}: " + ("needle " * (n % 3) if n % 4 else "hay")) for n in range(12)]
+# needles: m1 ×1, m2 ×2, m3 ×0 (n % 3 == 0), m5 ×2, m6 ×0, m7 ×1, m9 ×0, m10 ×1, m11 ×2; m0/4/8 hay
+
+
+def needles(target: QTextBrowser, bar: FindBar) -> str:
+    """The line of the current match."""
+    cursor = bar.matches[bar.current]
+    return cursor.block().text().split(":")[0]
+
+
+def test_find_covers_what_the_target_has_not_rendered(qtbot: QtBot) -> None:
+    # The chat view renders a long conversation as a window of messages, and Find searched only
+    # that window: text in message 150 of 400 was "No matches", and the count was the window's.
+    bar, target = make(qtbot)
+    scope = Window(target, lo=4)  # shows m4, m5, m6: two needles of nine
+    bar.scope = scope
+    bar.open()
+    QTest.keyClicks(bar.field, "needle")
+    assert bar.count.text() == "4 of 9"  # m1 and m2 hold three above
+    assert needles(target, bar) == "item 5"
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)
+    assert bar.count.text() == "5 of 9"
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)  # past the window: m7 is rendered, its match
+    assert scope.brought == ["m7"]
+    assert (needles(target, bar), bar.count.text()) == ("item 7", "6 of 9")
+    for want in ("7 of 9", "8 of 9", "9 of 9"):
+        QTest.keyClick(bar.field, Qt.Key.Key_Return)
+        assert bar.count.text() == want
+    assert needles(target, bar) == "item 11"
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)  # wraps to the first, far above
+    assert (needles(target, bar), bar.count.text()) == ("item 1", "1 of 9")
+    QTest.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert (needles(target, bar), bar.count.text()) == ("item 11", "9 of 9")  # and back
+    QTest.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.count.text() == "8 of 9"
+    assert all(s.cursor.selectedText() == "needle" for s in target.extraSelections())
+
+
+def test_no_match_in_the_window_goes_to_the_nearest_beyond_it(qtbot: QtBot) -> None:
+    bar, target = make(qtbot)
+    scope = Window(target, lo=8)  # m8, m9, m10: one needle
+    bar.scope = scope
+    bar.open()
+    QTest.keyClicks(bar.field, "hay")  # only in m0, m4 and m8
+    assert bar.count.text() == "3 of 3"
+    bar.field.setText("item 2:")  # in m2 only, above the window
+    assert scope.brought == ["m2"]
+    assert (needles(target, bar), bar.count.text()) == ("item 2", "1 of 1")
+    bar.field.setText("item 99")
+    assert bar.count.text() == "No matches"
+    assert not bar.next_button.isEnabled()
 
 
 def test_match_cap(qtbot: QtBot) -> None:

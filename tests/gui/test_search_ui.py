@@ -240,3 +240,48 @@ def test_a_hit_in_the_open_conversation_is_the_current_match(
                 service.close()
 
     run_scenario(scenario())
+
+
+def test_find_covers_a_conversation_longer_than_the_rendered_window(qtbot: QtBot) -> None:
+    # Beyond 200 messages the chat view renders a window around what is on screen, and Find
+    # saw only that: "Message 150:" in a 400-message conversation was "No matches", and
+    # "needle" said "9 of 40" when the conversation held 1,600.
+    from writer_desktop.core.models import Conversation, Message, Role
+    from writer_desktop.ui.chat_find import ChatFindScope
+    from writer_desktop.ui.chat_view import ChatView
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    view = ChatView(host)
+    view.resize(700, 500)
+    bar = FindBar(view, host, scope=ChatFindScope(view))
+    host.show()
+    conv = Conversation(title="long")
+    roles = (Role.USER, Role.ASSISTANT)
+    conv.messages = [Message(roles[i % 2], f"Message {i}: a **needle** here.") for i in range(600)]
+    view.show_conversation(conv)
+    assert conv.messages[150].id not in view._window.frames
+    bar.open()
+    QTest.keyClicks(bar.field, "Message 150:")
+    assert bar.count.text() == "1 of 1"
+    assert bar.matches[bar.current].selectedText() == "Message 150:"
+    assert conv.messages[150].id in view._window.frames
+    rect = view.cursorRect(bar.matches[bar.current])
+    assert 0 <= rect.top() < view.viewport().height()  # scrolled to it
+    bar.field.setText("needle")
+    assert bar.count.text().endswith(" of 600")
+    shown = int(bar.count.text().split()[0])
+    assert bar.matches[bar.current].block().text().startswith(f"Message {shown - 1}:")
+    bar.field.setText("Message 599")
+    assert bar.count.text() == "1 of 1"
+    QTest.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.count.text() == "1 of 1"
+    bar.field.setText("Writer")  # the headers' words count outside the window too
+    assert bar.count.text().endswith(" of 300")
+    for _ in range(3):  # backwards from the first rendered match: into the messages above
+        QTest.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.count.text().endswith(" of 300")
+    at = int(bar.count.text().split()[0])
+    assert bar.matches[bar.current].selectedText() == "Writer"
+    line = view.document().findBlock(bar.matches[bar.current].selectionEnd() + 2).text()
+    assert line.startswith(f"Message {2 * at - 1}:"), (at, line)

@@ -53,6 +53,7 @@ from .render import (
     SAFE_SCHEMES,
     background,
     code_blocks,
+    header_label,
     make_markdown,
     message_html,
 )
@@ -391,11 +392,26 @@ class ChatView(QTextBrowser):
         frame = self._window.frames.get(message_id)
         return None if frame is None else frame.firstPosition()
 
+    def message_span(self, message_id: str) -> tuple[int, int] | None:
+        """Where a rendered message starts and ends in the document (None if not rendered)."""
+        frame = self._window.frames.get(message_id)
+        return None if frame is None else (frame.firstPosition(), frame.lastPosition())
+
+    def unrendered(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The messages above and below the rendered part, in order, each with the text Find
+        looks in: its header's words, then its source as shown so far."""
+        window = self._window
+
+        def texts(ids: list[str]) -> list[tuple[str, str]]:
+            return [(m, f"{header_label(self._messages[m])}\n{self.message_text(m)}") for m in ids]
+
+        return texts(window.order[: window.lo]), texts(window.order[window.hi :])
+
     def render_all(self) -> None:
         """Render every message so Find sees them all, keeping the view where it is.
 
         Only for conversations of up to MAX_RENDERED messages and not while a reply streams;
-        beyond that Find covers the rendered part (what is on screen and around it).
+        beyond that Find searches the rest in its text (``ui/chat_find.py``).
         """
         order = list(self._messages)
         window = self._window

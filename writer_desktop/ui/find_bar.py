@@ -8,14 +8,17 @@ scrolled into view, without moving the user's own selection. Enter / Shift+Enter
 buttons go to the next / previous match, wrapping; Esc closes. The search re-runs when the
 document changes (a streaming reply), keeping the current match where it can.
 
-Limitation: only what is in the document is found. The chat view renders a long conversation
-lazily, so the owner sets ``before_search`` to render the rest first; it is called before every
-search and should return quickly once everything is rendered.
+A target that renders only part of what it shows (the chat view renders a long conversation as a
+window of messages) gives a :class:`FindScope`: before each search it renders what it can, the
+messages it has not rendered are searched in their text, and stepping past the rendered matches
+renders the next message with a match and goes on there. The count covers them all, so it is
+the conversation's, not the window's. Text outside the window is its source (Markdown), so a
+match that only the rendering makes (words split by ``**``) is counted once it is rendered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor
@@ -31,6 +34,38 @@ _WORDS_OPTIONS = (
 )
 
 
+class Outside(NamedTuple):
+    """Matches in what the target has not rendered: (item, count) above and below it, in order."""
+
+    before: list[tuple[str, int]]
+    after: list[tuple[str, int]]
+
+
+NOWHERE = Outside([], [])
+
+
+class FindScope(Protocol):
+    """What a find bar searches beyond its target's document."""
+
+    def prepare(self) -> None:
+        """Render what can be rendered before a search; quick once it is."""
+
+    def outside(self, pattern: QRegularExpression) -> Outside:
+        """The matches of ``pattern`` in the items not rendered."""
+
+    def bring(self, item: str) -> tuple[int, int] | None:
+        """Render around ``item``; where it now starts and ends in the document."""
+
+
+def count_matches(pattern: QRegularExpression, text: str) -> int:
+    found = pattern.globalMatch(text)
+    n = 0
+    while found.hasNext():
+        found.next()
+        n += 1
+    return n
+
+
 class FindBar(QWidget):
     """Find in ``target``; ``closed`` fires when Esc or ✕ hides the bar."""
 
@@ -41,15 +76,16 @@ class FindBar(QWidget):
         target: QTextEdit,
         parent: QWidget | None = None,
         *,
-        before_search: Callable[[], None] | None = None,
+        scope: FindScope | None = None,
         max_matches: int = 2000,
     ) -> None:
         super().__init__(parent)
         self.target = target
-        self.before_search = before_search
+        self.scope = scope
         self.max_matches = max_matches
         self.matches: list[QTextCursor] = []
         self.current = -1
+        self.outside = NOWHERE
         self._busy = False
         self.field = QLineEdit(self)
         self.field.setObjectName("findField")
@@ -59,7 +95,7 @@ class FindBar(QWidget):
         self.next_button = self._button("›", "Next match (Enter)")
         self.count = QLabel(self)
         self.count.setObjectName("findCount")
-        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("0000 of 0000+"))
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("00000 of 00000+"))
         self.close_button = self._button("✕", "Close (Esc)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -78,7 +114,7 @@ class FindBar(QWidget):
         self.next_button.clicked.connect(self.find_next)
         self.close_button.clicked.connect(self.close_bar)
         self.target.textChanged.connect(self._on_document_changed)
-        self._again.timeout.connect(self.refresh)
+        self._again.timeout.connect(lambda: self.refresh(follow=False))
         self.hide()
 
     def open_words(self, query: str, at: int | None = None) -> None:
@@ -113,14 +149,14 @@ class FindBar(QWidget):
         """The target shows another document (another conversation): its matches are gone, and
         the search runs again only if the bar is open (a closed bar's text marks nothing)."""
         self._again.stop()
-        self.matches, self.current = [], -1
+        self.matches, self.current, self.outside = [], -1, NOWHERE
         if not self.isHidden():
-            self.refresh()
+            self.refresh(follow=False)
 
     def close_bar(self) -> None:
         self.hide()
         self._again.stop()
-        self.matches, self.current = [], -1
+        self.matches, self.current, self.outside = [], -1, NOWHERE
         self.target.setExtraSelections([])
         self.target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.closed.emit()
@@ -131,28 +167,39 @@ class FindBar(QWidget):
     def find_previous(self) -> None:
         self._step(-1)
 
-    def refresh(self, at: int | None = None) -> None:
+    def refresh(
+        self, at: int | None = None, *, last_before: int | None = None, follow: bool = True
+    ) -> None:
         """Find every match of the field's text; the current one is the first at or after
-        position ``at``, else the one current before, else the first in view."""
+        position ``at``, else the last at or before ``last_before``, else the one current
+        before, else the first in view. With ``follow`` (the user searched, not the document
+        changed), no match in the rendered part but some beyond it goes to the nearest."""
         self._again.stop()
         text = self.field.text()
         anchor = at
-        if anchor is None and self.current >= 0:
+        if anchor is None and last_before is None and self.current >= 0:
             anchor = self.matches[self.current].selectionStart()
-        self.matches, self.current = [], -1
+        self.matches, self.current, self.outside = [], -1, NOWHERE
         if text:
-            self._busy = True  # rendering in before_search changes the document: not again
+            self._busy = True  # rendering in prepare changes the document: not again
             try:
-                if self.before_search is not None:
-                    self.before_search()
+                if self.scope is not None:
+                    self.scope.prepare()
                 self.matches = self._find_all(text)
+                if self.scope is not None:
+                    self.outside = self.scope.outside(self._pattern(text))
             finally:
                 self._busy = False
-        if self.matches:
+        starts = [m.selectionStart() for m in self.matches]
+        if starts and last_before is not None:
+            self.current = max((i for i, s in enumerate(starts) if s <= last_before), default=0)
+        elif starts:
             if anchor is None:
                 anchor = self._top_position()
-            starts = [m.selectionStart() for m in self.matches]
             self.current = next((i for i, s in enumerate(starts) if s >= anchor), 0)
+        elif follow and (self.outside.after or self.outside.before):
+            self._step(1)
+            return
         self._show()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -209,12 +256,40 @@ class FindBar(QWidget):
             found.append(cursor)
         return found
 
+    def _pattern(self, text: str) -> QRegularExpression:
+        """What ``_find_all`` looks for, as a pattern for text outside the document."""
+        if self._words is not None:
+            return self._words
+        return QRegularExpression(QRegularExpression.escape(text), _WORDS_OPTIONS)
+
     def _step(self, delta: int) -> None:
+        """The next or previous match; past the rendered ones, the nearest message beyond them
+        with a match is rendered and its first (or last) match is current."""
         if self._again.isActive():
-            self.refresh()
-        if self.matches:
-            self.current = (self.current + delta) % len(self.matches)
-            self._show()
+            self.refresh(follow=False)
+        step = self.current + delta
+        beyond = self.outside.before or self.outside.after
+        if 0 <= step < len(self.matches) or not beyond:
+            if self.matches:
+                self.current = step % len(self.matches)
+                self._show()
+            return
+        before, after = self.outside
+        forward = delta > 0
+        item = (after or before)[0][0] if forward else (before or after)[-1][0]
+        assert self.scope is not None  # only a scope finds matches outside
+        self._busy = True  # its rendering changes the document: this search follows it
+        try:
+            span = self.scope.bring(item)
+        finally:
+            self._busy = False
+        if span is None:
+            return
+        start, end = span
+        if forward:
+            self.refresh(start, follow=False)
+        else:
+            self.refresh(last_before=end, follow=False)
 
     def _show(self) -> None:
         """Highlight all matches (the current one stronger), scroll to it, update the count."""
@@ -231,11 +306,14 @@ class FindBar(QWidget):
         if self.current >= 0:
             self._scroll_to(self.matches[self.current])
         full = len(self.matches) >= self.max_matches
-        if self.matches:
-            self.count.setText(f"{self.current + 1} of {len(self.matches)}{'+' if full else ''}")
+        above = sum(n for _, n in self.outside.before)
+        total = above + len(self.matches) + sum(n for _, n in self.outside.after)
+        at = f"{above + self.current + 1:,}" if self.current >= 0 else "–"
+        if total:
+            self.count.setText(f"{at} of {total:,}{'+' if full else ''}")
         else:
             self.count.setText("No matches" if self.field.text() else "")
-        has = bool(self.matches)
+        has = total > 0
         self.previous_button.setEnabled(has)
         self.next_button.setEnabled(has)
 

@@ -323,12 +323,16 @@ def _notice(
     )
 
 
+def header_label(message: Message) -> str:
+    """Who wrote the message, as its header says it: "You", "Writer · palmyra-x5"."""
+    if message.role is Role.USER:
+        return "You"
+    return f"Writer · {message.model}" if message.model else "Writer"
+
+
 def header_html(message: Message, palette: ChatPalette = LIGHT) -> str:
     """Who wrote the message, and which of its versions this is (‹ k/n ›) if it has some."""
-    if message.role is Role.USER:
-        header = "You"
-    else:
-        header = f"Writer · {escape(message.model)}" if message.model else "Writer"
+    header = escape(header_label(message))
     return f'<p style="color:{palette.muted}"><b>{header}</b>{versions_html(message, palette)}</p>'
 
 

@@ -69,10 +69,11 @@ class SearchUi(QObject):
     def find_bar(self) -> FindBar:
         """The find bar under the chat, made (hidden) on first use."""
         if self._find_bar is None:
+            from .chat_find import ChatFindScope
             from .find_bar import FindBar
 
             chat = self.window.chat
-            bar = self._find_bar = FindBar(chat, before_search=chat.render_all)
+            bar = self._find_bar = FindBar(chat, scope=ChatFindScope(chat))
             bar.hide()
             chat_area = chat.parentWidget()
             layout = chat_area.layout() if chat_area is not None else None
