@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -276,3 +277,64 @@ def test_an_idle_worker_ends_and_the_next_query_starts_another(
     assert svc.worker is not None
     assert not svc.worker.is_alive()
     assert svc.submit("sourdough").result(1) is None  # closed: nothing starts again
+
+
+class Damaged:
+    """A connection to an index damaged under it: SQLite says so for every statement."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, *args: object) -> sqlite3.Cursor:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Damaged:  # a transaction, as a connection is
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def test_an_index_damaged_in_use_is_filled_again(service: SearchService, folder: Path) -> None:
+    # Found damaged while the app ran, the index was started afresh, empty, and never filled
+    # again: every search said "No results" until the next start of the app.
+    write(folder, "Bread", "how do I feed a sourdough starter?")
+    cake = write(folder, "Cake", "sourdough and sugar")
+    service.start()
+    assert service.ready.result(5) == 2
+    assert len(hits(service, "sourdough")) == 2
+    index = service._index
+    assert index is not None
+    assert index._conn is not None
+    index._conn = Damaged(index._conn)  # type: ignore[assignment]
+    assert len(hits(service, "sourdough")) == 2  # the query that found it damaged
+    assert index.resets == 1
+    assert len(hits(service, "sugar")) == 1
+    assert index._conn is not None
+    index._conn = Damaged(index._conn)  # type: ignore[assignment]
+    (folder / f"{cake.id}.json").unlink()
+    service.remove(cake.id)  # a removal finds it damaged: the index is filled again after it
+    wait_for(lambda: len(hits(service, "sourdough")) == 1)
+    assert index.resets == 2
+    assert [h.title for h in hits(service, "starter")] == ["Bread"]
+
+
+def test_an_index_damaged_while_no_worker_ran_is_filled_again(tmp_path: Path, folder: Path) -> None:
+    # Idle, the worker closes the index; overwritten meanwhile, it was found damaged at the next
+    # query, started afresh and left empty (the catch-up sync is only the session's first).
+    write(folder, "Bread", "how do I feed a sourdough starter?")
+    svc = SearchService(tmp_path / SEARCH_NAME, ReadOnlyStore(folder), idle_close=0.05)
+    try:
+        svc.start()
+        assert svc.ready.result(5) == 1
+        first = svc.worker
+        assert first is not None
+        wait_for(lambda: not first.is_alive())
+        (tmp_path / SEARCH_NAME).write_bytes(bytes(range(256)) * 400)
+        assert [h.title for h in hits(svc, "sourdough")] == ["Bread"]
+        assert (tmp_path / SEARCH_NAME).read_bytes()[:16] == b"SQLite format 3\0"
+    finally:
+        svc.close()

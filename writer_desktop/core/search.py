@@ -171,6 +171,12 @@ class SearchIndex:
         self._conn: sqlite3.Connection | None = None
         self._resets = 0
 
+    @property
+    def resets(self) -> int:
+        """How many times the index, found damaged (at open or in use), was started afresh,
+        empty."""
+        return self._resets
+
     def open(self) -> SearchIndex:
         """Open the index, starting a fresh one if it is missing, damaged or outdated."""
         if self._conn is None:
@@ -178,6 +184,7 @@ class SearchIndex:
                 self._conn = self._connect()
             except (sqlite3.Error, OSError) as exc:
                 log.warning("search index unusable (%s); starting a fresh one", exc)
+                self._resets += 1
                 self._remove_files()
                 self._conn = self._connect()
         return self

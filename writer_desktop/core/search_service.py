@@ -20,6 +20,9 @@ updated and queried only by the worker. Callers get ``concurrent.futures.Future`
   is usually done before the first query. The first start of a session begins with a sync, as
   the files may have changed while the app was closed: ``ready`` resolves only once something
   asked for the index.
+* An index found damaged is started afresh, empty, and filled again from the files at once:
+  found so when the worker opens it, before anything else; by a query, the query is answered after
+  the refill (not with "no results"); by an update or removal, a sync is queued.
 """
 
 from __future__ import annotations
@@ -157,6 +160,8 @@ class SearchService:
         failed = False
         try:
             index.open()
+            if index.resets:  # found damaged, and started afresh: filled before anything
+                self._refill()
             while self._next_turn():
                 with self._cond:
                     job = self._next_job()
@@ -224,9 +229,14 @@ class SearchService:
                 return
             text, limit, future = self._query
             generation = self._generation
-        assert self._index is not None
+        index = self._index
+        assert index is not None
+        resets = index.resets
         try:
-            hits: Hits = self._index.search(text, limit)
+            hits: Hits = index.search(text, limit)
+            if index.resets != resets:  # found damaged, and started afresh: empty
+                self._refill()
+                hits = index.search(text, limit)
             error: Exception | None = None
         except Exception as exc:  # StorageError "busy" and anything unexpected
             hits, error = None, exc
@@ -236,9 +246,22 @@ class SearchService:
             self._query = None
             _resolve(future, hits, error)
 
+    def _refill(self) -> None:
+        """Index every file again, answering no query meanwhile (the one waiting is answered
+        next, on the whole index; a newer one supersedes it as ever)."""
+        assert self._index is not None
+        log.info("search: filling the fresh index again")
+        try:
+            self._index.sync(_Serving(self.source, self, answer=False))
+        except _Closing:
+            pass
+        except (StorageError, OSError) as exc:
+            log.warning("search index refill failed: %s", exc)
+
     def _do(self, job: _Job) -> None:
         kind, conv_id = job
         assert self._index is not None
+        resets = self._index.resets
         try:
             if kind == "sync":
                 count = self._index.sync(_Serving(self.source, self))
@@ -255,6 +278,10 @@ class SearchService:
         finally:
             if kind == "sync" and not self.ready.done():
                 self.ready.set_result(0)
+        if kind != "sync" and self._index.resets != resets:  # started afresh: fill it again
+            with self._cond:
+                if ("sync", "") not in self._jobs:
+                    self._jobs.appendleft(("sync", ""))
 
     def _reindex(self, conv_id: str) -> None:
         assert self._index is not None
@@ -282,12 +309,14 @@ def _resolve(future: Future[Hits], hits: Hits, error: Exception | None = None) -
 
 
 class _Serving:
-    """A source that answers waiting queries before each file it reads, so sync never blocks
-    search for more than one file (or one batch commit); stops reading once closing."""
+    """A source that answers waiting queries before each file it reads (unless not to
+    ``answer``), so sync never blocks search for more than one file (or one batch commit); stops
+    reading once closing."""
 
-    def __init__(self, source: ReadOnlyStore, service: SearchService) -> None:
+    def __init__(self, source: ReadOnlyStore, service: SearchService, answer: bool = True) -> None:
         self._source = source
         self._service = service
+        self._answer = answer
 
     def list(self) -> Sequence[FileEntry]:
         return self._source.list()
@@ -295,7 +324,8 @@ class _Serving:
     def load(self, conv_id: str) -> Conversation:
         if self._service._stopping():
             raise _Closing  # ends the sync at once; the next start finishes it
-        self._service._serve()
+        if self._answer:
+            self._service._serve()
         return self._source.load(conv_id)
 
 
