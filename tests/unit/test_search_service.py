@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from writer_desktop.core.codec import encode
-from writer_desktop.core.models import Conversation, Message, Role
+from writer_desktop.core.journal import SUFFIX, JournalWriter
+from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.core.readonly import ReadOnlyStore
 from writer_desktop.core.search import SEARCH_NAME, SearchHit, SearchIndex
 from writer_desktop.core.search_service import SearchService
@@ -338,3 +339,47 @@ def test_an_index_damaged_while_no_worker_ran_is_filled_again(tmp_path: Path, fo
         assert (tmp_path / SEARCH_NAME).read_bytes()[:16] == b"SQLite format 3\0"
     finally:
         svc.close()
+
+
+def streaming(folder: Path, title: str, prompt: str) -> tuple[Conversation, JournalWriter]:
+    """A conversation saved as a reply starts, and the journal its text then goes to."""
+    conv = write(folder, title, prompt)
+    reply = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    conv.messages.append(reply)
+    (folder / f"{conv.id}.json").write_bytes(encode(conv))
+    return conv, JournalWriter(folder / f"{conv.id}{SUFFIX}")
+
+
+def test_the_text_of_a_streaming_reply_is_found(service: SearchService, folder: Path) -> None:
+    # A reply's text goes to its journal as it streams, and its file is saved when it ends;
+    # the index re-read a conversation only when its file changed, so a query found nothing of
+    # a reply on screen until it ended ("Lorem ipsum" shown, "No results").
+    conv, journal = streaming(folder, "Latin", "say something")
+    service.start()
+    assert service.ready.result(5) == 1
+    service.streaming(conv.id, True)
+    journal.append(conv.messages[1].id, 0, "Lorem ipsum dolor")
+    assert [h.message_id for h in hits(service, "lorem")] == [conv.messages[1].id]
+    journal.append(conv.messages[1].id, 17, " sit amet")
+    assert [h.message_id for h in hits(service, "amet")] == [conv.messages[1].id]
+    service.streaming(conv.id, False)
+    journal.close()
+
+
+def test_a_sync_reads_a_journal_that_grew(tmp_path: Path, folder: Path) -> None:
+    # `writer-desktop search` syncs, then searches: it compared only the file's size and time,
+    # which stay as they are while a reply streams into the journal.
+    conv, journal = streaming(folder, "Latin", "say something")
+    source = ReadOnlyStore(folder)
+    with SearchIndex(tmp_path / SEARCH_NAME) as index:
+        assert index.sync(source) == 1
+        journal.append(conv.messages[1].id, 0, "Lorem ipsum")
+        [entry] = source.list()
+        assert entry.journal is not None
+        assert index.sync(source) == 1
+        assert [h.message_id for h in index.search("lorem")] == [conv.messages[1].id]
+        journal.append(conv.messages[1].id, 11, " dolor")
+        assert index.sync(source) == 1
+        assert len(index.search("dolor")) == 1
+        assert index.sync(source) == 0  # nothing changed since
+    journal.close()

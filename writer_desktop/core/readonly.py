@@ -17,9 +17,10 @@ A reply that is streaming right now has its newest text in the journal beside th
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from writer_desktop.core import journal
@@ -40,6 +41,8 @@ class FileEntry:
     id: str
     size: int
     mtime_ns: int
+    journal: tuple[int, int] | None = None
+    """The size and mtime of a streaming reply's journal beside the file, if there is one."""
 
 
 class ReadOnlyStore:
@@ -52,18 +55,34 @@ class ReadOnlyStore:
     def list(self) -> list[FileEntry]:
         """Every ``<id>.json`` file, sorted by id; an absent folder is an empty list."""
         found = []
+        journals: dict[str, tuple[int, int]] = {}
         try:
             with os.scandir(self.conversations_dir) as it:
                 for entry in it:
-                    conv_id = entry.name[:-5]
-                    if entry.name.endswith(".json") and _ID.fullmatch(conv_id) and entry.is_file():
+                    name = entry.name
+                    if name.endswith(".json") and _ID.fullmatch(name[:-5]) and entry.is_file():
                         st = entry.stat()
-                        found.append(FileEntry(conv_id, st.st_size, st.st_mtime_ns))
+                        found.append(FileEntry(name[:-5], st.st_size, st.st_mtime_ns))
+                    elif name.endswith(journal.SUFFIX) and _ID.fullmatch(name[: -len(".journal")]):
+                        with contextlib.suppress(OSError):  # ended meanwhile
+                            st = entry.stat()
+                            journals[name[: -len(".journal")]] = (st.st_size, st.st_mtime_ns)
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise storage_error(exc, "list the conversations") from exc
+        if journals:
+            found = [replace(e, journal=journals.get(e.id)) for e in found]
         return sorted(found, key=lambda e: e.id)
+
+    def entry(self, conv_id: str) -> FileEntry:
+        """One conversation file as :meth:`list` lists it; ``OSError`` if it is not there."""
+        st = os.stat(self.conversations_dir / f"{conv_id}.json")
+        try:
+            js = os.stat(self.conversations_dir / f"{conv_id}{journal.SUFFIX}")
+        except OSError:
+            return FileEntry(conv_id, st.st_size, st.st_mtime_ns)
+        return FileEntry(conv_id, st.st_size, st.st_mtime_ns, (js.st_size, js.st_mtime_ns))
 
     def ids(self) -> builtins.list[str]:
         return [entry.id for entry in self.list()]

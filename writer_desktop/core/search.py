@@ -380,8 +380,13 @@ def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
 
 
 def stamp(entry: Listed) -> str:
-    """What ``sync`` compares to tell that a conversation file changed."""
-    return f"{entry.size}:{entry.mtime_ns}"
+    """What ``sync`` compares to tell that a conversation changed: its file's size and mtime,
+    and its reply journal's while a reply streams (``readonly.FileEntry.journal``): the text
+    of a streaming reply goes there, not to the file."""
+    journal = getattr(entry, "journal", None)
+    if journal is None:
+        return f"{entry.size}:{entry.mtime_ns}"
+    return f"{entry.size}:{entry.mtime_ns}+{journal[0]}:{journal[1]}"
 
 
 def _prepare(text: str) -> str:

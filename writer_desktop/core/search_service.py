@@ -9,9 +9,10 @@ updated and queried only by the worker. Callers get ``concurrent.futures.Future`
 * Updates and removals queued before a query are done first (a query sees them). A ``sync``
   (seconds over many conversations) answers waiting queries between the files it reads, on what
   is indexed so far; ``ready`` resolves when the first one ends.
-* ``update(conv_id)`` re-reads the saved file in the worker (no copy of a live conversation
-  crosses threads, and the stamp is the file's own). Pass a ``ReadOnlyStore``: the
-  ``ConversationStore`` is not thread-safe.
+* ``update(conv_id)`` re-reads the saved file (and a streaming reply's journal) in the worker
+  (no copy of a live conversation crosses threads, and the stamp is the file's own). Pass a
+  ``ReadOnlyStore``: the ``ConversationStore`` is not thread-safe. While a reply streams
+  (``streaming``), every query re-reads its conversation first.
 * The worker runs only while there is work: it starts on the first query (or ``start()``), and
   after ``idle_close`` seconds without any it closes the index and ends, giving back SQLite's page
   cache and the thread's heap; the next query starts it again (opening the index: ~5 ms).
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -70,6 +70,7 @@ class SearchService:
         self._running = False  # a worker runs (or is starting)
         self._thread: threading.Thread | None = None  # the latest worker
         self._index: SearchIndex | None = None  # the running worker's only
+        self._streaming: set[str] = set()  # conversations whose reply streams now
 
     # -- any thread ----------------------------------------------------------------------------
 
@@ -98,6 +99,9 @@ class SearchService:
                 return future
             if self._query is not None:
                 _resolve(self._query[2], None)
+            for conv_id in sorted(self._streaming):  # their newest text is in no save
+                if ("update", conv_id) not in self._jobs:
+                    self._jobs.append(("update", conv_id))
             self._generation += 1
             self._query = (text, limit, future)
             self._wake()
@@ -113,6 +117,16 @@ class SearchService:
 
     def remove(self, conv_id: str) -> None:
         self._queue(("remove", conv_id))
+
+    def streaming(self, conv_id: str, streaming: bool) -> None:
+        """A reply of ``conv_id`` streams now (or no longer). Its text goes to the reply journal
+        as it comes, and the file is saved only when it ends, so each query re-reads such a
+        conversation first (file and journal): the text shown so far is found."""
+        with self._cond:
+            if streaming:
+                self._streaming.add(conv_id)
+            else:
+                self._streaming.discard(conv_id)
 
     def sync(self) -> None:
         """Catch up with the folder (after an import or a restore from the trash)."""
@@ -285,14 +299,13 @@ class SearchService:
 
     def _reindex(self, conv_id: str) -> None:
         assert self._index is not None
-        path = self.source.conversations_dir / f"{conv_id}.json"
         try:
-            st = os.stat(path)
+            entry = self.source.entry(conv_id)
             conv = self.source.load(conv_id)
         except (FileNotFoundError, StorageError):
             self._index.remove(conv_id)  # gone, or unreadable: the store reports it
             return
-        self._index.update(conv, stamp(FileEntry(conv_id, st.st_size, st.st_mtime_ns)))
+        self._index.update(conv, stamp(entry))
 
     def _stopping(self) -> bool:
         with self._cond:

@@ -45,6 +45,7 @@ class SearchUi(QObject):
         self.find_action.triggered.connect(lambda: self.find_bar.open())
         c.conversations_changed.connect(lambda _rows: service.sync())
         c.deleted.connect(service.remove)
+        c.busy_changed.connect(service.streaming)  # a query then finds the text shown so far
         c.deleted.connect(self._refresh_results)  # its hits must not stay listed
         c.conversation_opened.connect(self._refresh_find_bar)
 
