@@ -137,3 +137,46 @@ def test_bom_is_accepted(tmp_path: Path, store: ConversationStore) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + render(conv, "json"))
     assert read_file(path) == conv
+
+
+@pytest.mark.parametrize("form", ["upper", "braced", "urn", "bare"])
+def test_an_id_in_another_uuid_form_is_imported_under_its_usual_form(
+    tmp_path: Path, store: ConversationStore, form: str
+) -> None:
+    # A UUID as other tools write it passed the id check, and the store refused it later:
+    # ValueError "not a conversation id" crashed the import and the files after it.
+    conv = sample()
+    data = json.loads(render(conv, "json"))
+    data["id"] = {
+        "upper": conv.id.upper(),
+        "braced": "{" + conv.id + "}",
+        "urn": "urn:uuid:" + conv.id,
+        "bare": conv.id.replace("-", ""),
+    }[form]
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(data), encoding="utf-8")
+    after = exported(tmp_path, sample("After"), "after.json")
+    report = import_files(store, [odd, after])
+    assert report.failed == []
+    assert report.done[0].conversation_id == conv.id
+    assert store.load(conv.id).title == conv.title
+    assert len(report.done) == 2
+
+
+def test_a_file_refused_deeper_down_fails_alone(
+    tmp_path: Path, store: ConversationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = sample("First"), sample("Second")
+    paths = [exported(tmp_path, first, "1.json"), exported(tmp_path, second, "2.json")]
+    save = store.save
+
+    def refusing(conv: Conversation) -> None:
+        if conv.title == "First":
+            raise ValueError("not a conversation id: 'x'")
+        save(conv)
+
+    monkeypatch.setattr(store, "save", refusing)
+    report = import_files(store, paths)
+    assert [p.name for p, _ in report.failed] == ["1.json"]
+    assert "1.json could not be imported: not a conversation id" in report.failed[0][1]
+    assert [d.title for d in report.done] == ["Second"]

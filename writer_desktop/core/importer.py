@@ -127,6 +127,9 @@ def import_files(store: ConversationStore, paths: Iterable[Path]) -> ImportRepor
         except WriterError as exc:
             report.failed.append((path, exc.user_message))
             continue
+        except ValueError as exc:  # a check deeper down refused it: this file fails, not all
+            report.failed.append((path, f"{path.name} could not be imported: {exc}"))
+            continue
         report.done.append(ImportResult(path, outcome, conv_id, title))
     return report
 

@@ -283,8 +283,8 @@ class Conversation:
         conv_id = _check_str(data.get("id"), "id")
         import uuid
 
-        try:
-            uuid.UUID(str(conv_id))
+        try:  # in the one form file names use: "{3FD4F7A1-…}" from other tools is the same id
+            conv_id = str(uuid.UUID(str(conv_id)))
         except ValueError:
             raise ValueError("id must be a UUID") from None
         messages = data.get("messages")
