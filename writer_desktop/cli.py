@@ -64,9 +64,22 @@ def run(args: argparse.Namespace, paths: AppPaths | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly. Python's docs on SIGPIPE recommend
         # pointing stdout at devnull so the flush at exit does not raise again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return 1
+    except OSError as exc:  # the output could not be written (a full disk), a path too long …
+        where = f"{exc.filename}: " if exc.filename else "could not write the output: "
+        try:
+            sys.stdout.flush()  # what was printed before it still goes out, if it can
+        except OSError:
+            _drop_stdout()
+        _say(f"{where}{exc.strerror or exc}.")
+        return 1
+
+
+def _drop_stdout() -> None:
+    """Point stdout at devnull, so that the flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _export(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -99,8 +112,8 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
         if not target.parent.is_dir():
             missing = "is not a folder" if target.parent.exists() else "does not exist"
             raise StorageError(f"Could not save {target.name}: {target.parent} {missing}.")
-        if target.exists() and not args.force:  # a script would read the old file
-            raise StorageError(f"{target} exists: add --force to replace it.")
+        if (target.exists() or target.is_symlink()) and not args.force:  # a script would
+            raise StorageError(f"{target} exists: add --force to replace it.")  # read the old
         print(export_to_file(conv, target, fmt, force=args.force))
         return 0
     if target.exists() and not target.is_dir():
@@ -114,13 +127,19 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     except OSError as exc:
         raise StorageError(f"Could not create the folder {target}: {exc.strerror}.") from exc
     failed = 0
-    written: set[str] = set()  # --force replaces older files, never one written just now
+    # --force replaces the files of an earlier export: the k-th conversation of a title (in id
+    # order) goes to "Title (k)" each time, so exporting again gives the same files, not more;
+    # it never replaces a file written in this run.
+    written: set[str] = set()
+    titled: dict[str, int] = {}
     for conv_id in ids:
         try:
             conv = reader.load(conv_id)
-            name = (safe_stem(conv.title) + EXTENSIONS[fmt]).casefold()
+            stem = safe_stem(conv.title).casefold()
+            titled[stem] = number = titled.get(stem, 0) + 1
+            name = (stem if number == 1 else f"{stem} ({number})") + EXTENSIONS[fmt]
             force = args.force and name not in written
-            path = export_to_folder(conv, target, fmt, force=force)
+            path = export_to_folder(conv, target, fmt, force=force, number=number if force else 1)
         except ConversationNotFound as exc:
             if args.all:
                 continue  # deleted since it was listed
@@ -130,7 +149,7 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
             _say(f"{conv_id}: {exc.user_message}")
             failed += 1
         else:
-            written.add(name)
+            written.add(path.name.casefold())
             print(path, flush=True)
     return 1 if failed else 0
 

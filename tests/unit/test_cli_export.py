@@ -279,3 +279,55 @@ def test_help_lists_the_commands(home: Path) -> None:
     assert result.returncode == 0
     for command in ("export", "import", "search", "list"):
         assert command in result.stdout
+
+
+def test_force_writes_through_a_link_and_a_dangling_one_needs_it(
+    home: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("old", encoding="utf-8")
+    (tmp_path / "link.md").symlink_to(real)
+    result = run(home, "export", "aaaa1", "-o", str(tmp_path / "link.md"), "--force")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "link.md").is_symlink()
+    assert "café culture" in real.read_text(encoding="utf-8")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    result = run(home, "export", "aaaa1", "-o", str(tmp_path / "dangling.md"))
+    assert result.returncode == 1
+    assert "dangling.md exists: add --force" in result.stderr
+    assert not (tmp_path / "dangling (2).md").exists()  # the name asked for, or nothing
+
+
+def test_force_exports_the_same_files_each_time(home: Path, tmp_path: Path) -> None:
+    # Each run with the same titles added "CON (3)", "(4)"…: only the first of a title was
+    # ever replaced.
+    with ConversationStore(home, home / "cache") as store:
+        store.save(sample("cccc0000-0000-4000-8000-000000000003", "CON"))
+        store.save(sample("dddd0000-0000-4000-8000-000000000004", "con"))
+    out = tmp_path / "out"
+    for _ in range(3):
+        result = run(home, "export", "--all", "-o", str(out), "--force")
+        assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["Café_ first_one.md", "_CON (2).md", "_CON.md", "_con (3).md"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_told_without_a_traceback(
+    home: Path, tmp_path: Path
+) -> None:
+    for args in (["list"], ["export", "aaaa1", "-o", "-"], ["search", "café"]):
+        with open("/dev/full", "w") as full:
+            env = {**os.environ, "WRITER_DESKTOP_HOME": str(home), "PYTHONIOENCODING": "utf-8"}
+            result = subprocess.run(
+                [sys.executable, "-m", "writer_desktop", *args], stdout=full,
+                stderr=subprocess.PIPE, text=True, env=env, timeout=120, check=False,
+            )  # fmt: skip
+        assert result.returncode == 1, args
+        assert "could not write the output: No space left on device." in result.stderr, args
+        assert "Traceback" not in result.stderr
+    long = tmp_path / ("a" * 300 + ".md")
+    result = run(home, "export", "aaaa1", "-o", str(long))
+    assert result.returncode == 1
+    assert "File name too long." in result.stderr
+    assert "Traceback" not in result.stderr

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,38 @@ def test_failed_write_leaves_no_placeholder(
 def test_written_file_is_private(tmp_path: Path) -> None:
     path = write_new(tmp_path, "Notes", ".md", b"x")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks, FIFOs and /dev are POSIX")
+def test_a_name_the_user_gave_is_written_as_a_shell_would(tmp_path: Path) -> None:
+    # "--force" replaced a link, a FIFO or a device node itself with a regular file: the link
+    # broke, and as root "-o /dev/stdout --force" would replace the system's /dev/stdout.
+    real = tmp_path / "real.md"
+    real.write_bytes(b"old")
+    (tmp_path / "link.md").symlink_to(real)
+    path = write_new(tmp_path, "link", ".md", b"new", force=True, through=True)
+    assert path == tmp_path / "link.md"
+    assert path.is_symlink()
+    assert real.read_bytes() == b"new"
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "made.md")
+    write_new(tmp_path, "dangling", ".md", b"made", force=True, through=True)
+    assert (tmp_path / "made.md").read_bytes() == b"made"
+    assert (tmp_path / "dangling.md").is_symlink()
+
+    write_new(Path("/dev"), "null", "", b"into the device", force=True, through=True)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_new(tmp_path, "pipe", "", b"through the pipe", force=True, through=True)
+    reader.join(5)
+    assert got == [b"through the pipe"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "sock"))
+        with pytest.raises(StorageError, match="not a regular file"):
+            write_new(tmp_path, "sock", "", b"x", force=True, through=True)

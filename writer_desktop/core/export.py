@@ -80,15 +80,22 @@ def render(conv: Conversation, fmt: Format) -> bytes:
     return _CONTROLS.sub("\ufffd", to_markdown(conv)).encode("utf-8", "replace")
 
 
-def export_to_folder(conv: Conversation, folder: Path, fmt: Format, *, force: bool = False) -> Path:
-    """Write ``conv`` into ``folder`` under a name made from its title; return the path."""
-    return write_new(folder, safe_stem(conv.title), EXTENSIONS[fmt], render(conv, fmt), force=force)
+def export_to_folder(
+    conv: Conversation, folder: Path, fmt: Format, *, force: bool = False, number: int = 1
+) -> Path:
+    """Write ``conv`` into ``folder`` under a name made from its title (`` (number)`` added
+    from 2 on: the number-th conversation of that title); return the path."""
+    stem = safe_stem(conv.title)
+    if number > 1:
+        stem = f"{stem} ({number})"
+    return write_new(folder, stem, EXTENSIONS[fmt], render(conv, fmt), force=force)
 
 
 def export_to_file(conv: Conversation, path: Path, fmt: Format, *, force: bool = False) -> Path:
-    """Write ``conv`` to ``path`` (a name the user chose); `` (2)``… unless ``force``."""
+    """Write ``conv`` to ``path`` (a name the user chose); `` (2)``… unless ``force``, which
+    writes as a shell's ``>`` would (``filenames.replace_file``)."""
     stem, suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
-    return write_new(path.parent, stem, suffix, render(conv, fmt), force=force)
+    return write_new(path.parent, stem, suffix, render(conv, fmt), force=force, through=True)
 
 
 def to_markdown(conv: Conversation) -> str:

@@ -7,13 +7,20 @@ names (``CON``, ``NUL``, ``COM1``… with any extension, any case), no leading o
 spaces, at most ``MAX_STEM_BYTES`` bytes of UTF-8 (cut between characters), ``Untitled`` if nothing
 is left. ``write_new`` writes through ``atomic.atomic_write`` and never replaces an existing file
 unless asked: a taken name gets `` (2)``, `` (3)``… The name is reserved with ``O_EXCL`` first, so
-two writers cannot pick the same one.
+two writers cannot pick the same one. Asked to replace (``force``) a name it made, it replaces
+that name, a symbolic link included: a link planted in an export folder must not send the file
+elsewhere. A name the user gave (``through``) is written as a shell's ``>`` would: through a
+symbolic link (the file it points to is replaced, the link stays), into a character device or a
+pipe (``/dev/stdout``, a FIFO); other special files are refused. Replacing the link or the device
+node itself broke them (as root, ``-o /dev/stdout --force`` would have replaced the system's
+``/dev/stdout``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -21,7 +28,7 @@ from writer_desktop.core.atomic import atomic_write, storage_error
 from writer_desktop.core.errors import StorageError
 from writer_desktop.core.titles import BIDI_CONTROLS, UNTITLED
 
-__all__ = ["MAX_STEM_BYTES", "safe_stem", "write_new"]
+__all__ = ["MAX_STEM_BYTES", "replace_file", "safe_stem", "write_new"]
 
 MAX_STEM_BYTES = 100
 MAX_TRIES = 10_000
@@ -53,11 +60,14 @@ def safe_stem(title: str, max_bytes: int = MAX_STEM_BYTES) -> str:
     return text
 
 
-def write_new(folder: Path, stem: str, suffix: str, data: bytes, *, force: bool = False) -> Path:
+def write_new(
+    folder: Path, stem: str, suffix: str, data: bytes, *, force: bool = False, through: bool = False
+) -> Path:
     """Write ``data`` to ``folder/<stem><suffix>`` atomically and return the path used.
 
     ``stem`` must be a plain name (use ``safe_stem``); the result is checked to lie in ``folder``.
-    An existing file is replaced only with ``force``; otherwise `` (2)``, `` (3)``… is added.
+    An existing file is replaced only with ``force`` (written through a link or into a device
+    if ``through``, see the module docstring); otherwise `` (2)``, `` (3)``… is added.
     Raises ``StorageError`` (or ``DiskFull``).
     """
     base = folder.resolve()
@@ -67,7 +77,10 @@ def write_new(folder: Path, stem: str, suffix: str, data: bytes, *, force: bool 
         if path.parent != base or name in {".", ".."} or os.sep in name or "/" in name:
             raise StorageError(f"Could not save “{name}”: not a plain file name.")
         if force and not path.is_dir():
-            atomic_write(path, data)
+            if through:
+                replace_file(path, data)
+            else:
+                atomic_write(path, data)
             return path
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -82,6 +95,27 @@ def write_new(folder: Path, stem: str, suffix: str, data: bytes, *, force: bool 
             raise
         return path
     raise StorageError(f"Could not save “{stem}{suffix}”: too many files with that name.")
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` over ``path`` as a shell's ``>`` would (see the module docstring)."""
+    try:
+        mode = os.stat(path).st_mode  # through a link
+    except FileNotFoundError:
+        mode = None  # new, or a dangling link: its target is created
+    except OSError as exc:
+        raise storage_error(exc, f"save {path.name}") from exc
+    target = Path(os.path.realpath(path))
+    if mode is None or stat.S_ISREG(mode):
+        atomic_write(target, data)
+    elif stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        try:
+            with open(target, "wb") as out:
+                out.write(data)
+        except OSError as exc:
+            raise storage_error(exc, f"write to {path.name}") from exc
+    else:
+        raise StorageError(f"Could not save {path.name}: it is not a regular file.")
 
 
 def _trim(text: str) -> str:
