@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -72,6 +75,7 @@ def test_export_all_then_import_back_is_skipped_as_identical(
             assert [f.name for f in files] == ["first.json", "second.json"]
             window.ask_import_paths = lambda: [str(f) for f in files]
             window.import_action.trigger()
+            await until(lambda: "already here" in window.statusBar().currentMessage(), what="it")
             assert "2 already here" in window.statusBar().currentMessage()
             assert len(store.list()) == 2
 
@@ -98,6 +102,7 @@ def test_import_reports_bad_files_and_adds_good_ones(
                 str(tmp_path / "bad.json"),
             ]
             window.import_action.trigger()
+            await until(lambda: problems, what="the report")
             titles = [window.sidebar.model.index(i, 0).data() for i in range(2)]
             assert "Imported" in titles
 
@@ -232,3 +237,52 @@ def test_exporting_many_leaves_the_window_working(
             assert len(ticks) > 100  # the loop turned between the files
 
     run_scenario(scenario())
+
+
+def test_a_long_import_lets_the_window_draw_and_tells_its_progress(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 3,000 files froze the window for 25 s: no repaint, no progress, and a second launch
+    # meanwhile got no answer from the single-instance server and started a second app.
+    from writer_desktop.core import importer
+
+    files = []
+    for n in range(40):
+        conv = {
+            "schema_version": 1, "id": str(uuid.uuid4()), "title": f"Imported {n}",
+            "created_at": "2026-11-25T17:19:42.123Z", "updated_at": "2026-11-25T17:20:03.456Z",
+            "model": "palmyra-x5", "system_prompt": "", "params": {}, "pinned": False,
+            "messages": [],
+        }  # fmt: skip
+        files.append(tmp_path / f"{n}.json")
+        files[-1].write_text(json.dumps(conv))
+    read_file = importer.read_file
+
+    def slow_read(path: Path, **kwargs: int) -> object:
+        time.sleep(0.02)  # 40 files: 0.8 s, in 26 slices or more
+        return read_file(path, **kwargs)
+
+    monkeypatch.setattr(importer, "read_file", slow_read)
+    notices: list[str] = []
+    ticks: list[float] = []
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.notice.connect(notices.append)
+            timer = QTimer(interval=5)
+            timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+            timer.start()
+            window.ask_import_paths = lambda: [str(f) for f in files]
+            window.import_action.trigger()
+            window.import_action.trigger()  # a second one while it runs
+            await until(lambda: any(n.startswith("Imported") for n in notices), what="the end")
+            timer.stop()
+            assert len(store.list()) == 40
+
+    run_scenario(scenario())
+    assert "An import is already running." in notices
+    assert any(n.startswith("Importing… ") and n.endswith(" of 40") for n in notices), notices
+    assert notices[-1] == "Imported 40 conversation(s)."
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    assert len(ticks) > 10
+    assert max(gaps) < 0.2, max(gaps)  # the loop turned between slices of ~30 ms

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,9 +34,11 @@ __all__ = [
     "ImportRefused",
     "ImportReport",
     "ImportResult",
+    "Known",
     "Outcome",
     "import_conversation",
     "import_files",
+    "import_steps",
     "read_file",
 ]
 
@@ -96,9 +98,34 @@ def read_file(path: Path, *, max_size: int = MAX_FILE_SIZE) -> Conversation:
     return conv
 
 
-def import_conversation(store: ConversationStore, conv: Conversation) -> tuple[Outcome, str]:
-    """Save ``conv`` into ``store`` without overwriting anything; return (outcome, id used)."""
-    twin = _same_content(store, conv)
+class Known:
+    """The stored conversations an import compares with, by id and by (title, created_at):
+    listed once, and kept up to date as files come in (listing the store for every file made
+    an import of 3,000 files take 20 s, 15 of them listing)."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.ids: set[str] = set()
+        self._by_key: dict[tuple[str, str], list[str]] = {}
+        for summary in store.list():
+            self.add(summary.id, summary.title, summary.created_at)
+
+    def add(self, conv_id: str, title: str, created_at: str) -> None:
+        self.ids.add(conv_id)
+        self._by_key.setdefault((title, created_at), []).append(conv_id)
+
+    def candidates(self, conv: Conversation) -> list[str]:
+        """Stored conversations that could hold ``conv``'s content: its id, its title and time."""
+        same = self._by_key.get((conv.title, conv.created_at), [])
+        return list(dict.fromkeys([conv.id, *same] if conv.id in self.ids else same))
+
+
+def import_conversation(
+    store: ConversationStore, conv: Conversation, known: Known | None = None
+) -> tuple[Outcome, str]:
+    """Save ``conv`` into ``store`` without overwriting anything; return (outcome, id used).
+    ``known`` (the store's conversations) saves listing the store again for each file."""
+    known = known or Known(store)
+    twin = _same_content(store, conv, known)
     if twin is not None:
         return Outcome.SKIPPED, twin
     outcome = Outcome.IMPORTED
@@ -113,36 +140,42 @@ def import_conversation(store: ConversationStore, conv: Conversation) -> tuple[O
     if outcome is Outcome.RENAMED:
         conv.id = new_id()
     store.save(conv)
+    known.add(conv.id, conv.title, conv.created_at)
     return outcome, conv.id
 
 
 def import_files(store: ConversationStore, paths: Iterable[Path]) -> ImportReport:
     """Import each file in turn; a file that fails is reported and the others go on."""
     report = ImportReport()
+    for _ in import_steps(store, paths, report):
+        pass
+    return report
+
+
+def import_steps(
+    store: ConversationStore, paths: Iterable[Path], report: ImportReport
+) -> Iterator[Path]:
+    """:func:`import_files` one file at a time, into ``report``: yields each file once done
+    (the app lets its window draw between them)."""
+    known = Known(store)
     for path in paths:
         try:
             conv = read_file(path)
             title = conv.title
-            outcome, conv_id = import_conversation(store, conv)
+            outcome, conv_id = import_conversation(store, conv, known)
         except WriterError as exc:
             report.failed.append((path, exc.user_message))
-            continue
         except ValueError as exc:  # a check deeper down refused it: this file fails, not all
             report.failed.append((path, f"{path.name} could not be imported: {exc}"))
-            continue
-        report.done.append(ImportResult(path, outcome, conv_id, title))
-    return report
+        else:
+            report.done.append(ImportResult(path, outcome, conv_id, title))
+        yield path
 
 
-def _same_content(store: ConversationStore, conv: Conversation) -> str | None:
+def _same_content(store: ConversationStore, conv: Conversation, known: Known) -> str | None:
     """The id of a stored conversation equal to ``conv`` apart from its id, if any."""
     wanted = _comparable(conv)
-    candidates = [
-        s.id
-        for s in store.list()
-        if s.id == conv.id or (s.title == conv.title and s.created_at == conv.created_at)
-    ]
-    for conv_id in candidates:
+    for conv_id in known.candidates(conv):
         try:
             stored = store.load(conv_id)
         except StorageError:

@@ -23,7 +23,7 @@ from writer_desktop.core.api import WriterClient
 from writer_desktop.core.autostart import Autostart
 from writer_desktop.core.errors import AuthError, MissingKey, StorageError, WriterError
 from writer_desktop.core.export import Format, export_to_file, export_to_folder
-from writer_desktop.core.importer import ImportReport, Outcome, import_files
+from writer_desktop.core.importer import ImportReport, Outcome, import_steps
 from writer_desktop.core.model_cache import ModelCache
 from writer_desktop.core.models import Conversation, Message, Params, Role, Status
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, save_until_saved
@@ -70,6 +70,7 @@ class Controller(QObject):
     retry_scheduled = Signal(str, float, str)  # conversation id, seconds, reason
     busy_changed = Signal(str, bool)  # conversation id, a reply is streaming
     deleted = Signal(str)  # conversation id, now in the trash (restore() undoes it)
+    imported = Signal(object)  # core.importer.ImportReport: an import has ended
     send_accepted = Signal()
     models_loaded = Signal(list, str)  # model ids, the open conversation's model
     notice = Signal(str)  # something the user should know (status bar)
@@ -118,6 +119,7 @@ class Controller(QObject):
         self._save_problems: dict[str, str] = {}  # conversation id: the failed save's problem told
         self._saving: set[str] = set()  # … being saved again in the background
         self._exporting = False  # a several-conversation export runs in the background
+        self._importing = False  # so does an import
         self._model_cache = model_cache
         cached = model_cache.load() if model_cache is not None else None
         self.models: list[str] = cached or list(FALLBACK_MODELS)
@@ -384,21 +386,43 @@ class Controller(QObject):
     def export_all(self, folder: Path, fmt: Format) -> None:
         self.export([s.id for s in self._store.list()], folder, fmt)
 
-    def import_files(self, paths: Sequence[Path]) -> ImportReport:
-        """Add conversations from exported JSON files; nothing is overwritten."""
-        report = import_files(self._store, paths)
-        self._publish_list()
+    def import_files(self, paths: Sequence[Path]) -> None:
+        """Add conversations from exported JSON files (nothing is overwritten), in the
+        background: the summary goes to the status bar, files that failed to the problem bar."""
+        if self._importing:
+            self.notice.emit("An import is already running.")
+            return
+        self._importing = True
+        self.spawn(self._import_many(list(paths)))
+
+    async def _import_many(self, paths: list[Path]) -> None:
+        """Import in slices of ~30 ms, as exports run: 3,000 files froze the window for 25 s,
+        and a second launch meanwhile, unanswered, started a second app."""
+        loop = asyncio.get_running_loop()
+        report = ImportReport()
+        told = sliced = loop.time()
+        try:
+            for n, _ in enumerate(import_steps(self._store, paths, report), start=1):
+                if loop.time() - sliced > EXPORT_SLICE:
+                    if loop.time() - told > 0.5:
+                        self.notice.emit(f"Importing… {n:,} of {len(paths):,}")
+                        told = loop.time()
+                    await asyncio.sleep(0.001)  # a timer: Qt's events run before the next slice
+                    sliced = loop.time()
+        finally:
+            self._importing = False
+            self._publish_list()
         done = len(report.done)
         skipped = sum(r.outcome is Outcome.SKIPPED for r in report.done)
-        summary = f"Imported {done - skipped} conversation(s)"
+        summary = f"Imported {done - skipped:,} conversation(s)"
         if skipped:
-            summary += f", {skipped} already here"
+            summary += f", {skipped:,} already here"
         if report.failed:
             reasons = "\n".join(f"{path.name}: {reason}" for path, reason in report.failed)
             self.problem.emit(f"{summary}. These files could not be imported:\n{reasons}")
         else:
             self.notice.emit(summary + ".")
-        return report
+        self.imported.emit(report)
 
     def delete(self, conv_id: str, then_open: str | None = None) -> None:
         """Move to the trash; a running reply is stopped (and saved) first. If it is the open
