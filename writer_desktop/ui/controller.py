@@ -70,7 +70,6 @@ class Controller(QObject):
     retry_scheduled = Signal(str, float, str)  # conversation id, seconds, reason
     busy_changed = Signal(str, bool)  # conversation id, a reply is streaming
     deleted = Signal(str)  # conversation id, now in the trash (restore() undoes it)
-    imported = Signal(object)  # core.importer.ImportReport: an import has ended
     send_accepted = Signal()
     models_loaded = Signal(list, str)  # model ids, the open conversation's model
     notice = Signal(str)  # something the user should know (status bar)
@@ -422,7 +421,6 @@ class Controller(QObject):
             self.problem.emit(f"{summary}. These files could not be imported:\n{reasons}")
         else:
             self.notice.emit(summary + ".")
-        self.imported.emit(report)
 
     def delete(self, conv_id: str, then_open: str | None = None) -> None:
         """Move to the trash; a running reply is stopped (and saved) first. If it is the open
