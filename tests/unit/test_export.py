@@ -46,6 +46,7 @@ NASTY = [
     "\\<already escaped> and \\\\<b>after an escaped backslash",
     "<https://example.com/ok> beside <img src=x onerror=alert(1)>",
     "*Stopped — reply incomplete*",
+    "[docs]: https://evil.example/phish\n> [^1]: note",
 ]
 
 
@@ -73,6 +74,12 @@ def html_tokens(markdown: str) -> list[Token]:
             found.append(tok)
         found += [c for c in tok.children or () if c.type == "html_inline"]
     return found
+
+
+def references(markdown: str) -> dict[str, object]:
+    env: dict[str, object] = {}
+    MD.parse(markdown, env)
+    return env.get("references", {})  # type: ignore[return-value]
 
 
 def expected_headings(conv: Conversation) -> list[tuple[str, str]]:
@@ -157,6 +164,23 @@ def test_raw_html_is_shown_not_interpreted() -> None:
     assert markdown_body("1 < 2 and 3 > 2") == "1 < 2 and 3 > 2"  # not a tag: untouched
 
 
+def test_one_messages_link_definitions_cannot_make_links_of_anothers_words() -> None:
+    # A definition is the document's: "[docs]: https://evil…" in a reply made the user's own
+    # "See the [docs]" in another message a link to that address.
+    conv = conv_with("See the [docs] and note [^1].", "[docs]: https://evil.example/phish\n[^1]: x")
+    markdown = to_markdown(conv)
+    assert references(markdown) == {}
+    assert "evil.example" in markdown  # shown as typed
+    assert "\\[docs]: https://evil.example/phish" in markdown
+    assert "href" not in MD.render(markdown)
+    assert (
+        markdown_body("> [x]: http://a\n\n- [y]: http://b")
+        == "> \\[x]: http://a\n\n- \\[y]: http://b"
+    )
+    assert markdown_body("```\n[z]: http://c\n```") == "```\n[z]: http://c\n```"
+    assert markdown_body("text [a] b: c") == "text [a] b: c"
+
+
 def test_autolinks_to_safe_addresses_stay_links() -> None:
     text = "See <https://example.com/docs> or <mailto:help@example.com>, not <javascript:x()>."
     body = markdown_body(text)
@@ -218,8 +242,10 @@ def test_empty_title_is_untitled_and_lone_surrogates_survive() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["# ", "## You", "```", "~~~", "<!--", "<div>", "> ", "- ", "===", "---"])
-        | st.text(alphabet="#`~<>!-=*_ \n\\abc", max_size=12),
+        st.sampled_from(
+            ["# ", "## You", "```", "~~~", "<!--", "<div>", "> ", "- ", "===", "---", "[a]: b"]
+        )
+        | st.text(alphabet="#`~<>!-=*_ \n\\abc[]:", max_size=12),
         max_size=12,
     ).map("".join)
 )
@@ -228,6 +254,7 @@ def test_any_content_keeps_the_structure(content: str) -> None:
     markdown = to_markdown(conv)
     assert headings(markdown) == expected_headings(conv)
     assert html_tokens(markdown) == []
+    assert references(markdown) == {}
 
 
 def test_markdown_has_no_control_characters() -> None:

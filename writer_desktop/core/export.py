@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -59,7 +59,7 @@ _MARKS = {
     Status.INTERRUPTED: "*Interrupted — reply incomplete*",
     Status.STREAMING: "*Still being written when exported — reply incomplete*",
 }
-_RISKY = re.compile(r"#|`{3}|~{3}|<[A-Za-z/!?]|%%|\$\$|^[ \t>]*(?:=+|-+)[ \t]*$", re.MULTILINE)
+_RISKY = re.compile(r"#|`{3}|~{3}|<[A-Za-z/!?]|%%|\$\$|\]:|^[ \t>]*(?:=+|-+)[ \t]*$", re.MULTILINE)
 _PREFIX = re.compile(r"^[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?[ \t>]*")
 # A "<" that could start raw HTML, not already escaped; an autolink to a safe address
 # (<https://…>, <mailto:…>) is left as it is, so it stays a link in other renderers.
@@ -127,6 +127,9 @@ def markdown_body(content: str) -> str:
     - ``<`` that could start raw HTML is escaped (``\\<div>``): shown as typed, never interpreted,
       so an unclosed ``<!--`` or ``<details>`` cannot hide the rest of the document. So is the
       last of an odd number of ``%%`` (an Obsidian comment) or ``$$`` (a math block).
+    - A link reference definition (``[docs]: https://…``, ``[^1]: note``) has its ``[``
+      escaped and shows as typed: it would define ``[docs]`` for the whole document, so one
+      message's text could turn another's words into a link of its choosing.
     - Code blocks and code spans are left exactly as they are.
 
     If a parse of the result still shows a level-1/2 heading or no clean end, the text is put in
@@ -137,8 +140,28 @@ def markdown_body(content: str) -> str:
         return ""
     if not _RISKY.search(text):
         return text
-    safe = _structure(_escape_html(text))
+    safe = _structure(_escape_references(_escape_html(text)))
     return safe if _is_contained(safe) else _fenced(text)
+
+
+def _escape_references(text: str) -> str:
+    """Escape the ``[`` of each link reference definition (see ``markdown_body``)."""
+    env: dict[str, Any] = {}
+    _parser.parse(text, env)
+    references = env.get("references") or {}
+    if not references:
+        return text
+    lines = text.split("\n")
+    for reference in references.values():
+        start = (reference.get("map") or [None])[0]
+        if start is None or start >= len(lines):
+            continue
+        line = lines[start]
+        prefix = _PREFIX.match(line)
+        at = line.find("[", prefix.end() if prefix else 0)
+        if at >= 0:
+            lines[start] = line[:at] + "\\" + line[at:]
+    return "\n".join(lines)
 
 
 def _code_lines(tokens: list[Token]) -> set[int]:
@@ -234,8 +257,12 @@ def _escape_tags(text: str) -> str:
 
 
 def _is_contained(body: str) -> bool:
-    """True if ``body`` has no level-1/2 heading and a heading after it starts fresh."""
-    tokens = _parser.parse(body + "\n\n## end\n")
+    """True if ``body`` has no level-1/2 heading, defines no link reference, and a heading after
+    it starts fresh."""
+    env: dict[str, Any] = {}
+    tokens = _parser.parse(body + "\n\n## end\n", env)
+    if env.get("references"):
+        return False
     for token in tokens[:-3]:
         if token.type == "heading_open" and token.tag in ("h1", "h2"):
             return False
