@@ -111,3 +111,33 @@ def test_a_failed_save_is_no_longer_told_once_the_conversation_is_saved(
             assert bar.isVisible()
 
     run_scenario(scenario())
+
+
+def test_a_conversation_gone_is_no_longer_told_once_another_opens(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # "This conversation no longer exists." stayed over the prompt through every conversation
+    # opened afterwards, until closed by hand.
+    from writer_desktop.core.models import Conversation, Message, Role
+
+    gone, kept, other = (
+        Conversation(title=t, messages=[Message(Role.USER, t)]) for t in ("a", "b", "c")
+    )
+    for conv in (gone, kept, other):
+        store.save(conv)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.open_conversation(kept.id)
+            (store.conversations_dir / f"{gone.id}.json").unlink()  # deleted outside the app
+            for opened in (other.id, kept.id):  # another one, or the one still shown
+                window.controller.open_conversation(gone.id)
+                bar = window.problems
+                assert bar is not None
+                assert bar.texts == ["This conversation no longer exists."]
+                window.controller.open_conversation(opened)
+                assert window.controller.current_id == opened
+                assert bar.texts == []
+                assert not bar.isVisible()
+
+    run_scenario(scenario())

@@ -29,7 +29,7 @@ from writer_desktop.core.models import Conversation, Message, Params, Role, Stat
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, save_until_saved
 from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
-from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.store import ConversationNotFound, ConversationStore
 from writer_desktop.core.stream import RetryScheduled, TextDelta
 from writer_desktop.core.titles import shown_title
 from writer_desktop.core.trash import Trashed, TrashEntry
@@ -119,6 +119,7 @@ class Controller(QObject):
         self._saving: set[str] = set()  # … being saved again in the background
         self._exporting = False  # a several-conversation export runs in the background
         self._importing = False  # so does an import
+        self._gone_told: str | None = None  # "no longer exists", told until another opens
         self._model_cache = model_cache
         cached = model_cache.load() if model_cache is not None else None
         self.models: list[str] = cached or list(FALLBACK_MODELS)
@@ -278,6 +279,7 @@ class Controller(QObject):
 
     def open_conversation(self, conv_id: str) -> None:
         if self._current is not None and self._current.id == conv_id:
+            self._withdraw_gone()
             return
         conv = self._replies.live(conv_id)
         if conv is None:
@@ -285,9 +287,18 @@ class Controller(QObject):
                 conv = self._store.load(conv_id)
             except StorageError as exc:
                 self.problem.emit(exc.user_message)
+                if isinstance(exc, ConversationNotFound):
+                    self._gone_told = exc.user_message
                 self._publish_list()
                 return
         self._show(conv)
+        self._withdraw_gone()
+
+    def _withdraw_gone(self) -> None:
+        """A conversation told gone is no problem once the user has opened another one."""
+        if self._gone_told is not None:
+            self.problem_solved.emit(self._gone_told)
+            self._gone_told = None
 
     def rename(self, conv_id: str, title: str) -> None:
         conv = self._conversation(conv_id)
