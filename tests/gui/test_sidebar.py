@@ -239,15 +239,24 @@ def test_del_moves_on_to_the_next_conversation_and_ctrl_z_brings_it_back(
             QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
             assert titles(window) == ["Four", "One"]
             assert open_title(window) == "One"
-            assert not window.undo_delete_action.isEnabled()  # the last delete, once
+            # Again and again: the deletes before it, latest first (only the last came back).
+            assert window.undo_delete_action.isEnabled()
+            assert window.undo_label.text() == "Deleted “Two”"
+            QTest.keyClick(window.sidebar.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+            assert titles(window) == ["Four", "Two", "One"]
+            assert open_title(window) == "Two"
+            QTest.keyClick(window.sidebar.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+            assert titles(window) == ["Four", "Three", "Two", "One"]
+            assert not window.undo_delete_action.isEnabled()  # each delete, once
             # In the prompt, Ctrl+Z undoes typing, not a delete.
+            view.setCurrentIndex(window.sidebar.proxy.index(1, 0))  # Three
             QTest.keyClick(view, Qt.Key.Key_Delete)
             editor = window.composer.editor
             editor.setFocus()
             QTest.keyClicks(editor, "abc")
             QTest.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
             assert editor.toPlainText() == ""
-            assert titles(window) == ["Four"]
+            assert titles(window) == ["Four", "Two", "One"]
 
     run_scenario(scenario())
 

@@ -60,6 +60,7 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
     from .trash_dialog import TrashDialog
     from .tray import Tray
 
+UNDO_DEPTH = 50  # deletes Ctrl+Z can still undo, latest first (the trash keeps them all)
 UNDO_MS = 10_000
 EXPORT_FILTERS = "Markdown (*.md);;JSON, importable (*.json)"
 
@@ -144,7 +145,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.undo_button)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._undo_timer.timeout.connect(self._hide_undo)
-        self._deleted: str | None = None
+        # Deleted this session, the latest last: Ctrl+Z brings them back in turn.
+        self._deleted: list[tuple[str, str]] = []  # (conversation id, its title as listed)
         self._deleting: dict[str, str] = {}  # conversation id: its title, as listed
         self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
@@ -344,8 +346,10 @@ class MainWindow(QMainWindow):
 
     def _on_list(self, rows: Listing) -> None:
         self.sidebar.set_conversations(rows)
-        if self._deleted is not None and self.sidebar.model.row_of(self._deleted) >= 0:
-            self._forget_undo()  # back already (Recently deleted): nothing left to undo
+        still = [(i, t) for i, t in self._deleted if self.sidebar.model.row_of(i) < 0]
+        if still != self._deleted:  # back already (Recently deleted): not to undo again
+            self._deleted = still
+            self._show_undo(again=False)
 
     def _on_opened(self, conv: Conversation) -> None:
         self.composer.options.flush()  # an edit still pending belongs to the previous one
@@ -624,35 +628,43 @@ class MainWindow(QMainWindow):
         self.composer.focus_editor()
 
     def _offer_undo(self, conv_id: str) -> None:
-        """The button shows for a while; Ctrl+Z (Conversation ▸ Undo delete) stays until the
-        next delete, or until the conversation is back by other means (Recently deleted)."""
-        self._deleted = conv_id
-        title = self._deleting.pop(conv_id, "")
+        """The button shows for a while; Ctrl+Z (Conversation ▸ Undo delete) stays while a
+        conversation deleted this session is not back, and brings them back latest first."""
+        self._deleted.append((conv_id, self._deleting.pop(conv_id, "")))
+        del self._deleted[:-UNDO_DEPTH]
+        self._show_undo()
+
+    def _show_undo(self, *, again: bool = True) -> None:
+        """Offer to undo the latest delete not undone yet (the button for a while, if
+        ``again``); nothing when there is none."""
+        if not self._deleted:
+            self._undo_timer.stop()
+            self._hide_undo()
+            self.undo_delete_action.setEnabled(False)
+            return
+        title = self._deleted[-1][1]
         metrics = self.undo_label.fontMetrics()
         shown = metrics.elidedText(
             shown_title(title), Qt.TextElideMode.ElideRight, 16 * metrics.height()
         )
         self.undo_label.setText(f"Deleted “{shown}”" if title else "Deleted")
-        self.undo_label.show()
-        self.undo_button.show()
         self.undo_delete_action.setEnabled(True)
-        self._undo_timer.start()
+        if again:
+            self.undo_label.show()
+            self.undo_button.show()
+            self._undo_timer.start()
 
     def _undo_delete(self) -> None:
-        conv_id = self._deleted
-        self._forget_undo()
-        if conv_id is not None:
-            self.controller.restore(conv_id)
+        if not self._deleted:
+            return
+        conv_id, _ = self._deleted.pop()
+        self._show_undo(again=False)  # the button leaves; Ctrl+Z goes on with the one before
+        self._hide_undo()
+        self.controller.restore(conv_id)
 
     def _hide_undo(self) -> None:
         self.undo_button.hide()
         self.undo_label.hide()
-
-    def _forget_undo(self) -> None:
-        self._deleted = None
-        self._undo_timer.stop()
-        self._hide_undo()
-        self.undo_delete_action.setEnabled(False)
 
     # -- window state -------------------------------------------------------------------------
 
