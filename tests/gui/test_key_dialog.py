@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -293,3 +294,48 @@ def test_continue_with_an_empty_field_says_what_is_missing(qtbot: QtBot) -> None
         "Paste your API key in the field first. No secure system keyring is available."
     )  # said once, and what was said before stays
     assert submitted == []
+
+
+def test_a_key_with_characters_no_key_has_is_refused_at_once(qtbot: QtBot) -> None:
+    # Pasted with a curly quote or an accent, it was sent to Writer: httpx failed to encode it,
+    # the dialog said "Checking the key with Writer…" for good, and the log held the key.
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+    submitted: list[str] = []
+    dialog.key_submitted.connect(submitted.append)
+    for key in ("clé→ü", "\u201cwrtr-7f3a9c2e8b1d4f6a0e5c\u201d", "test-key\u200b"):
+        dialog.key_edit.setText(key)  # as pasted (QTest cannot type these)
+        QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+        assert "cannot have" in dialog.status.text() or "invisible" in dialog.status.text()
+        assert key.strip() not in dialog.status.text()
+        assert dialog.continue_button.isEnabled()  # not stuck checking
+    assert submitted == []
+    dialog.key_edit.setText("  test-key  ")
+    QTest.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+    assert submitted == ["test-key"]
+
+
+def test_a_server_that_never_answers_does_not_hold_the_check(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check waited 3 × 90 s for an address that accepted and never answered, with
+    # Continue greyed out and Quit the only way on.
+    from writer_desktop.ui import key_dialog
+
+    monkeypatch.setattr(key_dialog, "CHECK_SECONDS", 0.5)
+    keys = KeyStore(MemoryBackend(), environ={})
+    dialog = KeyDialog()
+    qtbot.addWidget(dialog)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts (the kernel does), never answers
+
+        async def user() -> None:
+            await until(dialog.isVisible, what="dialog")
+            enter_key(dialog, KEY)
+            await until(dialog.unchecked_button.isVisible, seconds=5, what="the offer")
+            assert "did not answer within 0.5 seconds" in dialog.status.text()
+            QTest.mouseClick(dialog.unchecked_button, Qt.MouseButton.LeftButton)
+
+        address = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        assert ask_with(address, dialog, keys, user) == KEY

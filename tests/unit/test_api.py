@@ -51,6 +51,7 @@ from writer_desktop.core.errors import (
     ServerError,
     StreamFailed,
     StreamInterrupted,
+    UnusableKey,
     WriterError,
 )
 from writer_desktop.core.stream import Finished, RetryScheduled, TextDelta
@@ -129,6 +130,24 @@ async def test_without_a_key_nothing_is_sent(fake: FakeWriter, http: httpx.Async
     with pytest.raises(MissingKey):
         await collect(keyless)
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("key", ["clé→ü", "test-key\u200b", "\u201ctest-key\u201d", "tëst-key"])
+async def test_a_key_no_header_can_hold_is_not_sent(
+    fake: FakeWriter, http: httpx.AsyncClient, key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpx failed to encode it with a UnicodeEncodeError quoting "Bearer <key>", which went
+    # to the log and the crash report; and a reply said "Something went wrong".
+    odd = WriterClient(http, api_key=key, base_url=fake.base_url)
+    with pytest.raises(UnusableKey) as info:
+        await odd.list_models()
+    assert info.value.kind == "auth"
+    assert "cannot have" in info.value.user_message or "invisible" in info.value.user_message
+    with pytest.raises(UnusableKey):
+        await collect(odd)
+    assert fake.requests == []
+    assert key not in caplog.text
+    assert key not in info.value.user_message
 
 
 @pytest.mark.parametrize("line_ending", ["\n", "\r\n", "\r"])

@@ -163,7 +163,9 @@ def test_plaintext_backends_are_refused() -> None:
         store.store("sk-1")
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "sk 1", "sk\u200b1", "sk\n1"])
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "sk 1", "sk\u200b1", "sk\n1", "clé", "\u201csk-1\u201d"]
+)
 def test_bad_keys_rejected(bad: str) -> None:
     with pytest.raises(SecretsError):
         KeyStore(MemoryBackend(), environ={}).store(bad)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .. import __version__
+from .api_key import key_problem
 from .base_url import DEFAULT_BASE_URL, check_base_url
 from .errors import (
     ApiError,
@@ -44,6 +45,7 @@ from .errors import (
     StreamFailed,
     StreamInterrupted,
     StreamStalled,
+    UnusableKey,
     WriterError,
 )
 from .logs import without_secret
@@ -319,6 +321,9 @@ class WriterClient:
         """One attempt: a 2xx response (unread), a scheduled retry, or the final error raised."""
         if not self._key:  # removed by the user: an empty bearer would only fail as "no network"
             raise MissingKey()
+        problem = key_problem(self._key)
+        if problem:  # httpx could not encode it, and its error quoted the key
+            raise UnusableKey(problem)
         error: WriterError
         try:
             response = await self._http.send(self._request(method, path, body), stream=True)

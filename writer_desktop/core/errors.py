@@ -122,6 +122,13 @@ class MissingKey(AuthError):
         super().__init__(0, "No API key is set. Add your Writer API key to send this.")
 
 
+class UnusableKey(AuthError):
+    """The API key holds characters no key has (``core.api_key``): it was not sent."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(0, f"{problem} It was not sent.")
+
+
 class Forbidden(ApiError):
     """403: the key is valid but may not do this."""
 

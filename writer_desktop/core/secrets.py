@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from . import keyring_child
+from .api_key import key_problem
 from .errors import SecretsError
 from .keyring_child import SERVICE, USERNAME, run_op
 
@@ -242,8 +243,7 @@ class KeyStore:
 
 def _clean(key: str) -> str:
     key = key.strip()
-    if not key:
-        raise SecretsError("The API key is empty.")
-    if any(ch.isspace() or not ch.isprintable() for ch in key):
-        raise SecretsError("The API key contains spaces or invisible characters.")
+    problem = key_problem(key)
+    if problem:
+        raise SecretsError(problem)
     return key

@@ -21,7 +21,13 @@ from PySide6.QtCore import QObject, Signal
 
 from writer_desktop.core.api import WriterClient
 from writer_desktop.core.autostart import Autostart
-from writer_desktop.core.errors import AuthError, MissingKey, StorageError, WriterError
+from writer_desktop.core.errors import (
+    AuthError,
+    MissingKey,
+    StorageError,
+    UnusableKey,
+    WriterError,
+)
 from writer_desktop.core.export import Format, export_to_file, export_to_folder
 from writer_desktop.core.importer import ImportReport, Outcome, import_steps
 from writer_desktop.core.model_cache import ModelCache
@@ -816,7 +822,12 @@ class Controller(QObject):
             }.get(self.key_info.source, "the saved API key")
             reason = exc.user_message.rstrip()
             ended = reason if reason.endswith((".", "!", "?")) else f"{reason}."
-            self.key_needed.emit("", "", f"Writer rejected {which}: {ended}")
+            if isinstance(exc, UnusableKey):  # never sent: Writer did not reject it
+                self.key_needed.emit(
+                    "", "", f"{which[0].upper()}{which[1:]} cannot be used: {ended}"
+                )
+            else:
+                self.key_needed.emit("", "", f"Writer rejected {which}: {ended}")
             return
         except WriterError as exc:
             log.info("model list unavailable: %s", exc.user_message)

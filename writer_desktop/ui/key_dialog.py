@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from writer_desktop.core.api import WriterClient
+from writer_desktop.core.api_key import key_problem
 from writer_desktop.core.errors import AuthError, SecretsError, WriterError
 from writer_desktop.core.secrets import KeyStore
 
@@ -145,6 +146,9 @@ class KeyDialog(QDialog):
             ask = "Paste your API key in the field first."
             self.show_status(told if told.startswith(ask) else f"{ask} {told}".strip())
             self.key_edit.setFocus()
+        elif problem := key_problem(key):  # nothing to ask Writer: say what is wrong
+            self.show_status(problem)
+            self.key_edit.setFocus()
         elif self.continue_button.isEnabled():
             self.key_submitted.emit(key)
 
@@ -158,6 +162,9 @@ class KeyDialog(QDialog):
             self.unchecked_requested.emit(self._unchecked)
 
 
+CHECK_SECONDS = 20.0  # a key check waits this long for Writer, retries included
+
+
 async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -> str | None:
     """Show ``dialog`` until a key is checked and kept; the key, or None if the user quit."""
     loop = asyncio.get_running_loop()
@@ -169,13 +176,17 @@ async def ask_for_key(dialog: KeyDialog, keys: KeyStore, client: WriterClient) -
             finished.set_result(result)
 
     async def check(key: str) -> None:
-        try:
-            await client.with_key(key).list_models()  # the key in use stays until this one works
+        try:  # the key in use stays until this one works
+            await asyncio.wait_for(client.with_key(key).list_models(), CHECK_SECONDS)
         except AuthError:
             dialog.show_status("Writer rejected this key. Check it and try again.")
             return
         except WriterError as exc:  # offline, a timeout, Writer failing: not the key's fault
             dialog.offer_unchecked(exc.user_message, key)
+            return
+        except TimeoutError:  # a server that never answers took 3 × 90 s, the dialog stuck
+            told = f"Writer did not answer within {CHECK_SECONDS:g} seconds."
+            dialog.offer_unchecked(told, key)
             return
         finally:
             dialog.set_checking(False)
