@@ -244,3 +244,27 @@ def test_the_quick_prompts_unsent_text_comes_back_after_a_crash(
             prompt.close()
 
     run_scenario(scenario())
+
+
+def test_text_deleted_in_the_quick_prompt_does_not_come_back(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Cleared and closed, then shown again within a second (the hotkey, or `quick "new"`): the
+    # copy kept for a crash, a second behind the box, came back above the new text.
+    async def scenario() -> None:
+        drafts = Drafts(store.root / DRAFTS_NAME)
+        async with main_window(fake, store, tmp_path, drafts=drafts) as window:
+            prompt = QuickPrompt()
+            bridge = QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
+            bridge.show()
+            QTest.keyClicks(prompt.editor, "old draft")
+            await until(lambda: on_disk(store).get(QUICK) == "old draft", what="saved")
+            prompt.editor.selectAll()
+            QTest.keyClick(prompt.editor, Qt.Key.Key_Backspace)
+            QTest.keyClick(prompt.editor, Qt.Key.Key_Escape)
+            assert on_disk(store).get(QUICK) == "old draft"  # not saved yet: within the second
+            bridge.show("new text")
+            assert prompt.editor.toPlainText() == "new text"
+            prompt.close()
+
+    run_scenario(scenario())

@@ -36,6 +36,7 @@ class QuickBridge(QObject):
         self._drafts = drafts  # what is typed and not sent survives a crash, as in the window
         self._conv: str | None = None
         self._adopting = False
+        self._shown = False  # the prompt has been shown since the app started
         if drafts is not None:
             drafts.follow(QUICK, prompt.editor.toPlainText, prompt.editor.textChanged)
         prompt.submitted.connect(self._submit)
@@ -51,8 +52,12 @@ class QuickBridge(QObject):
 
     def show(self, prefill: str = "") -> None:
         """The hotkey, the tray or ``writer-desktop quick`` asked for the quick prompt."""
-        kept = self._drafts.kept(QUICK) if self._drafts is not None else ""
-        if kept.strip() and not self.prompt.editor.toPlainText().strip():  # since a crash
+        # Text kept from before this start (a crash) comes back at the first showing only: from
+        # then on the box itself is what was typed, and the kept copy lags it by up to a second
+        # (a text just deleted came back).
+        first, self._shown = not self._shown, True
+        kept = self._drafts.kept(QUICK) if self._drafts is not None and first else ""
+        if kept.strip() and not self.prompt.editor.toPlainText().strip():
             self.prompt.editor.setPlainText(kept)
             self.prompt.show_prompt()
             if prefill:
