@@ -441,6 +441,16 @@ def test_base_url_rules() -> None:
     assert (
         check_base_url("https://gw.example.com/writer/v10") == "https://gw.example.com/writer/v10"
     )
+    # With the endpoint, as curl examples show it: it asked for /v1/chat/v1/chat, and the 404
+    # read as "Choose another model".
+    for copied in (
+        "http://127.0.0.1:8973/v1/chat",
+        "http://127.0.0.1:8973/v1/chat/",
+        "http://127.0.0.1:8973/V1/Chat/Completions",
+        "http://127.0.0.1:8973/v1/models",
+    ):
+        assert check_base_url(copied) == "http://127.0.0.1:8973", copied
+    assert check_base_url("https://gw.example.com/chat") == "https://gw.example.com/chat"
 
 
 async def test_https_to_a_plain_http_server_is_said_to_be_a_secure_connection_failure(

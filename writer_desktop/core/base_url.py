@@ -14,7 +14,8 @@ _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def check_base_url(url: str) -> str:
-    """Return ``url`` normalised (no trailing slash, no ``/v1``) or raise :class:`ConfigError`.
+    """Return ``url`` normalised (no trailing slash, no ``/v1``, ``/v1/chat`` …) or raise
+    :class:`ConfigError`.
 
     ``https`` is always accepted; plain ``http`` only for loopback hosts, so a key is never sent
     in clear text over a network.
@@ -42,13 +43,18 @@ def check_base_url(url: str) -> str:
         )
     address = raw.rstrip("/")
     # The app adds /v1/chat itself; an address copied with the version (as other clients want
-    # it) would ask for /v1/v1/chat, and Writer's 404 would read as an unknown model.
-    if address.lower().endswith(_VERSION):
-        address = address[: -len(_VERSION)].rstrip("/")
+    # it) or with the endpoint (as curl examples show it) would ask for /v1/v1/chat or
+    # /v1/chat/v1/chat, and Writer's 404 would read as an unknown model.
+    lowered = address.lower()
+    for ending in _ENDPOINTS:
+        if lowered.endswith(ending):
+            address = address[: -len(ending)].rstrip("/")
+            break
     return address
 
 
-_VERSION = "/v1"
+# Longest first: what the app adds itself, as an address may end with it.
+_ENDPOINTS = ("/v1/chat/completions", "/v1/chat", "/v1/models", "/v1")
 
 
 def _is_loopback(host: str) -> bool:
