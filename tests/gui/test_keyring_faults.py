@@ -29,7 +29,7 @@ from tests.gui.harness import KEY, make_client, run_scenario, send, until
 from tests.keyring_doubles import FAULT, FaultyKeyring, calls, environment
 from writer_desktop.app import open_main_window
 from writer_desktop.core.logs import Redactor
-from writer_desktop.core.secrets import KeySource, KeyStore
+from writer_desktop.core.secrets import NO_ANSWER, KeySource, KeyStore
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.key_dialog import KeyDialog
@@ -41,7 +41,7 @@ PROBLEMS = {
     "absent": "No recommended backend was available.",
     "locked": "The system keyring is locked.",
     "failing": "The system keyring failed (KeyringError).",
-    "hanging": "The system keyring did not answer.",
+    "hanging": NO_ANSWER,
     "none": "No secure system keyring is available.",  # keyring's own "fail" backend
 }
 

@@ -17,7 +17,7 @@ import pytest
 from tests.keyring_doubles import calls, environment
 from writer_desktop.core.errors import SecretsError
 from writer_desktop.core.keyring_child import HELPER_FLAG, helper_command
-from writer_desktop.core.secrets import KeySource, KeyStore
+from writer_desktop.core.secrets import NO_ANSWER, KeySource, KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-child-test-0123456789"
@@ -94,7 +94,7 @@ def test_a_hanging_keyring_is_killed_at_the_timeout(keyring_env) -> None:  # typ
     started = time.monotonic()
     found = KeyStore(environ={}, timeout=2).lookup()
     waited = time.monotonic() - started
-    assert found.problem == "The system keyring did not answer."
+    assert found.problem == NO_ANSWER
     assert waited < 4
     [record] = (folder / "keyring-calls.txt").read_text().splitlines()
     pid = json.loads(record)["pid"]
@@ -183,7 +183,7 @@ def test_a_prefetched_lookup_that_hangs_is_killed_at_the_timeout(keyring_env) ->
     keys = KeyStore(environ={}, timeout=2)
     keys.prefetch()
     found = keys.lookup()
-    assert found.problem == "The system keyring did not answer."
+    assert found.problem == NO_ANSWER
     [record] = (folder / "keyring-calls.txt").read_text().splitlines()
     pid = json.loads(record)["pid"]
     deadline = time.monotonic() + 5

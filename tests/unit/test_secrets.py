@@ -14,7 +14,7 @@ import pytest
 from keyring.errors import PasswordDeleteError
 
 from writer_desktop.core.errors import SecretsError
-from writer_desktop.core.secrets import SERVICE, USERNAME, KeySource, KeyStore
+from writer_desktop.core.secrets import NO_ANSWER, SERVICE, USERNAME, KeySource, KeyStore
 
 
 class MemoryBackend:
@@ -97,12 +97,18 @@ def test_repr_never_shows_key() -> None:
     assert "sk-canary-secret" not in repr(store)
 
 
+class InitError(Exception):
+    """Secret Service's own, when its daemon is gone or its collection will not unlock (it
+    was told as "failed (InitError)")."""
+
+
 @pytest.mark.parametrize(
     ("exc", "message"),
     [
         (NoKeyringError("No recommended backend was available."), "No recommended backend"),
         (KeyringLocked("locked"), "locked"),
         (RuntimeError("dbus exploded"), "failed"),
+        (InitError("Failed to unlock the collection!"), "could not be opened"),
     ],
 )
 def test_failures_are_explained_and_session_key_offered(exc: Exception, message: str) -> None:
@@ -124,7 +130,7 @@ def test_hanging_keyring_times_out_quickly() -> None:
     start = time.monotonic()
     found = store.lookup()
     assert time.monotonic() - start < 2
-    assert found.problem == "The system keyring did not answer."
+    assert found.problem == NO_ANSWER
     backend.release.set()
 
 
@@ -145,7 +151,7 @@ async def test_hanging_keyring_does_not_block_event_loop() -> None:
     found = await store.lookup_async()
     task.cancel()
     backend.release.set()
-    assert found.problem == "The system keyring did not answer."
+    assert found.problem == NO_ANSWER
     assert ticks >= 10  # the loop kept running while the keyring hung
     with pytest.raises(SecretsError):
         await store.store_async("sk-x")

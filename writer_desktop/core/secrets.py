@@ -33,6 +33,9 @@ __all__ = ["SERVICE", "USERNAME", "KeyLookup", "KeySource", "KeyStore", "run_op"
 log = logging.getLogger(__name__)
 
 ENV_VAR = "WRITER_API_KEY"
+NO_ANSWER = (
+    "The system keyring did not answer; if it asked for its password, unlock it and try again."
+)
 _T = TypeVar("_T")
 
 
@@ -77,8 +80,10 @@ def _explain(exc: BaseException) -> str:
         return str(exc) or "No system keyring is available."
     if name == "KeyringLocked":
         return "The system keyring is locked."
-    if isinstance(exc, TimeoutError):
-        return "The system keyring did not answer."
+    if isinstance(exc, TimeoutError):  # a locked keyring waits for its password meanwhile
+        return NO_ANSWER
+    if name == "InitError":  # Secret Service's: the daemon is gone or its collection unusable
+        return "The system keyring could not be opened (is its service running and unlocked?)."
     return f"The system keyring failed ({name})."
 
 
