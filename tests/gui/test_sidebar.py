@@ -102,6 +102,39 @@ def test_the_filter_box_has_a_clear_button_once_it_holds_text(qtbot: QtBot) -> N
     assert sidebar.proxy.filterRegularExpression().pattern() == ""
 
 
+def test_the_filter_ignores_accents_and_says_when_nothing_matches(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # "cafe" found no "Café" (search did), a title with a zero-width space was not found by
+    # what it shows, and a filter that matched nothing left an empty list, unexplained.
+    seed(store, "Café au lait", "Zero\u200bwidth", "ﬁsh and chips", "Tea")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            sidebar = window.sidebar
+            for typed, found in (
+                ("cafe", ["Café au lait"]),
+                ("CAFÉ", ["Café au lait"]),
+                ("zerowidth", ["Zero\u200bwidth"]),
+                ("fish", ["ﬁsh and chips"]),
+            ):
+                sidebar.filter.setText(typed)
+                assert [
+                    sidebar.proxy.index(i, 0).data() for i in range(sidebar.proxy.rowCount())
+                ] == found, typed
+                assert not sidebar.no_match.isVisible()
+            sidebar.filter.setText("coffee")
+            assert sidebar.proxy.rowCount() == 0
+            assert sidebar.no_match.isVisible()
+            assert "No conversation title has “coffee”" in sidebar.no_match.text()
+            assert "Ctrl+Shift+F" in sidebar.no_match.text()
+            sidebar.filter.clear()
+            assert sidebar.proxy.rowCount() == 4
+            assert not sidebar.no_match.isVisible()
+
+    run_scenario(scenario())
+
+
 def test_a_blank_title_shows_as_untitled(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

@@ -24,3 +24,13 @@ def clean_title(title: str) -> str:
 def shown_title(title: str) -> str:
     """A title as lists show it: :func:`clean_title`, and a blank one untitled."""
     return clean_title(title) or UNTITLED
+
+
+def folded(text: str) -> str:
+    """``text`` as the conversation filter compares it: case, accents and invisible characters
+    ignored ("cafe" finds "Café", as search does; "ﬁsh" is "fish")."""
+    import unicodedata  # here: the sidebar loads this module before the first paint
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Cf"))
+    return kept.casefold()

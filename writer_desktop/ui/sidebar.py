@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from writer_desktop.core.listing import Listing
-from writer_desktop.core.titles import clean_title, shown_title
+from writer_desktop.core.titles import clean_title, folded, shown_title
 
 from .focus_list import FocusShowingList
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # only named here (PySide6 builds the type when Qt first pass
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 2
+FOLDED_ROLE = Qt.ItemDataRole.UserRole + 3  # the title as the filter compares it
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -51,10 +53,13 @@ class ConversationListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows = Listing()
         self._drafted: frozenset[str] = frozenset()
+        self._folded: dict[str, str] = {}  # title → as the filter compares it
 
     def set_rows(self, rows: Listing) -> None:
         self.beginResetModel()
         self._rows = rows
+        if len(self._folded) > 2 * len(rows) + 1000:  # titles gone or renamed: start again
+            self._folded = {}
         self.endResetModel()
 
     def set_drafted(self, ids: frozenset[str]) -> None:
@@ -91,6 +96,12 @@ class ConversationListModel(QAbstractListModel):
             return rows.id(n)
         if role == PINNED_ROLE:
             return rows.pinned(n)
+        if role == FOLDED_ROLE:  # asked for only while the filter holds text
+            key = rows.title(n)
+            found = self._folded.get(key)
+            if found is None:  # folding 10,000 titles at each keystroke took 50 ms
+                found = self._folded[key] = folded(shown_title(key))
+            return found
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -175,7 +186,7 @@ class Sidebar(QWidget):
         self.model = ConversationListModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterRole(FOLDED_ROLE)
         self.filter = FilterField(self)
         self.filter.setObjectName("conversationFilter")
         self.filter.setAccessibleName("Filter conversations")
@@ -199,11 +210,18 @@ class Sidebar(QWidget):
         layout.addWidget(self.new_button)
         layout.addWidget(self.filter)
         layout.addWidget(self.view, 1)
+        self.no_match = QLabel(self)  # over the empty list while the filter finds nothing
+        self.no_match.setObjectName("noMatch")
+        self.no_match.setTextFormat(Qt.TextFormat.PlainText)
+        self.no_match.setWordWrap(True)
+        self.no_match.setEnabled(False)  # muted, as a hint is
+        self.no_match.hide()
+        layout.addWidget(self.no_match)
         QWidget.setTabOrder(self.new_button, self.filter)  # Tab goes down the column as shown
         QWidget.setTabOrder(self.filter, self.view)
         self._current: str | None = None
 
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self._on_filter)
         self.filter.down_pressed.connect(lambda: self._into_list(first=False))
         self.filter.enter_pressed.connect(lambda: self._into_list(first=True))
         self.new_button.clicked.connect(self.new_requested)
@@ -212,6 +230,22 @@ class Sidebar(QWidget):
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+
+    def _on_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(folded(text))
+        self._tell_no_match()
+
+    def _tell_no_match(self) -> None:
+        """Say so when the filter leaves no row, and where to look instead."""
+        text = self.filter.text().strip()
+        empty = bool(text) and self.proxy.rowCount() == 0
+        if empty:
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            self.no_match.setText(
+                f"No conversation title has “{shown}”. Search all conversations (Ctrl+Shift+F) "
+                "looks in what they say."
+            )
+        self.no_match.setVisible(empty)
 
     def _into_list(self, *, first: bool) -> None:
         """From the filter box into the list: at the conversation shown if it is listed (Down),
@@ -231,6 +265,8 @@ class Sidebar(QWidget):
         self.select(self._current)
         if in_list:
             self.view.setFocus()
+        if self.filter.text():
+            self._tell_no_match()
 
     def select(self, conv_id: str | None) -> None:
         """Highlight ``conv_id`` without emitting ``conversation_selected``."""
