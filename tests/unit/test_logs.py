@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
+
+import pytest
 
 from writer_desktop.core.logs import LOG_FILE, Redactor, RotatingLog, configure, parse_level
 
@@ -58,3 +61,20 @@ def test_the_log_file_moves_aside_when_full(tmp_path: Path) -> None:
     newest_backup = (tmp_path / f"{LOG_FILE}.1").read_text().splitlines()
     current = (tmp_path / LOG_FILE).read_text().splitlines()
     assert int(newest_backup[-1].split()[1]) + 1 == int(current[0].split()[1])  # nothing lost
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_the_log_file_is_private(tmp_path: Path) -> None:
+    # It was created with the umask's mode (0644); every other file of the app is 0600.
+    old = tmp_path / f"{LOG_FILE}.older"
+    for path in (tmp_path / LOG_FILE, old):
+        if path is old:
+            path.write_text("from an older version\n")
+            path.chmod(0o644)
+        handler = RotatingLog(path, max_bytes=1000, backups=1)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.emit(logging.makeLogRecord({"msg": "a line"}))
+        handler.close()
+        assert path.stat().st_mode & 0o777 == 0o600, path
+        assert path.read_text().endswith("a line\n")
+    assert old.read_text().startswith("from an older version\n")

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping
+from io import TextIOWrapper
 from pathlib import Path
 
 LEVEL_ENV = "WRITER_DESKTOP_LOG_LEVEL"
@@ -73,6 +74,14 @@ class RotatingLog(logging.FileHandler):
         super().__init__(path, encoding="utf-8", delay=True)
         self.max_bytes = max_bytes
         self.backups = backups
+
+    def _open(self) -> TextIOWrapper:
+        """The file private to the user (0600), as every file of the app is; one left by an
+        older version with the umask's mode is made private too."""
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
