@@ -324,7 +324,20 @@ async def test_connection_refused_is_network_error_after_retries(
     with pytest.raises(NetworkError) as info:
         await collect(client)
     assert f"Could not reach Writer at http://127.0.0.1:{port}" in info.value.user_message
+    # nothing listens on this computer: the internet has nothing to do with it
+    assert "nothing answers at that address" in info.value.user_message
+    assert "internet" not in info.value.user_message
     assert len(sleeps.delays) == 2
+
+
+def test_a_refused_address_elsewhere_points_at_the_connection() -> None:
+    from writer_desktop.core.api import _network_error
+
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    told = _network_error(refused, "https://gw.example.com").user_message
+    assert (
+        told == "Could not reach Writer at https://gw.example.com. Check your internet connection."
+    )
 
 
 @pytest.mark.parametrize("mode", ["reset", "close", "end"])

@@ -29,7 +29,7 @@ import httpx
 
 from .. import __version__
 from .api_key import key_problem
-from .base_url import DEFAULT_BASE_URL, check_base_url
+from .base_url import DEFAULT_BASE_URL, check_base_url, is_loopback_url
 from .errors import (
     ApiError,
     AuthError,
@@ -194,6 +194,8 @@ def _network_error(exc: httpx.HTTPError, base_url: str) -> NetworkError:
             "Could not connect securely: the server did not answer as an https:// server. "
             "Check the API address in Settings."
         )
+    elif is_loopback_url(base_url):  # nothing listens on this computer: no internet involved
+        return NetworkError(f"Could not reach {writer}: nothing answers at that address.")
     else:
         return NetworkError(f"Could not reach {writer}. Check your internet connection.")
     error = NetworkError(refused)

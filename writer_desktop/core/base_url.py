@@ -57,6 +57,14 @@ def check_base_url(url: str) -> str:
 _ENDPOINTS = ("/v1/chat/completions", "/v1/chat", "/v1/models", "/v1")
 
 
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this computer."""
+    try:
+        return _is_loopback(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
+
+
 def _is_loopback(host: str) -> bool:
     if host.lower() in _LOOPBACK_NAMES:
         return True
