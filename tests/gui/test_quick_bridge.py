@@ -165,3 +165,27 @@ def test_start_at_login_keeps_a_portable_data_folder(tmp_path: Path) -> None:
     entry.enable()
     assert entry.path is not None
     assert f"Exec=/usr/bin/env WRITER_DESKTOP_HOME={tmp_path}/stick " in entry.path.read_text()
+
+
+def test_the_quick_prompt_follows_the_text_size(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Settings' text size applied to the window's conversation and prompt, not to the quick
+    # prompt, which stayed at 100 %.
+    import dataclasses
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            prompt = QuickPrompt()
+            base = prompt.editor.font().pointSizeF()
+            QuickBridge(window.controller, prompt, window)
+            controller = window.controller
+            controller.apply_settings(dataclasses.replace(controller.settings, text_scale=200))
+            assert prompt.editor.font().pointSizeF() == 2 * base
+            assert prompt.answer.document().defaultFont().pointSizeF() == 2 * base
+            assert prompt.editor.height() > 2 * prompt.editor.fontMetrics().lineSpacing()
+            controller.apply_settings(dataclasses.replace(controller.settings, text_scale=100))
+            assert prompt.editor.font().pointSizeF() == base
+            prompt.close()
+
+    run_scenario(scenario())

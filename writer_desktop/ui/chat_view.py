@@ -24,7 +24,6 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
     QFocusEvent,
-    QFont,
     QKeyEvent,
     QMouseEvent,
     QResizeEvent,
@@ -58,6 +57,7 @@ from .render import (
     message_html,
 )
 from .script_fonts import HAN, han_fallback, with_fallback
+from .text_scale import scaled
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -614,11 +614,7 @@ class ChatView(QTextBrowser):
     def _apply_scale(self) -> None:
         """Scale the document's default font: Qt lays the text out again, lazily."""
         anchor = self._lazy.anchor()
-        font = QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * self._scale / 100)
-        else:
-            font.setPixelSize(max(1, round(font.pixelSize() * self._scale / 100)))
+        font = scaled(self.font(), self._scale)
         self.document().setDefaultFont(with_fallback(font, self._han or None))
         if self._window.frames:
             self._lazy.scroll.restore(anchor)

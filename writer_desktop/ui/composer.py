@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QTextCursor
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from .conversation_options import ConversationOptions
+from .text_scale import scaled
 
 EDITOR_HEIGHT = 96  # px at 100 %: four lines or so, then it scrolls
 
@@ -146,12 +147,7 @@ class Composer(QWidget):
         if scale == self._scale:
             return
         self._scale = scale
-        font = QFont(self.font())
-        if font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() * scale / 100)
-        else:
-            font.setPixelSize(max(1, round(font.pixelSize() * scale / 100)))
-        self.editor.setFont(font)
+        self.editor.setFont(scaled(self.font(), scale))
         self.editor.setMaximumHeight(round(EDITOR_HEIGHT * max(100, scale) / 100))
 
     def set_text(self, text: str) -> None:

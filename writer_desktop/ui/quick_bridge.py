@@ -39,6 +39,8 @@ class QuickBridge(QObject):
         self._shown = False  # the prompt has been shown since the app started
         if drafts is not None:
             drafts.follow(QUICK, prompt.editor.toPlainText, prompt.editor.textChanged)
+        prompt.set_text_scale(controller.settings.text_scale)
+        controller.settings_changed.connect(lambda s: prompt.set_text_scale(s.text_scale))
         prompt.submitted.connect(self._submit)
         prompt.stop_requested.connect(self._stop)
         prompt.open_in_main_requested.connect(self._open_in_main)

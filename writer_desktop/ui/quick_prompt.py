@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCursor,
     QDesktopServices,
+    QFontMetrics,
     QGuiApplication,
     QKeySequence,
     QPainterPath,
@@ -52,6 +53,7 @@ from .render import (
     make_markdown,
 )
 from .screen_fit import room
+from .text_scale import scaled
 
 WIDTH = 640
 ANSWER_MAX = 420  # the answer scrolls beyond this height
@@ -247,6 +249,15 @@ class QuickPrompt(QWidget):
                 self.setStyleSheet(sheet)
             finally:
                 self._restyling = False
+
+    def set_text_scale(self, percent: int) -> None:
+        """The text size of Settings, for what is typed and the answer, as in the window."""
+        font = scaled(self.font(), percent)
+        self.editor.setFont(font)
+        self.editor.setFixedHeight(QFontMetrics(font).lineSpacing() * 3 + 16)
+        self.answer.document().setDefaultFont(font)
+        if self.isVisible():
+            self.adjustSize()
 
     def show_prompt(self, prefill: str = "") -> None:
         """Show on the screen with the mouse, focused, its text (``prefill`` if given) selected.
