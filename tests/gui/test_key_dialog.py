@@ -294,6 +294,8 @@ def test_continue_with_an_empty_field_says_what_is_missing(qtbot: QtBot) -> None
         "Paste your API key in the field first. No secure system keyring is available."
     )  # said once, and what was said before stays
     assert submitted == []
+    QTest.keyClicks(dialog.key_edit, "sk")  # being done: no longer asked, the rest stays
+    assert dialog.status.text() == "No secure system keyring is available."
 
 
 def test_a_key_with_characters_no_key_has_is_refused_at_once(qtbot: QtBot) -> None:

@@ -95,6 +95,27 @@ def test_keyring_problem_is_shown(qtbot: QtBot) -> None:
     assert "locked" in dialog.key_label.text()
     assert not dialog.remove_key_button.isEnabled()
     assert dialog.replace_key_button.isEnabled()
+    assert dialog.replace_key_button.text() == "A&dd key…"  # nothing to replace
+    dialog.show_key(KEYRING)
+    assert dialog.replace_key_button.text() == "&Replace key…"
+
+
+def test_an_error_leaves_as_its_field_is_fixed(qtbot: QtBot) -> None:
+    # "must start with https://" stayed under a corrected address until OK was pressed.
+    dialog = make(qtbot)
+    dialog.show()
+    dialog.base_url_edit.setText("https://")
+    dialog._accept()
+    assert (
+        dialog.error_label.text() == "The API address 'https://' has no host name after https://."
+    )
+    QTest.keyClicks(dialog.base_url_edit, "api.writer.com")
+    assert not dialog.error_label.isVisible()
+    dialog.base_url_edit.setText("ftp://x")
+    dialog._accept()
+    assert "must start with https://" in dialog.error_label.text()
+    dialog.text_scale_spin.setValue(120)  # another field: the error is still about the address
+    assert dialog.error_label.isVisible()
 
 
 # -- quick prompt and behaviour ---------------------------------------------------------------
@@ -221,10 +242,11 @@ def test_the_shortcut_field_leaves_esc_to_the_dialog_and_backspace_clears_it(
     assert dialog.result() == QDialog.DialogCode.Rejected
 
 
-def test_every_mnemonic_in_the_dialog_is_a_different_letter(qtbot: QtBot) -> None:
+@pytest.mark.parametrize("key", [KEYRING, KeyLookup(None, KeySource.NONE)])
+def test_every_mnemonic_in_the_dialog_is_a_different_letter(qtbot: QtBot, key: KeyLookup) -> None:
     from PySide6.QtWidgets import QAbstractButton, QLabel
 
-    dialog = make(qtbot)
+    dialog = make(qtbot, key)
     texts = [w.text() for w in dialog.findChildren(QAbstractButton)]
     texts += [w.text() for w in dialog.findChildren(QLabel)]
     letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t.replace("&&", "")]

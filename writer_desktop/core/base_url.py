@@ -27,8 +27,10 @@ def check_base_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise ConfigError(f"The API address {raw!r} is not a valid URL.") from None
-    if parts.scheme not in ("http", "https") or not host:
+    if parts.scheme not in ("http", "https"):
         raise ConfigError(f"The API address {raw!r} must start with https://.")
+    if not host:  # "https://" alone was told to start with https://
+        raise ConfigError(f"The API address {raw!r} has no host name after {parts.scheme}://.")
     if parts.username or parts.password:
         raise ConfigError("The API address must not contain a user name or password.")
     if parts.scheme == "http" and not _is_loopback(host):

@@ -138,12 +138,15 @@ class KeyDialog(QDialog):
             if button.isVisible() and text.strip() != offered:
                 button.hide()
                 self.show_status("")
+        told = self.status.text()
+        if text.strip() and told.startswith(PASTE_FIRST):  # it is being done: no longer asked
+            self.show_status(told[len(PASTE_FIRST) :].strip())
 
     def _on_continue(self) -> None:
         key = self.key_edit.text().strip()
         if not key:  # Enter on the empty field did nothing, and said nothing
             told = self.status.text()
-            ask = "Paste your API key in the field first."
+            ask = PASTE_FIRST
             self.show_status(told if told.startswith(ask) else f"{ask} {told}".strip())
             self.key_edit.setFocus()
         elif problem := key_problem(key):  # nothing to ask Writer: say what is wrong
@@ -162,6 +165,7 @@ class KeyDialog(QDialog):
             self.unchecked_requested.emit(self._unchecked)
 
 
+PASTE_FIRST = "Paste your API key in the field first."
 CHECK_SECONDS = 20.0  # a key check waits this long for Writer, retries included
 
 

@@ -103,7 +103,11 @@ class SettingsDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c62828; font-weight: 600;")
         self.error_label.hide()
+        self._error_field: QWidget | None = None  # the field the error is about
         layout.addWidget(self.error_label)
+        self.base_url_edit.textEdited.connect(lambda: self._edited(self.base_url_edit))
+        recorder = self.hotkey_group.recorder
+        recorder.keySequenceChanged.connect(lambda: self._edited(recorder))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -172,6 +176,10 @@ class SettingsDialog(QDialog):
         from_env = key.source is KeySource.ENVIRONMENT
         self.remove_key_button.setEnabled(key.source in (KeySource.KEYRING, KeySource.SESSION))
         self.replace_key_button.setEnabled(not from_env)
+        # Nothing to replace without a key ("Replace key…" read as if one were set).
+        self.replace_key_button.setText(
+            "A&dd key…" if key.source is KeySource.NONE else "&Replace key…"
+        )
         self.key_label.setToolTip(
             "Unset WRITER_API_KEY to manage the key here." if from_env else ""
         )
@@ -329,3 +337,12 @@ class SettingsDialog(QDialog):
         self.error_label.show()
         self.fit()  # its lines come out of the settings' share when the screen is short
         field.setFocus()
+        self._error_field = field
+
+    def _edited(self, field: QWidget) -> None:
+        """The field an error was about is being fixed: the error goes (it stayed until OK)."""
+        if field is self._error_field and not self.error_label.isHidden():
+            self.error_label.hide()
+            self.error_label.clear()
+            self._error_field = None
+            self.fit()
