@@ -372,3 +372,32 @@ def test_retry_reason_wording() -> None:
 
     assert retry_reason(RetryScheduled(1, 3, 1.0, "Busy", 503)) == "Busy"
     assert retry_reason(RetryScheduled(1, 3, 1.0, "No route", None)).startswith("Connection")
+
+
+def test_a_key_that_could_not_be_removed_is_told_in_settings(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The failure went to the problem bar, under the modal Settings dialog, which went on saying
+    # "stored in the system keyring" as if nothing had been asked.
+    from PySide6.QtWidgets import QMessageBox
+
+    class Undeletable(MemoryBackend):
+        def delete_password(self, service: str, user: str) -> None:
+            raise RuntimeError("the keyring daemon is gone")
+
+    backend = Undeletable()
+    backend.set_password(SERVICE, USERNAME, KEY)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_: QMessageBox.StandardButton.Yes)
+
+    async def scenario() -> None:
+        async with keyring_window(fake, store, tmp_path, backend) as window:
+            dialog = window.open_settings()
+            dialog.remove_key_button.click()
+            await until(lambda: "could not be removed" in dialog.key_label.text(), what="told")
+            assert dialog.key_label.text().startswith("Key: stored in the system keyring — ")
+            assert _key_source(window) is KeySource.KEYRING  # still in use
+            assert window.controller.key_info.problem is None  # told, not kept as its state
+            assert backend.items == {(SERVICE, USERNAME): KEY}
+            dialog.reject()
+
+    run_scenario(scenario())

@@ -200,7 +200,10 @@ class Controller(QObject):
             try:
                 await self._keys.forget_async()
             except WriterError as exc:
-                self.problem.emit(f"The key could not be removed: {exc.user_message}")
+                told = f"The key could not be removed: {exc.user_message}"
+                self.problem.emit(told)
+                # Also where the user asked (Settings, which is modal over the problem bar).
+                self.key_changed.emit(dataclasses.replace(self.key_info, problem=told))
                 return
             done = "The API key was removed from the keyring."
         self._client.set_api_key("")
