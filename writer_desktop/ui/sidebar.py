@@ -209,14 +209,14 @@ class Sidebar(QWidget):
         layout.setContentsMargins(6, 6, 0, 6)
         layout.addWidget(self.new_button)
         layout.addWidget(self.filter)
-        layout.addWidget(self.view, 1)
-        self.no_match = QLabel(self)  # over the empty list while the filter finds nothing
+        self.no_match = QLabel(self)  # under the filter while it leaves the list empty
         self.no_match.setObjectName("noMatch")
         self.no_match.setTextFormat(Qt.TextFormat.PlainText)
         self.no_match.setWordWrap(True)
         self.no_match.setEnabled(False)  # muted, as a hint is
         self.no_match.hide()
         layout.addWidget(self.no_match)
+        layout.addWidget(self.view, 1)
         QWidget.setTabOrder(self.new_button, self.filter)  # Tab goes down the column as shown
         QWidget.setTabOrder(self.filter, self.view)
         self._current: str | None = None
