@@ -127,19 +127,25 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     except OSError as exc:
         raise StorageError(f"Could not create the folder {target}: {exc.strerror}.") from exc
     failed = 0
-    # --force replaces the files of an earlier export: the k-th conversation of a title (in id
-    # order) goes to "Title (k)" each time, so exporting again gives the same files, not more;
-    # it never replaces a file written in this run.
+    # --force replaces the files of an earlier export: the conversations of a title go, in id
+    # order, to "Title", "Title (2)"…, skipping a name this run wrote already (a conversation
+    # may be titled "Title (2)" itself), so exporting again gives the same files, not more.
     written: set[str] = set()
     titled: dict[str, int] = {}
     for conv_id in ids:
         try:
             conv = reader.load(conv_id)
-            stem = safe_stem(conv.title).casefold()
-            titled[stem] = number = titled.get(stem, 0) + 1
-            name = (stem if number == 1 else f"{stem} ({number})") + EXTENSIONS[fmt]
-            force = args.force and name not in written
-            path = export_to_folder(conv, target, fmt, force=force, number=number if force else 1)
+            number = 1
+            if args.force:  # the next "Title (n)" no file of this run has taken
+                stem = safe_stem(conv.title).casefold()
+                number = titled.get(stem, 0)
+                while True:
+                    number += 1
+                    name = (stem if number == 1 else f"{stem} ({number})") + EXTENSIONS[fmt]
+                    if name not in written:
+                        break
+                titled[stem] = number
+            path = export_to_folder(conv, target, fmt, force=args.force, number=number)
         except ConversationNotFound as exc:
             if args.all:
                 continue  # deleted since it was listed

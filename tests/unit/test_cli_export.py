@@ -301,15 +301,25 @@ def test_force_writes_through_a_link_and_a_dangling_one_needs_it(
 def test_force_exports_the_same_files_each_time(home: Path, tmp_path: Path) -> None:
     # Each run with the same titles added "CON (3)", "(4)"…: only the first of a title was
     # ever replaced.
+    # A title that looks like a numbered copy ("Same (2)") took another's number, and the
+    # files still grew at each run (helper's report: 15 → 18 → 19 → 21).
+    titles = ["CON", "con", "Same", "Same (2)", "Same", "Same ", "Same (2)"]
     with ConversationStore(home, home / "cache") as store:
-        store.save(sample("cccc0000-0000-4000-8000-000000000003", "CON"))
-        store.save(sample("dddd0000-0000-4000-8000-000000000004", "con"))
+        for n, title in enumerate(titles, start=3):
+            store.save(sample(f"{n:04d}0000-0000-4000-8000-00000000000{n % 10}", title))
     out = tmp_path / "out"
+    runs = []
     for _ in range(3):
         result = run(home, "export", "--all", "-o", str(out), "--force")
         assert result.returncode == 0, result.stderr
+        runs.append(result.stdout)
+        assert len(list(out.iterdir())) == 2 + len(titles)
+    assert runs[0] == runs[1] == runs[2]  # the same conversation to the same file each time
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["Café_ first_one.md", "_CON (2).md", "_CON.md", "_con (3).md"]
+    assert names == [
+        "Café_ first_one.md", "Same (2) (2).md", "Same (2).md", "Same (3).md", "Same (4).md",
+        "Same.md", "_CON (3).md", "_CON.md", "_con (2).md",
+    ]  # fmt: skip
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
