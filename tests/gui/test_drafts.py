@@ -268,3 +268,32 @@ def test_text_deleted_in_the_quick_prompt_does_not_come_back(
             prompt.close()
 
     run_scenario(scenario())
+
+
+def test_text_typed_in_the_quick_prompt_stays_above_a_new_one(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Typed, hidden with Esc, then `writer-desktop quick "…"`: the typed text was replaced,
+    # unseen (drafts.json then held only the new one). A question sent is replaced as before.
+    fake.enqueue(Reply(text="Done."))
+
+    async def scenario() -> None:
+        drafts = Drafts(store.root / DRAFTS_NAME)
+        async with main_window(fake, store, tmp_path, drafts=drafts) as window:
+            prompt = QuickPrompt()
+            bridge = QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
+            bridge.show()
+            QTest.keyClicks(prompt.editor, "typed draft")
+            QTest.keyClick(prompt.editor, Qt.Key.Key_Escape)
+            bridge.show("from the command line")
+            assert prompt.editor.toPlainText() == "typed draft\nfrom the command line"
+            assert not prompt.editor.textCursor().hasSelection()  # a key adds, replaces nothing
+            QTest.keyClick(prompt.editor, Qt.Key.Key_Return)  # sent, and still shown above
+            await until(lambda: "Done." in prompt.answer.toPlainText(), what="the answer")
+            QTest.keyClick(prompt.editor, Qt.Key.Key_Escape)
+            bridge.show("a new question")
+            assert prompt.editor.toPlainText() == "a new question"
+            assert prompt.editor.textCursor().selectedText() == "a new question"
+            prompt.close()
+
+    run_scenario(scenario())

@@ -37,6 +37,7 @@ class QuickBridge(QObject):
         self._conv: str | None = None
         self._adopting = False
         self._shown = False  # the prompt has been shown since the app started
+        self._sent: str | None = None  # the last text sent (the box still shows it)
         if drafts is not None:
             drafts.follow(QUICK, prompt.editor.toPlainText, prompt.editor.textChanged)
         prompt.set_text_scale(controller.settings.text_scale)
@@ -59,13 +60,14 @@ class QuickBridge(QObject):
         # (a text just deleted came back).
         first, self._shown = not self._shown, True
         kept = self._drafts.kept(QUICK) if self._drafts is not None and first else ""
-        if kept.strip() and not self.prompt.editor.toPlainText().strip():
+        box = self.prompt.editor.toPlainText()
+        if kept.strip() and not box.strip():
             self.prompt.editor.setPlainText(kept)
             self.prompt.show_prompt()
             if prefill:
                 self.prompt.show_prompt(prefill)  # below it: neither is lost
-        else:
-            self.prompt.show_prompt(prefill)
+        else:  # text typed and not sent is kept above a new one; a question sent is replaced
+            self.prompt.show_prompt(prefill, keep_text=box != self._sent)
         log.info("quick prompt shown")
 
     def _submit(self, text: str) -> None:
@@ -76,6 +78,7 @@ class QuickBridge(QObject):
             self._adopting = False
         if conv_id is not None:
             self._conv = conv_id
+            self._sent = text
             if self._drafts is not None:
                 self._drafts.forget(QUICK)  # sent: nothing left to keep
 

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QScreen,
     QShortcut,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -259,15 +260,19 @@ class QuickPrompt(QWidget):
         if self.isVisible():
             self.adjustSize()
 
-    def show_prompt(self, prefill: str = "") -> None:
+    def show_prompt(self, prefill: str = "", *, keep_text: bool = False) -> None:
         """Show on the screen with the mouse, focused, its text (``prefill`` if given) selected.
 
         A ``prefill`` while the prompt is open with other text (two ``writer-desktop quick``
-        at once) is added on a line of its own: neither is lost."""
+        at once), or hidden with text to keep (``keep_text``: typed, not sent), is added on a
+        line of its own, the cursor after it: neither is lost, nor selected for the next key
+        to replace."""
         shown = self.editor.toPlainText()
-        if prefill and self.isVisible() and shown.strip():
+        joined = False
+        if prefill and shown.strip() and (self.isVisible() or keep_text):
             if prefill not in shown:
                 self.editor.setPlainText(f"{shown}\n{prefill}")
+            joined = True
         elif prefill:
             self.editor.setPlainText(prefill)
         self.adjustSize()
@@ -276,7 +281,10 @@ class QuickPrompt(QWidget):
         self.raise_()
         self.activateWindow()
         self.editor.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
-        self.editor.selectAll()
+        if joined:
+            self.editor.moveCursor(QTextCursor.MoveOperation.End)
+        else:
+            self.editor.selectAll()
 
     def _position(self) -> QPoint:
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
