@@ -461,6 +461,7 @@ def test_base_url_rules() -> None:
         "http://127.0.0.1:8973/v1/chat/",
         "http://127.0.0.1:8973/V1/Chat/Completions",
         "http://127.0.0.1:8973/v1/models",
+        "http://127.0.0.1:8973/v1/completions",
     ):
         assert check_base_url(copied) == "http://127.0.0.1:8973", copied
     assert check_base_url("https://gw.example.com/chat") == "https://gw.example.com/chat"

@@ -56,7 +56,7 @@ def check_base_url(url: str) -> str:
 
 
 # Longest first: what the app adds itself, as an address may end with it.
-_ENDPOINTS = ("/v1/chat/completions", "/v1/chat", "/v1/models", "/v1")
+_ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/chat", "/v1/models", "/v1")
 
 
 def is_loopback_url(url: str) -> bool:
