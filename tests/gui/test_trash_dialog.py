@@ -177,3 +177,35 @@ def test_restoring_over_the_same_id_brings_back_a_copy(
 def test_deletion_time_is_local() -> None:
     entry = TrashEntry("x", datetime(2026, 1, 2, 3, 4, tzinfo=UTC), Path("x"))
     assert when(entry) == entry.deleted_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def test_ctrl_z_skips_what_was_deleted_for_good(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Ctrl+Z reached a conversation deleted for good meanwhile: "This conversation is not in
+    # the trash.", which named none and stayed in the problem bar.
+    first, second, third = seed(store, "First", "Second", "Third")
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            for conv_id in (first, second, third):
+                window.sidebar.delete_requested.emit(conv_id)
+            assert window.undo_label.text() == "Deleted “Third”"
+            dialog = window.show_trash()
+            await until(dialog.isVisible, what="dialog")
+            dialog.confirm_delete = lambda _count: True
+            for i in range(dialog.tree.topLevelItemCount()):
+                item = dialog.tree.topLevelItem(i)
+                assert item is not None
+                item.setSelected(item.text(0) == "Third")
+            QTest.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+            dialog.reject()
+            assert window.undo_label.text() == "Deleted “Second”"
+            window.undo_delete_action.trigger()
+            assert titles(window) == ["Second"]
+            window.undo_delete_action.trigger()
+            assert sorted(titles(window)) == ["First", "Second"]
+            assert not window.undo_delete_action.isEnabled()
+            assert window.problems is None or window.problems.texts == []
+
+    run_scenario(scenario())

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
     from PySide6.QtWidgets import QMessageBox
 
     from writer_desktop.core.export import Format
+    from writer_desktop.core.trash import TrashEntry
 
     from .chat_view import ChatView
     from .controller import Controller
@@ -553,11 +554,18 @@ class MainWindow(QMainWindow):
 
         dialog.restore_requested.connect(self.controller.restore_from_trash)
         # only those rows go: reading every trashed file again would take as long as opening
-        dialog.delete_requested.connect(
-            lambda entries: dialog.remove(self.controller.delete_for_good(entries))
-        )
+        dialog.delete_requested.connect(lambda entries: self._delete_for_good(dialog, entries))
         dialog.open()
         return dialog
+
+    def _delete_for_good(self, dialog: TrashDialog, entries: list[TrashEntry]) -> None:
+        removed = self.controller.delete_for_good(entries)
+        dialog.remove(removed)
+        # Ctrl+Z can no longer bring them back: it told "This conversation is not in the trash."
+        gone = {entry.id for entry in removed}
+        if any(conv_id in gone for conv_id, _ in self._deleted):
+            self._deleted = [(i, t) for i, t in self._deleted if i not in gone]
+            self._show_undo(again=False)
 
     def _listed_current(self) -> str | None:
         """The open conversation's id if it is in the list (it has messages), else None (and
