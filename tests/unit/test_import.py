@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,7 +140,7 @@ def test_bom_is_accepted(tmp_path: Path, store: ConversationStore) -> None:
     assert read_file(path) == conv
 
 
-@pytest.mark.parametrize("form", ["upper", "braced", "urn", "bare"])
+@pytest.mark.parametrize("form", ["upper", "braced", "urn", "URN", "bare"])
 def test_an_id_in_another_uuid_form_is_imported_under_its_usual_form(
     tmp_path: Path, store: ConversationStore, form: str
 ) -> None:
@@ -151,6 +152,7 @@ def test_an_id_in_another_uuid_form_is_imported_under_its_usual_form(
         "upper": conv.id.upper(),
         "braced": "{" + conv.id + "}",
         "urn": "urn:uuid:" + conv.id,
+        "URN": "URN:UUID:" + conv.id.upper(),
         "bare": conv.id.replace("-", ""),
     }[form]
     odd = tmp_path / "odd.json"
@@ -180,3 +182,15 @@ def test_a_file_refused_deeper_down_fails_alone(
     assert [p.name for p, _ in report.failed] == ["1.json"]
     assert "1.json could not be imported: not a conversation id" in report.failed[0][1]
     assert [d.title for d in report.done] == ["Second"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_pipe_is_refused_not_waited_on(tmp_path: Path, store: ConversationStore) -> None:
+    # A FIFO given to import waited for a writer for good, the files before it unreported.
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    good = exported(tmp_path, sample())
+    report = import_files(store, [fifo, tmp_path, good])
+    assert [p for p, _ in report.failed] == [fifo, tmp_path]
+    assert report.failed[0][1] == "pipe.json is not a file (a folder, a pipe or a device)."
+    assert [d.path for d in report.done] == [good]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -72,6 +73,8 @@ class ImportReport:
 def read_file(path: Path, *, max_size: int = MAX_FILE_SIZE) -> Conversation:
     """Parse and validate one exported conversation; ``ImportRefused`` or ``StorageError``."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would wait for a writer for good
+            raise ImportRefused(f"{path.name} is not a file (a folder, a pipe or a device).")
         with path.open("rb") as f:
             raw = f.read(max_size + 1)
     except OSError as exc:

@@ -284,7 +284,7 @@ class Conversation:
         import uuid
 
         try:  # in the one form file names use: "{3FD4F7A1-…}" from other tools is the same id
-            conv_id = str(uuid.UUID(str(conv_id)))
+            conv_id = str(uuid.UUID(str(conv_id).lower()))
         except ValueError:
             raise ValueError("id must be a UUID") from None
         messages = data.get("messages")

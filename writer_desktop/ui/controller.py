@@ -433,9 +433,10 @@ class Controller(QObject):
             self._publish_list()
         done = len(report.done)
         skipped = sum(r.outcome is Outcome.SKIPPED for r in report.done)
-        summary = f"Imported {done - skipped:,} conversation(s)"
+        new = done - skipped
+        summary = f"Imported {new:,} conversation(s)" if new else "Nothing new was imported"
         if skipped:
-            summary += f", {skipped:,} already here"
+            summary += f", {skipped:,} already here" if new else f": {skipped:,} already here"
         if report.failed:
             reasons = "\n".join(f"{path.name}: {reason}" for path, reason in report.failed)
             self.problem.emit(f"{summary}. These files could not be imported:\n{reasons}")
