@@ -294,6 +294,32 @@ def test_del_moves_on_to_the_next_conversation_and_ctrl_z_brings_it_back(
     run_scenario(scenario())
 
 
+def test_del_deletes_every_selected_conversation(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # With a Shift+click selection, Del deleted only the current one and left the rest, unsaid.
+    from PySide6.QtCore import QItemSelectionModel
+
+    seed(store, "One", "Two", "Three", "Four", "Five")  # listed: Five, Four, Three, Two, One
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            view = window.sidebar.view
+            proxy = window.sidebar.proxy
+            view.setCurrentIndex(proxy.index(1, 0))  # Four
+            flags = QItemSelectionModel.SelectionFlag
+            for row in (2, 3):  # and Three, Two (Shift+click)
+                view.selectionModel().select(proxy.index(row, 0), flags.Select)
+            QTest.keyClick(view, Qt.Key.Key_Delete)
+            assert titles(window) == ["Five", "One"]
+            assert open_title(window) in ("Five", "One")  # moved on to one that stays
+            for _ in range(3):
+                window.undo_delete_action.trigger()
+            assert sorted(titles(window)) == ["Five", "Four", "One", "Three", "Two"]
+
+    run_scenario(scenario())
+
+
 def test_ctrl_z_outlasts_the_undo_button_until_the_conversation_is_back(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:

@@ -298,7 +298,14 @@ class Sidebar(QWidget):
             self.conversation_selected.emit(str(conv_id))
 
     def _on_delete(self) -> None:
+        """Del: the selected conversations (only the current one was, the rest left without a
+        word). The current one goes last, so the list moves on to one that stays."""
         conv_id = self.current_id()
+        chosen = self.selected_ids()
+        if conv_id and conv_id in chosen:
+            for other in chosen:
+                if other != conv_id:
+                    self.delete_requested.emit(other)
         if conv_id:
             self.delete_requested.emit(conv_id)
 
