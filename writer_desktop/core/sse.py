@@ -15,7 +15,7 @@ import codecs
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServerSentEvent:
     """One dispatched event. ``event`` is ``"message"`` unless the stream named it."""
 

@@ -23,7 +23,7 @@ from .models import Usage
 from .sse import ServerSentEvent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TextDelta:
     """More reply text."""
 
