@@ -72,8 +72,20 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} CPUs, {mem:.1f} GiB RAM; {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}; PySide6 "
-        f"{PySide6.__version__} (Qt {qVersion()})"
+        f"{PySide6.__version__} (Qt {qVersion()}); {japanese_font()}"
     )
+
+
+def japanese_font() -> str:
+    """The font for the Japanese text of figure 2's reply, if any: without one, Qt looks for
+    its glyphs in every installed font at each layout (docs/performance.md, figure 2)."""
+    try:
+        found = subprocess.run(
+            ["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=False
+        ).stdout.split("\n")[0]
+    except OSError:
+        return "Japanese font: unknown (no fc-list)"
+    return f"Japanese font: {found.split(',')[0]}" if found else "no Japanese font"
 
 
 def _read(path: str) -> str:
