@@ -378,21 +378,15 @@ class Controller(QObject):
     async def _export_many(self, conv_ids: list[str], folder: Path, fmt: Format) -> None:
         """Export into ``folder`` in slices of ~30 ms: 10,000 conversations took 13 s in one go,
         the window frozen (and a streaming reply with it). Progress goes to the status bar."""
-        loop = asyncio.get_running_loop()
         written = 0
-        told = sliced = loop.time()
+        slices = _Slices(lambda n: self.notice.emit(f"Exporting… {n:,} of {len(conv_ids):,}"))
         try:
             for n, conv_id in enumerate(conv_ids, start=1):
                 conv = self._conversation(conv_id)
                 if conv is not None:
                     export_to_folder(self._snapshot(conv), folder, fmt)
                     written += 1
-                if loop.time() - sliced > EXPORT_SLICE:
-                    if loop.time() - told > 0.5:
-                        self.notice.emit(f"Exporting… {n:,} of {len(conv_ids):,}")
-                        told = loop.time()
-                    await asyncio.sleep(0.001)  # a timer: Qt's events run before the next slice
-                    sliced = loop.time()
+                await slices.done(n)
         except WriterError as exc:
             self.problem.emit(f"Export stopped after {written:,} conversation(s): "
                               f"{exc.user_message}")  # fmt: skip
@@ -417,17 +411,11 @@ class Controller(QObject):
     async def _import_many(self, paths: list[Path]) -> None:
         """Import in slices of ~30 ms, as exports run: 3,000 files froze the window for 25 s,
         and a second launch meanwhile, unanswered, started a second app."""
-        loop = asyncio.get_running_loop()
         report = ImportReport()
-        told = sliced = loop.time()
+        slices = _Slices(lambda n: self.notice.emit(f"Importing… {n:,} of {len(paths):,}"))
         try:
             for n, _ in enumerate(import_steps(self._store, paths, report), start=1):
-                if loop.time() - sliced > EXPORT_SLICE:
-                    if loop.time() - told > 0.5:
-                        self.notice.emit(f"Importing… {n:,} of {len(paths):,}")
-                        told = loop.time()
-                    await asyncio.sleep(0.001)  # a timer: Qt's events run before the next slice
-                    sliced = loop.time()
+                await slices.done(n)
         finally:
             self._importing = False
             self._publish_list()
@@ -846,7 +834,29 @@ class Controller(QObject):
         self.models_loaded.emit(self.models, current)
 
 
-EXPORT_SLICE = 0.03  # s of exporting between two turns of the event loop
+EXPORT_SLICE = 0.03  # s of exporting (or importing) between two turns of the event loop
+
+
+class _Slices:
+    """Long work on the loop's thread, in slices of ``EXPORT_SLICE``: Qt's events run between
+    them (the window draws, a second launch is answered), and ``tell(n)`` says how far it got
+    every half second."""
+
+    def __init__(self, tell: Callable[[int], None]) -> None:
+        self._tell = tell
+        self._loop = asyncio.get_running_loop()
+        self._told = self._sliced = self._loop.time()
+
+    async def done(self, n: int) -> None:
+        """``n`` items are done: let the loop turn if this slice is used up."""
+        now = self._loop.time()
+        if now - self._sliced <= EXPORT_SLICE:
+            return
+        if now - self._told > 0.5:
+            self._tell(n)
+            self._told = now
+        await asyncio.sleep(0.001)  # a timer: Qt's events run before the next slice
+        self._sliced = self._loop.time()
 
 
 def retry_reason(event: RetryScheduled) -> str:
