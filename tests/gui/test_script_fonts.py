@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QTextLayout
+from PySide6.QtGui import QFont, QFontInfo, QTextLayout
 from pytestqt.qtbot import QtBot
 
 from writer_desktop.core.models import Conversation, Message, Role, Status
@@ -28,7 +28,8 @@ def test_the_named_fallback_is_the_font_qt_picks_itself(qtbot: QtBot) -> None:
     assert picked == [family]
     named = with_fallback(font, family)
     assert families(named)[-1] == family
-    assert families(named)[:-1] == families(font)
+    assert families(named)[0] == QFontInfo(font).family()  # not an alias a later name outranks
+    assert families(named)[-1 - len(families(font)) : -1] == families(font)
     assert drawn_with(named, "漢字") == [family]  # the same glyphs as before
     assert drawn_with(named, "Latin") == drawn_with(font, "Latin")  # other text unchanged
     assert with_fallback(named, family) is named  # named once
@@ -61,7 +62,8 @@ def test_the_chat_names_the_han_fallback_once_han_text_shows(qtbot: QtBot) -> No
     assert families(view.document().defaultFont()) == own  # nothing to name yet
     han = Conversation(messages=[Message(Role.USER, "你好"), Message(Role.ASSISTANT, "日本語です")])
     view.show_conversation(han)
-    expected = own if family is None else [*own, family]
+    expected = families(with_fallback(view.document().defaultFont(), family))
+    assert expected == own if family is None else expected[-1] == family
     assert families(view.document().defaultFont()) == expected
     view.set_text_scale(150)  # a new size keeps it
     assert families(view.document().defaultFont()) == expected
@@ -78,6 +80,14 @@ def test_a_streamed_han_delta_names_it_too(qtbot: QtBot) -> None:
     view.add_message(conv.id, reply)
     view.append_delta(conv.id, reply.id, "Sure: ")
     assert families(view.document().defaultFont()) == own
+    expected = families(with_fallback(view.document().defaultFont(), family))
     view.append_delta(conv.id, reply.id, "中文")
-    assert families(view.document().defaultFont()) == (own if family is None else [*own, family])
+    assert families(view.document().defaultFont()) == expected
+    latin = QTextLayout("Latin", view.document().defaultFont())
+    latin.beginLayout()
+    latin.createLine()
+    latin.endLayout()
+    assert [r.rawFont().familyName() for r in latin.glyphRuns()] == [
+        QFontInfo(QFont()).family()
+    ]  # the rest of the text in the font it had, not in the fallback
     qtbot.waitUntil(lambda: "Sure: 中文" in view.toPlainText())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtGui import QFont, QTextLayout
+from PySide6.QtGui import QFont, QFontInfo, QTextLayout
 
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK ideographs (BMP)
 _SAMPLE = "漢"
@@ -33,9 +33,16 @@ def families(font: QFont) -> list[str]:
 
 
 def with_fallback(font: QFont, family: str | None) -> QFont:
-    """``font`` with ``family`` named after its own families (unchanged for None)."""
-    if family is None or family in families(font):
+    """``font`` with ``family`` named after its own families (unchanged for None).
+
+    The family the font resolves to comes first: a font named by a generic alias ("Sans
+    Serif", which fontconfig resolves to, say, Noto Sans) followed by a real family resolved to
+    the real one, and once Chinese or Japanese text appeared the whole chat was drawn in the
+    fallback font (IPAGothic here), Latin text included."""
+    own = families(font)
+    if family is None or family in own:
         return font
+    resolved = QFontInfo(font).family()
     named = QFont(font)
-    named.setFamilies([*families(font), family])
+    named.setFamilies([*([resolved] if resolved not in own else []), *own, family])
     return named
