@@ -131,6 +131,25 @@ def test_the_count_keeps_up_with_a_document_that_changes_all_the_time(qtbot: QtB
     assert len(counts) >= 3, counts  # it moved while the changes went on
 
 
+def test_a_document_that_grows_is_searched_again_where_the_view_is(qtbot: QtBot) -> None:
+    # A reply streaming in while Find was open: each re-search scrolled back to the current
+    # match, and the view stopped following the reply.
+    bar, target = make(qtbot)
+    bar.open()
+    QTest.keyClicks(bar.field, "palmyra")
+    scroll = target.verticalScrollBar()
+    scroll.setValue(scroll.maximum())  # reading the end, as the chat does while it follows
+    at = scroll.value()
+    target.append("the end: palmyra once more")
+    qtbot.waitUntil(lambda: bar.count.text() == "1 of 21", timeout=2000)
+    assert scroll.value() > at - target.viewport().height() // 2, (scroll.value(), at)
+    first = target.cursorRect(bar.matches[0])
+    assert first.top() < 0  # not back at the first match, far above
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)  # stepping still brings the match into view
+    rect = target.cursorRect(bar.matches[bar.current])
+    assert 0 <= rect.top() < target.viewport().height()
+
+
 class Rendering:
     """A scope that only renders the rest of the text before the search."""
 

@@ -114,7 +114,10 @@ class FindBar(QWidget):
         self.next_button.clicked.connect(self.find_next)
         self.close_button.clicked.connect(self.close_bar)
         self.target.textChanged.connect(self._on_document_changed)
-        self._again.timeout.connect(lambda: self.refresh(follow=False))
+        # A document that changed (a reply streaming in) is searched again where the view is:
+        # scrolling to the current match at every render took the view off the reply it was
+        # following.
+        self._again.timeout.connect(lambda: self.refresh(follow=False, scroll=False))
         self.hide()
 
     def open_words(self, query: str, at: int | None = None) -> None:
@@ -168,7 +171,12 @@ class FindBar(QWidget):
         self._step(-1)
 
     def refresh(
-        self, at: int | None = None, *, last_before: int | None = None, follow: bool = True
+        self,
+        at: int | None = None,
+        *,
+        last_before: int | None = None,
+        follow: bool = True,
+        scroll: bool = True,
     ) -> None:
         """Find every match of the field's text; the current one is the first at or after
         position ``at``, else the last at or before ``last_before``, else the one current
@@ -200,7 +208,7 @@ class FindBar(QWidget):
         elif follow and (self.outside.after or self.outside.before):
             self._step(1)
             return
-        self._show()
+        self._show(scroll=scroll)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.field and event.type() == QEvent.Type.KeyPress:
@@ -291,8 +299,9 @@ class FindBar(QWidget):
         else:
             self.refresh(last_before=end, follow=False)
 
-    def _show(self) -> None:
-        """Highlight all matches (the current one stronger), scroll to it, update the count."""
+    def _show(self, *, scroll: bool = True) -> None:
+        """Highlight all matches (the current one stronger), scroll to it (if ``scroll``),
+        update the count."""
         selections = []
         for i, cursor in enumerate(self.matches):
             selection = QTextEdit.ExtraSelection()
@@ -303,7 +312,7 @@ class FindBar(QWidget):
             selection.format = fmt
             selections.append(selection)
         self.target.setExtraSelections(selections)
-        if self.current >= 0:
+        if self.current >= 0 and scroll:
             self._scroll_to(self.matches[self.current])
         full = len(self.matches) >= self.max_matches
         above = sum(n for _, n in self.outside.before)
