@@ -210,15 +210,17 @@ def _search(args: argparse.Namespace, paths: AppPaths) -> int:
 def _list(args: argparse.Namespace, paths: AppPaths) -> int:
     reader = ReadOnlyStore(paths.conversations)
     convs: list[Conversation] = []
+    failed = 0
     for conv_id in reader.ids():
         try:
             convs.append(reader.load(conv_id))
         except StorageError as exc:
             _say(f"{conv_id}: {exc.user_message}")
+            failed += 1
     for conv in sorted(convs, key=lambda c: c.updated_at, reverse=True):
         when = _printable(conv.updated_at[:16].replace("T", " "))
         print(f"{conv.id}  {when}  {_printable(shown_title(conv.title))}")
-    return 0
+    return 1 if failed else 0  # as export --all: a script must not take the list for complete
 
 
 def _is_folder(output: str) -> bool:

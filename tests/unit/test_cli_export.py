@@ -341,3 +341,12 @@ def test_output_that_cannot_be_written_is_told_without_a_traceback(
     assert result.returncode == 1
     assert "File name too long." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_list_with_an_unreadable_file_exits_1(home: Path) -> None:
+    # It exited 0, so a script took the list for complete (export --all exits 1 then).
+    (home / "conversations" / "cccc0000-0000-4000-8000-000000000003.json").write_text("{oops")
+    result = run(home, "list")
+    assert result.returncode == 1
+    assert "cccc0000-0000-4000-8000-000000000003" in result.stderr
+    assert IDS[0] in result.stdout  # the readable ones are still listed

@@ -32,7 +32,8 @@ from writer_desktop.core.secrets import KeyStore
 INTRO = (
     "<p>Writer Desktop needs a Writer API key.</p>"
     "<p>Create one in <b>Writer AI Studio</b>, on the <b>API keys</b> page, and paste it here. "
-    "It is kept in your system keyring, never in a file.</p>"
+    "It is kept in your system keyring (without one, for this session only), never in a file."
+    "</p>"
 )
 
 
