@@ -75,6 +75,7 @@ def test_wrong_types_fall_back_to_defaults_with_a_problem(tmp_path: Path) -> Non
                 "theme": "neon",
                 "close_to_tray": 1,
                 "text_scale": 120,
+                "default_model": " ",
             }
         )
     )
@@ -85,8 +86,10 @@ def test_wrong_types_fall_back_to_defaults_with_a_problem(tmp_path: Path) -> Non
     assert settings.theme == "system"
     assert settings.close_to_tray is True
     assert settings.text_scale == 120
-    assert len(file.problems) == 4
+    assert settings.default_model == Settings().default_model  # was taken: a blank model picker
+    assert len(file.problems) == 5
     told = "\n".join(file.problems)  # in words a reader of settings.json knows, not Python's
+    assert "default_model: is empty; using the default" in told
     assert "temperature: expected a number, found 'hot'" in told
     assert 'theme: expected "system" or "light" or "dark", found \'neon\'' in told
     assert "close_to_tray: expected true or false, found 1" in told

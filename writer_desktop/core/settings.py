@@ -41,7 +41,7 @@ def _opt(default: Any, doc: str, **limits: Any) -> Any:
 class Settings:
     """Every user setting, with its default. Replace with ``dataclasses.replace``."""
 
-    default_model: str = _opt("palmyra-x5", "Model for new conversations.")
+    default_model: str = _opt("palmyra-x5", "Model for new conversations.", filled=True)
     temperature: float = _opt(0.7, "Sampling temperature for new conversations.", lo=0.0, hi=2.0)
     max_tokens: int = _opt(4096, "Longest reply, in tokens, for new conversations.", lo=1, hi=8192)
     base_url: str = _opt(
@@ -79,6 +79,8 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return _bounded(f, float(value))
     elif kind == "str":
+        if isinstance(value, str) and not value.strip() and f.metadata.get("filled"):
+            raise ValueError(f"{f.name}: is empty")  # no model at all: a blank picker
         if isinstance(value, str):
             return value
     elif kind == "Theme":
