@@ -53,6 +53,10 @@ def run(args: argparse.Namespace, paths: AppPaths | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     commands = {"export": _export, "import": _import, "search": _search, "list": _list}
+    if args.command != "import" and not paths.conversations.is_dir():
+        # Nothing to read (a mistyped WRITER_DESKTOP_HOME, say): said, and nothing created.
+        _say(f"there are no conversations: {paths.conversations} does not exist.")
+        return 0
     try:
         return commands[args.command](args, paths)
     except UsageError as exc:

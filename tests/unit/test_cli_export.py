@@ -350,3 +350,15 @@ def test_list_with_an_unreadable_file_exits_1(home: Path) -> None:
     assert result.returncode == 1
     assert "cccc0000-0000-4000-8000-000000000003" in result.stderr
     assert IDS[0] in result.stdout  # the readable ones are still listed
+
+
+@pytest.mark.parametrize("command", [["list"], ["search", "x"], ["export", "--all"]])
+def test_a_data_folder_that_does_not_exist_is_said_and_not_created(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # A mistyped WRITER_DESKTOP_HOME: `list` printed nothing, `search` created its cache there.
+    home = tmp_path / "nope"
+    result = run(home, *command)
+    assert result.returncode == 0
+    assert f"there are no conversations: {home / 'conversations'} does not exist." in result.stderr
+    assert not home.exists()
