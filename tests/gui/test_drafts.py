@@ -215,15 +215,17 @@ def test_text_typed_just_before_the_app_ends_is_saved_without_the_window_closing
     run_scenario(scenario())
 
 
+def quick(window: MainWindow) -> tuple[QuickPrompt, QuickBridge]:
+    """The quick prompt wired to the window's controller and drafts, as the app wires it."""
+    prompt = QuickPrompt()
+    return prompt, QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
+
+
 def test_the_quick_prompts_unsent_text_comes_back_after_a_crash(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
     # It was kept nowhere: a crash (or a quit) lost what was typed in the quick prompt.
     fake.enqueue(Reply(text="Done."))
-
-    def quick(window: MainWindow) -> tuple[QuickPrompt, QuickBridge]:
-        prompt = QuickPrompt()
-        return prompt, QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
 
     async def scenario() -> None:
         drafts = Drafts(store.root / DRAFTS_NAME)
@@ -254,8 +256,7 @@ def test_text_deleted_in_the_quick_prompt_does_not_come_back(
     async def scenario() -> None:
         drafts = Drafts(store.root / DRAFTS_NAME)
         async with main_window(fake, store, tmp_path, drafts=drafts) as window:
-            prompt = QuickPrompt()
-            bridge = QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
+            prompt, bridge = quick(window)
             bridge.show()
             QTest.keyClicks(prompt.editor, "old draft")
             await until(lambda: on_disk(store).get(QUICK) == "old draft", what="saved")
@@ -280,8 +281,7 @@ def test_text_typed_in_the_quick_prompt_stays_above_a_new_one(
     async def scenario() -> None:
         drafts = Drafts(store.root / DRAFTS_NAME)
         async with main_window(fake, store, tmp_path, drafts=drafts) as window:
-            prompt = QuickPrompt()
-            bridge = QuickBridge(window.controller, prompt, window, window.findChild(DraftKeeper))
+            prompt, bridge = quick(window)
             bridge.show()
             QTest.keyClicks(prompt.editor, "typed draft")
             QTest.keyClick(prompt.editor, Qt.Key.Key_Escape)

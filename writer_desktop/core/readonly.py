@@ -63,10 +63,12 @@ class ReadOnlyStore:
                     if name.endswith(".json") and _ID.fullmatch(name[:-5]) and entry.is_file():
                         st = entry.stat()
                         found.append(FileEntry(name[:-5], st.st_size, st.st_mtime_ns))
-                    elif name.endswith(journal.SUFFIX) and _ID.fullmatch(name[: -len(".journal")]):
-                        with contextlib.suppress(OSError):  # ended meanwhile
-                            st = entry.stat()
-                            journals[name[: -len(".journal")]] = (st.st_size, st.st_mtime_ns)
+                    elif name.endswith(journal.SUFFIX):
+                        conv_id = name[: -len(journal.SUFFIX)]
+                        if _ID.fullmatch(conv_id):
+                            with contextlib.suppress(OSError):  # ended meanwhile
+                                st = entry.stat()
+                                journals[conv_id] = (st.st_size, st.st_mtime_ns)
         except FileNotFoundError:
             return []
         except OSError as exc:

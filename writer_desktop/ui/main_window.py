@@ -347,10 +347,8 @@ class MainWindow(QMainWindow):
 
     def _on_list(self, rows: Listing) -> None:
         self.sidebar.set_conversations(rows)
-        still = [(i, t) for i, t in self._deleted if self.sidebar.model.row_of(i) < 0]
-        if still != self._deleted:  # back already (Recently deleted): not to undo again
-            self._deleted = still
-            self._show_undo(again=False)
+        listed = {i for i, _ in self._deleted if self.sidebar.model.row_of(i) >= 0}
+        self._no_undo_for(listed)  # back already (Recently deleted): not to undo again
 
     def _on_opened(self, conv: Conversation) -> None:
         self.composer.options.flush()  # an edit still pending belongs to the previous one
@@ -562,10 +560,7 @@ class MainWindow(QMainWindow):
         removed = self.controller.delete_for_good(entries)
         dialog.remove(removed)
         # Ctrl+Z can no longer bring them back: it told "This conversation is not in the trash."
-        gone = {entry.id for entry in removed}
-        if any(conv_id in gone for conv_id, _ in self._deleted):
-            self._deleted = [(i, t) for i, t in self._deleted if i not in gone]
-            self._show_undo(again=False)
+        self._no_undo_for({entry.id for entry in removed})
 
     def _listed_current(self) -> str | None:
         """The open conversation's id if it is in the list (it has messages), else None (and
@@ -641,6 +636,12 @@ class MainWindow(QMainWindow):
         self._deleted.append((conv_id, self._deleting.pop(conv_id, "")))
         del self._deleted[:-UNDO_DEPTH]
         self._show_undo()
+
+    def _no_undo_for(self, conv_ids: set[str]) -> None:
+        """Ctrl+Z is no longer to bring back ``conv_ids`` (back already, or deleted for good)."""
+        if any(conv_id in conv_ids for conv_id, _ in self._deleted):
+            self._deleted = [(i, t) for i, t in self._deleted if i not in conv_ids]
+            self._show_undo(again=False)
 
     def _show_undo(self, *, again: bool = True) -> None:
         """Offer to undo the latest delete not undone yet (the button for a while, if
