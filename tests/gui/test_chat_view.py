@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from writer_desktop.core.models import Conversation, Message, Role, Status
+from writer_desktop.ui.chat_stream import FLUSH_CHARS
 from writer_desktop.ui.chat_view import FLUSH_MS, ChatView
 
 
@@ -53,6 +54,30 @@ def test_bursts_of_deltas_render_only_the_tail_once(
     view.append_delta("another conversation", tail.id, "ignored")
     qtbot.wait(FLUSH_MS * 3)
     assert "ignored" not in view.toPlainText()
+
+
+def test_text_faster_than_the_timer_is_drawn_in_equal_steps(view: ChatView, qtbot: QtBot) -> None:
+    """A reply arriving faster than 12.5 renders a second can show is drawn every FLUSH_CHARS
+    characters, at once: no render has to lay out a whole burst (figure 2's stall)."""
+    conv, tail = conversation(4)
+    view.show_conversation(conv)
+    qtbot.wait(FLUSH_MS + 10)
+    flushes: list[int] = []
+    original = view._flush
+
+    def counting() -> None:
+        flushes.append(len(view.message_text(tail.id)))
+        original()
+
+    view._flush = counting  # type: ignore[method-assign]
+    piece = "word " * 20  # 100 characters a read, no event loop in between
+    total = FLUSH_CHARS * 3 + FLUSH_CHARS // 2
+    for _ in range(total // len(piece)):
+        view.append_delta(conv.id, tail.id, piece)
+    assert flushes == [FLUSH_CHARS, FLUSH_CHARS * 2, FLUSH_CHARS * 3]
+    assert view.toPlainText().count("word") == FLUSH_CHARS * 3 // 5  # shown already
+    qtbot.waitUntil(lambda: len(flushes) == 4, timeout=FLUSH_MS * 5)  # the rest: the timer
+    assert view.toPlainText().count("word") == total // 5
 
 
 def test_follows_the_tail_unless_scrolled_up(view: ChatView, qtbot: QtBot) -> None:

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from writer_desktop.core.models import Message, Role, Status
 from writer_desktop.ui import quick_prompt
 from writer_desktop.ui.chat_palette import DARK, LIGHT
+from writer_desktop.ui.chat_stream import FLUSH_CHARS
 from writer_desktop.ui.quick_prompt import AnswerView, QuickPrompt
 
 CONV, MSG = "conv-1", "msg-1"
@@ -151,6 +152,35 @@ def test_deltas_are_coalesced_and_rendered_as_markdown(
     assert prompt.answer_text() == text
     assert prompt.copy_button.isEnabled()
     assert prompt.open_button.isEnabled()
+
+
+def test_an_answer_faster_than_the_timer_is_drawn_in_equal_steps(
+    qtbot: QtBot, prompt: QuickPrompt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the chat view: every FLUSH_CHARS characters at once, the rest by the timer."""
+    shown(qtbot, prompt, "question")
+    prompt.start_reply(CONV, MSG)
+    renders: list[int] = []
+    original = prompt.answer.show_message
+
+    def counting(message: Message) -> None:
+        renders.append(len(message.content))
+        original(message)
+
+    monkeypatch.setattr(prompt.answer, "show_message", counting)
+    piece = "word " * 20
+    total = FLUSH_CHARS * 2 + FLUSH_CHARS // 2
+    for _ in range(total // len(piece)):
+        prompt.append_delta(CONV, MSG, piece)
+    assert renders == [FLUSH_CHARS, FLUSH_CHARS * 2]
+    assert prompt.answer.toPlainText().count("word") == FLUSH_CHARS * 2 // 5
+    qtbot.waitUntil(lambda: renders[-1] == total, timeout=quick_prompt.FLUSH_MS * 5)
+    assert len(renders) == 3
+    prompt.finish_reply(CONV, reply("done"))
+    prompt.start_reply(CONV, "msg-2")  # a new reply starts counting from nothing
+    renders.clear()
+    prompt.append_delta(CONV, "msg-2", "x" * (FLUSH_CHARS - 1))
+    assert renders == []
 
 
 def test_model_text_cannot_inject_html_or_load_anything(

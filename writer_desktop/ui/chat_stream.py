@@ -40,6 +40,15 @@ PARAGRAPH_GAP = 12  # px, Qt's default margin between HTML paragraphs
 COMMIT_MIN = 300  # finished Markdown (characters) worth rendering once, apart from the tail
 COMMIT_LATER = 2000  # the same while plain text is appended to the tail instead of re-rendered
 CODE_COMMIT = 3000  # finished lines of a code block still open, worth rendering once
+FLUSH_CHARS = 8000
+"""A view renders at once when this much new text waits, without waiting for its flush timer.
+
+A reply that arrives faster than a view renders (a loopback server, a burst after a stall) is
+then drawn in steps of the same size: a render lays out about this much new text (~5 ms here;
+more only if one read brings more), and every part of the reply costs the same. With the timer
+alone, a 20,000-token reply sent unpaced was drawn in six renders, one of ~40 ms, the event
+loop's worst stall; now in thirteen, none over ~9 ms (docs/performance.md, figure 2).
+At 1,000 tokens/s a round of 80 ms brings ~300 characters, so paced replies never reach it."""
 
 
 @dataclass

@@ -42,7 +42,7 @@ from .chat_palette import chat_palette
 from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
 from .chat_scroll import QuietScrollBar
-from .chat_stream import StreamSplit, append_in_parts, render_in_parts
+from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .focus_ring import FocusRing
 from .message_actions import message_actions, toolbar_actions
 from .message_frames import MAX_RENDERED
@@ -69,7 +69,8 @@ when the last one is that long ago (a paced reply arrives in rounds of about thi
 (with its layout, scroll and paint) costs about the same whatever it brings, so the rate sets much
 of the CPU a reply takes: from 25 to 20 a second, 11.5 → 9.5 % of a core at 1,000 tokens/s here;
 from 20 to 12.5, 11.1 → 8.9 % (medians of four alternated pairs, docs/performance.md). Text
-arriving in steps of 80 ms, a word or a line at a time, still reads as a continuous stream."""
+arriving in steps of 80 ms, a word or a line at a time, still reads as a continuous stream. Text
+arriving faster than that is drawn every ``chat_stream.FLUSH_CHARS`` characters instead."""
 
 
 class ChatView(QTextBrowser):
@@ -112,6 +113,7 @@ class ChatView(QTextBrowser):
         self._window = self._lazy.window
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flushed_at = 0.0  # time.monotonic() of the last flush
+        self._pending = 0  # characters appended since the last flush
         self._flush_timer.timeout.connect(self._flush)
         self._repaint = RepaintLimiter(self)
         self.toolbar = MessageToolbar(self.viewport())
@@ -376,7 +378,7 @@ class ChatView(QTextBrowser):
         self._conv_id = conv.id
         self._messages = {m.id: m for m in conv.messages}
         self._parts = {m.id: [m.content] for m in conv.messages}
-        self._dirty, self._splits = set(), {}
+        self._dirty, self._splits, self._pending = set(), {}, 0
         self._lazy.show_end([m.id for m in conv.messages])
 
     def show_message(self, message_id: str) -> None:
@@ -470,7 +472,10 @@ class ChatView(QTextBrowser):
         self._parts[message_id].append(text)
         self._see_han(text)
         self._dirty.add(message_id)
-        if not self._flush_timer.isActive():
+        self._pending += len(text)
+        if self._pending >= FLUSH_CHARS:
+            self._flush()
+        elif not self._flush_timer.isActive():
             since = (time.monotonic() - self._flushed_at) * 1000
             self._flush_timer.start(max(0, round(FLUSH_MS - since)))
 
@@ -559,6 +564,7 @@ class ChatView(QTextBrowser):
         """Re-render the messages that changed since the last flush (usually just the tail)."""
         self._flush_timer.stop()
         self._flushed_at = time.monotonic()
+        self._pending = 0
         following = self._lazy.following()
         for message_id in self._dirty:
             message = self._messages[message_id]

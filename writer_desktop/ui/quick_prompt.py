@@ -43,7 +43,7 @@ from writer_desktop.core.models import Message, Role, Status
 from .chat_document import refill
 from .chat_links import ask_to_open, parse_action, refusal
 from .chat_palette import chat_palette
-from .chat_stream import StreamSplit, append_in_parts, render_in_parts
+from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .composer import PromptEdit
 from .render import (
     ACTION_SCHEME,
@@ -232,6 +232,7 @@ class QuickPrompt(QWidget):
             QShortcut(QKeySequence(sequence), self).activated.connect(slot)
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
+        self._pending = 0  # characters appended since the last flush
         self.copy_button.setEnabled(False)
         self.open_button.setEnabled(False)
 
@@ -315,7 +316,7 @@ class QuickPrompt(QWidget):
         """A reply to what was just sent begins: show it (empty) below the prompt."""
         self._flush_timer.stop()
         self._conv_id = conv_id
-        self._parts = []
+        self._parts, self._pending = [], 0
         self.answer.show()
         self.editor.selectAll()  # the question stays visible; typing replaces it
         self._show(Message(role=Role.ASSISTANT, content="", id=message_id, status=Status.STREAMING))
@@ -324,7 +325,10 @@ class QuickPrompt(QWidget):
         if not self._is_current(conv_id, message_id):
             return
         self._parts.append(text)
-        if not self._flush_timer.isActive():
+        self._pending += len(text)
+        if self._pending >= FLUSH_CHARS:
+            self._flush()
+        elif not self._flush_timer.isActive():
             self._flush_timer.start()
 
     def finish_reply(self, conv_id: str, message: Message) -> None:
@@ -332,7 +336,7 @@ class QuickPrompt(QWidget):
         if not self._is_current(conv_id, message.id):
             return
         self._flush_timer.stop()
-        self._parts = [message.content]
+        self._parts, self._pending = [message.content], 0
         self._show(dataclasses.replace(message))
 
     def set_busy(self, busy: bool) -> None:
@@ -344,6 +348,8 @@ class QuickPrompt(QWidget):
         return conv_id == self._conv_id and shown is not None and shown.id == message_id
 
     def _flush(self) -> None:
+        self._flush_timer.stop()
+        self._pending = 0
         shown = self.answer.message
         if shown is None:
             return
