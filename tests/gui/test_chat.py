@@ -27,7 +27,7 @@ from tests.gui.test_safety import anchors
 from writer_desktop.core.errors import DiskFull
 from writer_desktop.core.models import Conversation
 from writer_desktop.core.store import ConversationStore
-from writer_desktop.ui.controller import FALLBACK_MODELS
+from writer_desktop.ui.controller import FALLBACK_MODELS, TITLE_LENGTH, title_from
 from writer_desktop.ui.render import ERROR_BG
 
 
@@ -470,3 +470,10 @@ def test_a_reply_whose_last_save_failed_is_saved_once_space_is_back(
             assert not bar.isVisible()
 
     run_scenario(scenario())
+
+
+def test_a_title_from_a_long_first_line_keeps_its_last_emoji_whole() -> None:
+    family = "👨\u200d👩\u200d👧\u200d👦"  # one emoji: three ZWJs
+    prompt = "x" * (TITLE_LENGTH - 4) + family + " and the rest of the line\nsecond line"
+    assert title_from(prompt) == "x" * (TITLE_LENGTH - 4) + "…"
+    assert title_from("Plan " + family + " trip") == "Plan " + family + " trip"

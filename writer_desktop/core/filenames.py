@@ -26,7 +26,7 @@ from pathlib import Path
 
 from writer_desktop.core.atomic import atomic_write, storage_error
 from writer_desktop.core.errors import StorageError
-from writer_desktop.core.titles import BIDI_CONTROLS, UNTITLED
+from writer_desktop.core.titles import BIDI_CONTROLS, UNTITLED, visible_end
 
 __all__ = ["MAX_STEM_BYTES", "replace_file", "safe_stem", "write_new"]
 
@@ -43,8 +43,6 @@ _RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"}
     | {f"{dev}{d}" for dev in ("COM", "LPT") for d in _DIGITS}
 )
-# Characters that only make sense after another one: a cut must not leave them dangling.
-_JOINERS = frozenset("\u200d\ufe0e\ufe0f")
 
 
 def safe_stem(title: str, max_bytes: int = MAX_STEM_BYTES) -> str:
@@ -124,10 +122,9 @@ def _trim(text: str) -> str:
 
 
 def _cut(text: str, max_bytes: int) -> str:
-    """At most ``max_bytes`` of UTF-8, cut between characters, no dangling mark or joiner."""
+    """At most ``max_bytes`` of UTF-8, cut between what shows as characters (no emoji sequence,
+    flag or letter with its marks cut in two)."""
     if len(text.encode("utf-8")) <= max_bytes:
         return text
     cut = text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
-    while cut and (cut[-1] in _JOINERS or unicodedata.combining(cut[-1])):
-        cut = cut[:-1]
-    return cut
+    return text[: visible_end(text, len(cut))]

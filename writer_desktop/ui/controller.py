@@ -37,7 +37,7 @@ from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
 from writer_desktop.core.store import ConversationNotFound, ConversationStore
 from writer_desktop.core.stream import RetryScheduled, TextDelta
-from writer_desktop.core.titles import shown_title
+from writer_desktop.core.titles import clip, shown_title
 from writer_desktop.core.trash import Trashed, TrashEntry
 from writer_desktop.core.versions import (
     VersionError,
@@ -61,7 +61,7 @@ CONTINUE_PROMPT = "Please continue exactly where you stopped."
 def title_from(text: str) -> str:
     """A conversation title from its first prompt: the first line, shortened."""
     line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+    return clip(line, TITLE_LENGTH)
 
 
 class Controller(QObject):

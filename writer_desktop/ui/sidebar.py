@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from writer_desktop.core.listing import Listing
-from writer_desktop.core.titles import clean_title, folded, shown_title
+from writer_desktop.core.titles import clean_title, clip, folded, shown_title
 
 from .focus_list import FocusShowingList
 
@@ -240,7 +240,7 @@ class Sidebar(QWidget):
         text = self.filter.text().strip()
         empty = bool(text) and self.proxy.rowCount() == 0
         if empty:
-            shown = text if len(text) <= 40 else text[:39] + "…"
+            shown = clip(text, 40)
             self.no_match.setText(
                 f"No conversation title has “{shown}”. Search all conversations (Ctrl+Shift+F) "
                 "looks in what they say."
