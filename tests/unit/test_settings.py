@@ -76,6 +76,7 @@ def test_wrong_types_fall_back_to_defaults_with_a_problem(tmp_path: Path) -> Non
                 "close_to_tray": 1,
                 "text_scale": 120,
                 "default_model": " ",
+                "idle_timeout": -1,
             }
         )
     )
@@ -87,12 +88,16 @@ def test_wrong_types_fall_back_to_defaults_with_a_problem(tmp_path: Path) -> Non
     assert settings.close_to_tray is True
     assert settings.text_scale == 120
     assert settings.default_model == Settings().default_model  # was taken: a blank model picker
-    assert len(file.problems) == 5
+    assert settings.idle_timeout == Settings().idle_timeout
+    assert len(file.problems) == 6
     told = "\n".join(file.problems)  # in words a reader of settings.json knows, not Python's
     assert "default_model: is empty; using the default" in told
     assert "temperature: expected a number, found 'hot'" in told
     assert 'theme: expected "system" or "light" or "dark", found \'neon\'' in told
     assert "close_to_tray: expected true or false, found 1" in told
+    assert "max_tokens: 1000000000 is outside 1–8192; using the default" in told
+    # not "-1 is outside 5.0–None"
+    assert "idle_timeout: -1 is below the least allowed, 5; using the default" in told
 
 
 def test_utf8_bom_accepted(tmp_path: Path) -> None:

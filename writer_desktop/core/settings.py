@@ -103,8 +103,16 @@ _KINDS = {  # the declarations' types, as a person reading settings.json would s
 def _bounded(f: dataclasses.Field[Any], value: Any) -> Any:
     lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"{f.name}: {value} is outside {lo}–{hi}")
+        given = f"{f.name}: {_number(value)}"
+        if hi is None:
+            raise ValueError(f"{given} is below the least allowed, {_number(lo)}")
+        raise ValueError(f"{given} is outside {_number(lo)}–{_number(hi)}")
     return value
+
+
+def _number(value: float) -> str:
+    """A number as settings.json would hold it: 5, not 5.0."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def from_dict(data: Mapping[str, Any]) -> tuple[Settings, dict[str, Any], list[str]]:
