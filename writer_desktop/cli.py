@@ -97,6 +97,9 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     except ConversationNotFound as exc:
         raise UsageError(exc.user_message) from None
     output: str | None = args.output
+    if output is not None and not output.strip():  # -o "$OUT" with OUT unset: not the folder here
+        raise UsageError("export: -o is empty: name a file or folder, or leave -o out to export "
+                         "into the current folder.")  # fmt: skip
     fmt: Format = args.format or (
         "json" if output and output.lower().endswith(".json") else "markdown"
     )

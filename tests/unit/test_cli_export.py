@@ -179,6 +179,19 @@ def test_usage_errors_exit_2(home: Path, args: list[str], message: str) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("which", [["aaaa1"], ["--all"]])
+def test_an_empty_output_path_is_refused_not_the_current_folder(
+    home: Path, tmp_path: Path, which: list[str]
+) -> None:
+    """``-o "$OUT"`` with OUT unset: files went into the current folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    result = run(home, "export", *which, "-o", "", cwd=here)
+    assert result.returncode == 2
+    assert "export: -o is empty" in result.stderr
+    assert list(here.iterdir()) == []
+
+
 def test_export_all_json_imports_back_identically(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "json"
     assert run(home, "export", "--all", "--format", "json", "-o", str(out)).returncode == 0
