@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtCore import QPoint, QRegularExpression, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
@@ -300,3 +300,19 @@ def test_a_searchs_words_are_found_as_the_search_found_them(qtbot: QtBot) -> Non
     bar.open_words("creme brulee")
     bar.field.setText("brûlée")
     assert selected_texts(target) == ["brûlée"]
+
+
+def test_a_new_search_starts_at_the_short_line_at_the_top_of_the_view(qtbot: QtBot) -> None:
+    """The top of the view was looked up in the middle of the view's width: on a line shorter
+    than that, Qt answered with the line's end, and a match on it was skipped."""
+    text = "\n".join(f"row {n} {'needle' if n % 2 else 'x' * 70}" for n in range(300))
+    bar, target = make(qtbot, text)
+    block = target.document().findBlockByNumber(101)  # "row 101 needle": a short line
+    top = target.document().documentLayout().blockBoundingRect(block).top()
+    target.verticalScrollBar().setValue(round(top) + 2)  # the line's top edge just hidden
+    assert target.cursorForPosition(QPoint(2, 2)).block().blockNumber() == 101
+    bar.open()
+    QTest.keyClicks(bar.field, "needle")
+    assert bar.count.text() == "51 of 150"
+    current = bar.matches[bar.current]
+    assert current.block().blockNumber() == 101

@@ -240,16 +240,17 @@ class FindBar(QWidget):
         return button
 
     def _top_position(self) -> int:
-        """The document position at the top of the view, looked for down the middle of the
-        view: at the left edge, in the margin outside nested frames, and in the gaps between
-        them, Qt answers with the document's start rather than what is on screen."""
+        """The document position at the start of the top line in view, looked for down the
+        middle of the view: at the left edge, in the margin outside nested frames, and in the
+        gaps between them, Qt answers with the document's start rather than what is on screen."""
         if self.target.verticalScrollBar().value() == 0:
             return 0
         viewport = self.target.viewport()
         for y in range(0, viewport.height(), 4):
-            position = self.target.cursorForPosition(QPoint(viewport.width() // 2, y)).position()
-            if position > 0:
-                return position
+            cursor = self.target.cursorForPosition(QPoint(viewport.width() // 2, y))
+            if cursor.position() > 0:  # on a line shorter than half the view: its end, so
+                cursor.movePosition(QTextCursor.MoveOperation.StartOfLine)  # from its start
+                return cursor.position()
         return 0
 
     def _find_all(self, text: str) -> list[QTextCursor]:
