@@ -141,6 +141,28 @@ def test_ctrl_home_and_ctrl_end_go_to_the_first_and_the_latest_message(
     assert view._lazy.following()  # a reply streaming there would be followed again
 
 
+def test_latest_after_ctrl_home_goes_to_the_latest_message_not_the_end_rendered(
+    view: ChatView, qtbot: QtBot
+) -> None:
+    # It scrolled to the end of what was rendered around the top: message ~19 of 300.
+    conv = long_conversation(300)
+    view.show_conversation(conv)
+    QTest.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert conv.messages[-1].id not in view._window.frames
+    qtbot.waitUntil(view.latest.isVisible, timeout=2000)
+    view.latest.click()
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum()
+    assert conv.messages[-1].id in view._window.frames
+    span = view.message_span(conv.messages[-1].id)
+    assert span is not None
+    end = view.textCursor()
+    end.setPosition(span[1])
+    assert view.viewport().rect().contains(view.cursorRect(end).center())  # its end on screen
+    assert view._lazy.following()
+    assert not view.latest.isVisible()
+
+
 def test_tab_never_leaves_a_link_under_the_latest_button(view: ChatView, qtbot: QtBot) -> None:
     # Qt scrolls the link Tab reaches just into view: at the bottom, where ↓ Latest sits.
     words = " ".join(f"word{i}" for i in range(40))  # a link as wide as the view, some lines

@@ -8,6 +8,8 @@ does). It sits on the viewport's bottom right, outside the document.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QToolButton
 
@@ -15,9 +17,9 @@ MARGIN = 12  # px from the viewport's bottom right corner
 
 
 class LatestButton(QToolButton):
-    """Shown by itself when the view is well above its end; a click goes to the end."""
+    """Shown by itself when the view is well above its end; a click calls ``go_to_end``."""
 
-    def __init__(self, view: QAbstractScrollArea) -> None:
+    def __init__(self, view: QAbstractScrollArea, go_to_end: Callable[[], None]) -> None:
         super().__init__(view.viewport())
         self._view = view
         self.setObjectName("latestButton")
@@ -29,7 +31,7 @@ class LatestButton(QToolButton):
         bar = view.verticalScrollBar()
         bar.valueChanged.connect(self.update_shown)
         bar.rangeChanged.connect(self.update_shown)
-        self.clicked.connect(lambda: bar.setValue(bar.maximum()))
+        self.clicked.connect(go_to_end)  # not the bar's end: the end rendered may not be the last
         self.adjustSize()
         self.hide()
 

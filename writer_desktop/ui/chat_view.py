@@ -119,7 +119,7 @@ class ChatView(QTextBrowser):
         self.toolbar = MessageToolbar(self.viewport())
         self.toolbar.triggered.connect(lambda href: self._on_anchor(QUrl(href)))
         self.verticalScrollBar().valueChanged.connect(self._place_toolbar)
-        self.latest = LatestButton(self)
+        self.latest = LatestButton(self, lambda: self.go_to_end(first=False))
         self.focus_ring = FocusRing(self)
         self._apply_scale()
         # Replaceable for tests; the defaults ask the user and hand the address to the desktop.
