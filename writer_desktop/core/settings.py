@@ -101,13 +101,17 @@ _KINDS = {  # the declarations' types, as a person reading settings.json would s
 
 
 def _bounded(f: dataclasses.Field[Any], value: Any) -> Any:
-    lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        given = f"{f.name}: {_number(value)}"
-        if hi is None:
-            raise ValueError(f"{given} is below the least allowed, {_number(lo)}")
+    lo: float | None = f.metadata.get("lo")
+    hi: float | None = f.metadata.get("hi")
+    below, above = lo is not None and value < lo, hi is not None and value > hi
+    if not (below or above):
+        return value
+    given = f"{f.name}: {_number(value)}"
+    if lo is not None and hi is not None:
         raise ValueError(f"{given} is outside {_number(lo)}–{_number(hi)}")
-    return value
+    if lo is not None:
+        raise ValueError(f"{given} is below the least allowed, {_number(lo)}")
+    raise ValueError(f"{given} is above the most allowed, {_number(hi or 0)}")
 
 
 def _number(value: float) -> str:
