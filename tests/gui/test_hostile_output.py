@@ -31,7 +31,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QtMsgType, QUrl, qInstallMessageHandler
 from PySide6.QtGui import QDesktopServices, QTextCursor, QTextDocument
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QTextBrowser, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QTextBrowser, QWidget
 
 from tests.canary import AuditLog, CanaryServer, OpenWatch, audit
 from tests.fake_writer.behaviours import Reply
@@ -41,6 +41,7 @@ from writer_desktop.core.models import Conversation, Message, Role, Status
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.chat_links import shown_address
 from writer_desktop.ui.chat_view import ChatView
+from writer_desktop.ui.link_dialog import OpenLinkDialog
 from writer_desktop.ui.main_window import MainWindow
 from writer_desktop.ui.quick_bridge import QuickBridge
 from writer_desktop.ui.quick_prompt import AnswerView, QuickPrompt
@@ -179,11 +180,11 @@ class Desktop:
     refusals: list[str] = field(default_factory=list)
     opened: list[QUrl] = field(default_factory=list)
 
-    def question(self, _parent: QWidget, _title: str, text: str, *_: object) -> object:
-        self.questions.append(text)
+    def question(self, dialog: OpenLinkDialog) -> int:
+        self.questions.append(dialog.text())
         self.answers.append(len(self.questions) % 2 == 1)  # yes and no in turn
-        button = QMessageBox.StandardButton
-        return button.Open if self.answers[-1] else button.Cancel
+        code = QDialog.DialogCode
+        return (code.Accepted if self.answers[-1] else code.Rejected).value
 
     def warning(self, _parent: QWidget, _title: str, text: str, *_: object) -> object:
         self.refusals.append(text)
@@ -198,7 +199,7 @@ class Desktop:
 def desktop(monkeypatch: pytest.MonkeyPatch) -> Desktop:
     """Patched before any view is made: the views keep ``QDesktopServices.openUrl`` itself."""
     d = Desktop()
-    monkeypatch.setattr(QMessageBox, "question", d.question)
+    monkeypatch.setattr(OpenLinkDialog, "exec", lambda dialog: d.question(dialog))
     monkeypatch.setattr(QMessageBox, "warning", d.warning)
     monkeypatch.setattr(QDesktopServices, "openUrl", d.open_url)
     return d
@@ -588,8 +589,10 @@ def test_the_question_shows_the_address_as_the_browser_gets_it(desktop: Desktop)
     finally:
         view.deleteLater()
     assert desktop.questions == [
-        "Open this address in your browser?\n\nhttps://xn--pypal-4ve.com/login",
-        "Open this address in your browser?\n\nhttps://example.com/%E2%80%AEgnp.exe",
+        "Open this address in your browser?\n\nSite: xn--pypal-4ve.com\n\n"
+        "https://xn--pypal-4ve.com/login",
+        "Open this address in your browser?\n\nSite: example.com\n\n"
+        "https://example.com/%E2%80%AEgnp.exe",
     ]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from PySide6.QtCore import QUrl
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 # In QTextCursor.selectedText(), Qt's paragraph and line separators and frame marks are breaks.
 PLAIN_TEXT = str.maketrans(
@@ -45,15 +44,3 @@ def refusal(url: QUrl) -> str:
     scheme = url.scheme().lower()
     shown = shown_address(url) or "(empty)"
     return f"Writer Desktop does not open “{scheme or 'relative'}” links:\n{shown}"
-
-
-def ask_to_open(parent: QWidget, url: QUrl) -> bool:
-    """Ask before handing an address to the browser, showing it in full (and in ASCII)."""
-    answer = QMessageBox.question(
-        parent,
-        "Open link?",
-        f"Open this address in your browser?\n\n{shown_address(url)}",
-        QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Open

@@ -37,13 +37,14 @@ from writer_desktop.core.models import Conversation, Message, Role, Status
 from .chat_document import frame_index_at, message_format, refill
 from .chat_latest import MARGIN, LatestButton
 from .chat_lazy import LazyWindow
-from .chat_links import PLAIN_TEXT, ask_to_open, parse_action, refusal
+from .chat_links import PLAIN_TEXT, parse_action, refusal
 from .chat_palette import chat_palette
 from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
 from .chat_scroll import QuietScrollBar
 from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .focus_ring import FocusRing
+from .link_dialog import ask_to_open
 from .message_actions import message_actions, toolbar_actions
 from .message_frames import MAX_RENDERED
 from .message_toolbar import MessageToolbar

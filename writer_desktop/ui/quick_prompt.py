@@ -41,10 +41,11 @@ from PySide6.QtWidgets import (
 from writer_desktop.core.models import Message, Role, Status
 
 from .chat_document import refill
-from .chat_links import ask_to_open, parse_action, refusal
+from .chat_links import parse_action, refusal
 from .chat_palette import chat_palette
 from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .composer import PromptEdit
+from .link_dialog import ask_to_open
 from .render import (
     ACTION_SCHEME,
     SAFE_SCHEMES,
