@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
 import pytest
 from PySide6.QtGui import QFontMetrics, QTextCursor, QTextDocument
@@ -132,6 +133,31 @@ def test_your_lines_are_shown_as_typed_not_as_paragraphs_apart() -> None:
     steps = [b - a for a, b in itertools.pairwise(tops)]
     assert max(steps) - min(steps) < 2  # evenly spaced, one line each
     assert steps[0] < QFontMetrics(doc.defaultFont()).lineSpacing() + 4  # no margins between
+
+
+def test_your_indentation_and_spaces_are_kept_and_direction_overrides_show() -> None:
+    # Each line was a <p>, which collapses spaces: a nested list, unfenced code and columns
+    # all started at the margin. A right-to-left override turned "gnp.exe" into "exe.png".
+    typed = "- level 1\n  - level 2\n    - level 3\nname    size\nreport\u202egnp.exe"
+    doc = QTextDocument()
+    doc.setHtml(message_html(make_markdown(), Message(Role.USER, typed)))
+    texts = []
+    block = doc.begin()
+    while block.isValid():
+        texts.append(block.text())
+        block = block.next()
+    assert "  - level 2" in texts
+    assert "    - level 3" in texts
+    assert "name    size" in texts
+    assert "report[U+202E]gnp.exe" in texts
+    doc.setTextWidth(600)
+    assert doc.size().height() > 0  # laid out
+    first = doc.findBlock(doc.toPlainText().index("- level 1"))
+    third = doc.findBlock(doc.toPlainText().index("    - level 3"))
+    assert first.layout().lineCount() == third.layout().lineCount() == 1
+    x1 = cast(tuple[float, int], first.layout().lineAt(0).cursorToX(0))[0]
+    x3 = cast(tuple[float, int], third.layout().lineAt(0).cursorToX(4))[0]
+    assert x3 - x1 >= 3 * QFontMetrics(doc.defaultFont()).horizontalAdvance(" ")  # drawn indented
 
 
 @pytest.mark.parametrize("palette", [LIGHT, DARK], ids=["light", "dark"])

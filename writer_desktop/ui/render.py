@@ -159,11 +159,11 @@ class CodeHighlighter:
 
 _PRE_WRAP = '<pre style="white-space: pre-wrap">'
 # A line of the user's text: [only line, after the first, before the last, in between]
-_USER_LINE = (
-    "<p>",
-    '<p style="margin-top:0">',
-    '<p style="margin-bottom:0">',
-    '<p style="margin-top:0; margin-bottom:0">',
+_USER_LINE = (  # spaces kept as typed: indented lists, unfenced code, columns
+    '<p style="white-space:pre-wrap">',
+    '<p style="white-space:pre-wrap; margin-top:0">',
+    '<p style="white-space:pre-wrap; margin-bottom:0">',
+    '<p style="white-space:pre-wrap; margin-top:0; margin-bottom:0">',
 )
 
 
@@ -423,7 +423,8 @@ def body_html(md: MarkdownIt, message: Message) -> str:
     if message.role is Role.USER:
         # As typed: one line after another (a blank line one line high), not paragraphs each
         # with a margin; the first and last keep theirs, for the space around the message.
-        lines = message.content.split("\n")
+        # Direction overrides show, as in replies: pasted text can disguise a name too.
+        lines = show_bidi_controls(message.content).split("\n")
         last = len(lines) - 1
         return breakable(
             "".join(
