@@ -157,7 +157,7 @@ def test_drafts_of_deleted_conversations_go_at_the_next_start(
             window.controller.sync_store()
             await until(lambda: "deleted-long-ago" not in on_disk(store), what="pruned")
             assert on_disk(store) == {kept: "mine", trashed: "still wanted", NEW: "n"}
-            window.controller.restore(trashed)
+            window.controller.restore([trashed])
             assert window.composer.text() == "still wanted"
 
     run_scenario(scenario())

@@ -313,9 +313,19 @@ def test_del_deletes_every_selected_conversation(
             QTest.keyClick(view, Qt.Key.Key_Delete)
             assert titles(window) == ["Five", "One"]
             assert open_title(window) in ("Five", "One")  # moved on to one that stays
-            for _ in range(3):
-                window.undo_delete_action.trigger()
+            # One Del, one delete: the notice named only the last, and Undo brought back one.
+            assert window.undo_label.text() == "Deleted 3 conversations"
+            view.setCurrentIndex(proxy.index(0, 0))  # Five
+            QTest.keyClick(view, Qt.Key.Key_Delete)
+            assert titles(window) == ["One"]
+            assert window.undo_label.text() == "Deleted “Five”"
+            window.undo_delete_action.trigger()
+            assert titles(window) == ["Five", "One"]
+            assert window.undo_delete_action.isEnabled()
+            assert window.undo_label.text() == "Deleted 3 conversations"
+            window.undo_delete_action.trigger()
             assert sorted(titles(window)) == ["Five", "Four", "One", "Three", "Two"]
+            assert not window.undo_delete_action.isEnabled()
 
     run_scenario(scenario())
 

@@ -142,7 +142,7 @@ def test_restoring_what_is_gone_from_the_trash_says_so(
             delete(window, store, conv_id)
             dialog = window.show_trash()
             await until(dialog.isVisible, what="dialog")
-            window.controller.restore(conv_id)  # the Undo button, meanwhile
+            window.controller.restore([conv_id])  # the Undo button, meanwhile
             problems: list[str] = []
             window.controller.problem.connect(problems.append)
             QTest.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)

@@ -458,9 +458,9 @@ class Controller(QObject):
             if self._current is None:  # none to open, or it could not be read (it said so)
                 self.new_conversation()
 
-    def restore(self, conv_id: str) -> None:
-        """Undo the last delete of ``conv_id`` and open it."""
-        self._restore([(conv_id, None)])
+    def restore(self, conv_ids: Sequence[str]) -> None:
+        """Undo the last delete of ``conv_ids`` (one Del, maybe on several) and open the first."""
+        self._restore([(conv_id, None) for conv_id in conv_ids])
 
     def restore_from_trash(self, entries: Sequence[TrashEntry]) -> None:
         """Put ``entries`` back among the conversations and open the first one restored."""

@@ -41,6 +41,7 @@ from writer_desktop.core.settings import Settings
 from writer_desktop.core.titles import shown_title
 
 from .composer import Composer, model_choices
+from .delete_undo import DeletedStack
 from .menu_key import SHIFT_F10, open_context_menu
 from .screen_fit import fitting
 from .sidebar import Sidebar
@@ -61,7 +62,6 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
     from .trash_dialog import TrashDialog
     from .tray import Tray
 
-UNDO_DEPTH = 50  # deletes Ctrl+Z can still undo, latest first (the trash keeps them all)
 UNDO_MS = 10_000
 EXPORT_FILTERS = "Markdown (*.md);;JSON, importable (*.json)"
 
@@ -147,8 +147,9 @@ class MainWindow(QMainWindow):
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._undo_timer.timeout.connect(self._hide_undo)
         # Deleted this session, the latest last: Ctrl+Z brings them back in turn.
-        self._deleted: list[tuple[str, str]] = []  # (conversation id, its title as listed)
-        self._deleting: dict[str, str] = {}  # conversation id: its title, as listed
+        self._deleted = DeletedStack()
+        self._deleting: dict[str, tuple[str, int]] = {}  # id: (its title as listed, request)
+        self._delete_request = 0  # numbers each delete asked; Del on a selection is one
         self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
         # The Menu key's twin for keyboards without one, in every widget of the window.
@@ -264,6 +265,7 @@ class MainWindow(QMainWindow):
         self.sidebar.conversation_selected.connect(c.open_conversation)
         self.sidebar.new_requested.connect(self._new_conversation)
         self.sidebar.delete_requested.connect(self._delete)
+        self.sidebar.deletes_requested.connect(self._delete_all)
         self.sidebar.rename_requested.connect(c.rename)
         self.sidebar.pin_requested.connect(c.set_pinned)
         self.composer.options.system_prompt_changed.connect(
@@ -347,7 +349,7 @@ class MainWindow(QMainWindow):
 
     def _on_list(self, rows: Listing) -> None:
         self.sidebar.set_conversations(rows)
-        listed = {i for i, _ in self._deleted if self.sidebar.model.row_of(i) >= 0}
+        listed = {i for i in self._deleted.ids() if self.sidebar.model.row_of(i) >= 0}
         self._no_undo_for(listed)  # back already (Recently deleted): not to undo again
 
     def _on_opened(self, conv: Conversation) -> None:
@@ -586,8 +588,15 @@ class MainWindow(QMainWindow):
 
     def _delete(self, conv_id: str) -> None:
         """Delete; if it is the open one, the list moves on to the next (Del, Del, … works)."""
-        self._deleting[conv_id] = self.sidebar.title_of(conv_id) or ""
-        self.controller.delete(conv_id, then_open=self.sidebar.neighbour_of(conv_id))
+        self._delete_all([conv_id])
+
+    def _delete_all(self, conv_ids: list[str]) -> None:
+        """Delete ``conv_ids`` as one delete (Del on a selection): one Undo brings them back."""
+        self._delete_request += 1
+        for conv_id in conv_ids:
+            title = self.sidebar.title_of(conv_id) or ""
+            self._deleting[conv_id] = (title, self._delete_request)
+            self.controller.delete(conv_id, then_open=self.sidebar.neighbour_of(conv_id))
 
     def _remove_key(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -633,14 +642,13 @@ class MainWindow(QMainWindow):
     def _offer_undo(self, conv_id: str) -> None:
         """The button shows for a while; Ctrl+Z (Conversation ▸ Undo delete) stays while a
         conversation deleted this session is not back, and brings them back latest first."""
-        self._deleted.append((conv_id, self._deleting.pop(conv_id, "")))
-        del self._deleted[:-UNDO_DEPTH]
+        title, request = self._deleting.pop(conv_id, ("", -1))
+        self._deleted.push(conv_id, title, request)
         self._show_undo()
 
     def _no_undo_for(self, conv_ids: set[str]) -> None:
         """Ctrl+Z is no longer to bring back ``conv_ids`` (back already, or deleted for good)."""
-        if any(conv_id in conv_ids for conv_id, _ in self._deleted):
-            self._deleted = [(i, t) for i, t in self._deleted if i not in conv_ids]
+        if self._deleted.forget(conv_ids):
             self._show_undo(again=False)
 
     def _show_undo(self, *, again: bool = True) -> None:
@@ -651,12 +659,15 @@ class MainWindow(QMainWindow):
             self._hide_undo()
             self.undo_delete_action.setEnabled(False)
             return
-        title = self._deleted[-1][1]
+        count, title = self._deleted.latest()
         metrics = self.undo_label.fontMetrics()
         shown = metrics.elidedText(
             shown_title(title), Qt.TextElideMode.ElideRight, 16 * metrics.height()
         )
-        self.undo_label.setText(f"Deleted “{shown}”" if title else "Deleted")
+        if count > 1:
+            self.undo_label.setText(f"Deleted {count} conversations")
+        else:
+            self.undo_label.setText(f"Deleted “{shown}”" if title else "Deleted")
         self.undo_delete_action.setEnabled(True)
         if again:
             self.undo_label.show()
@@ -664,12 +675,12 @@ class MainWindow(QMainWindow):
             self._undo_timer.start()
 
     def _undo_delete(self) -> None:
-        if not self._deleted:
+        conv_ids = self._deleted.pop()
+        if not conv_ids:
             return
-        conv_id, _ = self._deleted.pop()
         self._show_undo(again=False)  # the button leaves; Ctrl+Z goes on with the one before
         self._hide_undo()
-        self.controller.restore(conv_id)
+        self.controller.restore(conv_ids)
 
     def _hide_undo(self) -> None:
         self.undo_button.hide()

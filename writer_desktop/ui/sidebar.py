@@ -176,6 +176,7 @@ class Sidebar(QWidget):
     conversation_selected = Signal(str)
     new_requested = Signal()
     delete_requested = Signal(str)
+    deletes_requested = Signal(list)  # several ids at once (Del on a selection), the current last
     rename_requested = Signal(str, str)
     pin_requested = Signal(str, bool)  # conversation id, pinned
     export_requested = Signal(str)
@@ -302,11 +303,11 @@ class Sidebar(QWidget):
         word). The current one goes last, so the list moves on to one that stays."""
         conv_id = self.current_id()
         chosen = self.selected_ids()
-        if conv_id and conv_id in chosen:
-            for other in chosen:
-                if other != conv_id:
-                    self.delete_requested.emit(other)
-        if conv_id:
+        if not conv_id:
+            return
+        if conv_id in chosen and len(chosen) > 1:  # one delete, undone as one
+            self.deletes_requested.emit([i for i in chosen if i != conv_id] + [conv_id])
+        else:
             self.delete_requested.emit(conv_id)
 
     def neighbour_of(self, conv_id: str) -> str | None:
