@@ -106,9 +106,11 @@ def test_cut_shows_interrupted_and_retry_does_not_duplicate(
     run_scenario(scenario())
 
 
-def test_a_retry_that_fails_keeps_the_partial_reply_and_the_next_one_replaces_it(
+def test_a_retry_keeps_the_partial_reply_as_an_earlier_version(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path
 ) -> None:
+    # A retry replaced the partial text once its own arrived: a retry cut short in turn left a
+    # shorter answer than the one it replaced, and the longer one was gone for good.
     fake.enqueue(
         CutAfter(2000, mode="reset", text="partial " * 400),
         Error(400, "The request was malformed"),  # Writer still failing: nothing new to show
@@ -126,18 +128,26 @@ def test_a_retry_that_fails_keeps_the_partial_reply_and_the_next_one_replaces_it
             window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
             await until(lambda: "malformed" in window.chat.toPlainText(), what="the new error")
             await reply_done(window)
-            reply = last_message(window)
-            assert (reply.content, reply.status) == (partial, "error")
-            assert window.chat.message_text(reply.id) == partial  # shown again, with the error
-            assert saved(store, conv_id)["messages"][-1]["content"] == partial
-            window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{reply.id}"))
+            retried = last_message(window)
+            assert (retried.content, retried.status) == ("", "error")
+            assert "2/2" in window.chat.toPlainText()  # the partial one is ‹ 1/2 ›
+            [version] = saved(store, conv_id)["messages"][-1]["versions"]
+            assert (version["message"]["content"], version["message"]["status"]) == (
+                partial,
+                "interrupted",
+            )
+            # Nothing came this time: the next retry streams into the same place again.
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:retry/{retried.id}"))
             await until(lambda: "Fresh answer." in window.chat.toPlainText(), what="the retry")
             await reply_done(window)
             text = window.chat.toPlainText()
             assert "partial" not in text
             assert "malformed" not in text
             on_disk = saved(store, conv_id)["messages"][-1]
-            assert (on_disk["id"], on_disk["content"]) == (reply.id, "Fresh answer.")
+            assert (on_disk["id"], on_disk["content"]) == (retried.id, "Fresh answer.")
+            assert [v["message"]["content"] for v in on_disk["versions"]] == [partial]
+            window.chat.anchorClicked.emit(QUrl(f"wd-action:version/{retried.id}/-1"))
+            await until(lambda: "partial partial" in window.chat.toPlainText(), what="‹ 1/2")
 
     run_scenario(scenario())
 

@@ -82,7 +82,11 @@ def test_quick_stop_and_retry_act_on_the_quick_conversation(
             prompt.retry_requested.emit(reply["id"])
             await until(lambda: "second try" in prompt.answer_text(), what="retried answer")
             await until(lambda: not window.controller.is_busy(second), what="retry end")
-            assert saved(store, second)["messages"][-1]["content"] == "second try"
+            retried = saved(store, second)["messages"][-1]
+            assert retried["content"] == "second try"
+            assert [v["message"]["content"] for v in retried["versions"]] == [reply["content"]]
+            assert window.controller.current_id != second  # the main window stayed where it was
+            assert "x x" not in prompt.answer_text()
             prompt.close()
 
     run_scenario(scenario())

@@ -174,7 +174,13 @@ def test_cut_reply_is_kept_marked_and_retry_replaces_it(
             ("user", "Say it", "complete"),
             ("assistant", RETRIED, "complete"),
         ]
-        assert data["messages"][-1]["id"] == reply.id  # the same reply, replaced
+        versions = data["messages"][-1]["versions"]
+        kept = [(v["message"]["content"], v["message"]["status"]) for v in versions]
+        if wanted.text.strip():  # the partial text stays, an earlier version (‹ 1/2 ›)
+            assert kept == [(wanted.text, wanted.status)]
+        else:  # nothing to keep: the same reply, streamed again
+            assert kept == []
+            assert data["messages"][-1]["id"] == reply.id
         sent = fake.chat_requests[-1].json["messages"]
         assert [m["role"] for m in sent] == ["user"]  # the partial is not sent back
 

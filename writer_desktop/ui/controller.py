@@ -587,13 +587,25 @@ class Controller(QObject):
         return True
 
     def retry(self, message_id: str, conv_id: str | None = None) -> None:
-        """Stream a failed or interrupted reply again; its new text replaces the partial one,
-        which is kept (on disk too) until new text arrives, and stays if none does."""
+        """Stream a failed or interrupted reply again. Text it had is kept as an earlier version
+        (‹ 1/2 ›), as Regenerate keeps a reply: a retry cut short in turn replaced a long
+        partial answer with a shorter one. A reply with no text is streamed again in place."""
         conv = self._conversation(conv_id) if conv_id else self._current
         if conv is None or self.is_busy(conv.id):
             return
         reply = next((m for m in conv.messages if m.id == message_id), None)
         if reply is None or reply.role is not Role.ASSISTANT:
+            return
+        if reply.content.strip():
+            if not self._writable(conv):
+                return
+            new = self._apply(lambda: regenerate(conv, message_id, conv.model))
+            if new is None:
+                return
+            if conv is self._current:
+                self._show(conv)
+            self.message_changed.emit(conv.id, copy.deepcopy(new))  # the quick prompt's answer
+            self._start_reply(conv, new)
             return
         shown = copy.deepcopy(reply)  # the view starts the retry empty, by the model now
         shown.content, shown.usage, shown.error, shown.model = "", None, None, conv.model
