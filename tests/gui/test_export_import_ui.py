@@ -287,3 +287,60 @@ def test_a_long_import_lets_the_window_draw_and_tells_its_progress(
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 10
     assert max(gaps) < 0.2, max(gaps)  # the loop turned between slices of ~30 ms
+
+
+def test_the_file_dialogs_open_where_they_were_last_left(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every export and import dialog opened in the home folder, even right after an export.
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    exports, imports = tmp_path / "exports", tmp_path / "imports"
+    exports.mkdir()
+    imports.mkdir()
+    started: list[str] = []
+
+    def save(_parent: QWidget, _title: str, start: str, _filters: str) -> tuple[str, str]:
+        started.append(start)
+        return str(exports / "chat.md"), "Markdown (*.md)"
+
+    def folder(_parent: QWidget, _title: str, start: str) -> str:
+        started.append(start)
+        return str(exports)
+
+    def files(_parent: QWidget, _title: str, start: str, _filter: str) -> tuple[list[str], str]:
+        started.append(start)
+        return [str(imports / "a.json")], ""
+
+    def pick(box: QMessageBox, name: str) -> int:
+        button = box.findChild(QAbstractButton, name)
+        assert button is not None
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", folder)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", files)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            home = str(Path.home())
+            assert window.ask_save_path("chat.md")[0] == str(exports / "chat.md")
+            assert started[-1] == str(Path.home() / "chat.md")  # the first time: home
+            window.ask_save_path("other.md")
+            assert started[-1] == str(exports / "other.md")
+            assert window.ask_import_paths() == [str(imports / "a.json")]
+            assert started[-1] == home  # import has a folder of its own
+            window.ask_import_paths()
+            assert started[-1] == str(imports)
+            exports.rmdir()  # the folder last used is gone: home again
+            window.ask_save_path("third.md")
+            assert started[-1] == str(Path.home() / "third.md")
+            exports.mkdir()
+            # Export all: the folder it was left in (the format question answered Markdown)
+            monkeypatch.setattr(QMessageBox, "exec", lambda box: pick(box, "markdown"))
+            assert window.ask_export_folder() == (str(exports), "markdown")
+            window.ask_save_path("fourth.md")
+            assert started[-1] == str(exports / "fourth.md")
+
+    run_scenario(scenario())

@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # the window is drawn before these are imported: see attach()
 
 UNDO_MS = 10_000
 EXPORT_FILTERS = "Markdown (*.md);;JSON, importable (*.json)"
+EXPORT_FOLDER, IMPORT_FOLDER = "export_folder", "import_folder"  # the dialogs' last folders
 
 
 class MainWindow(QMainWindow):
@@ -519,17 +520,23 @@ class MainWindow(QMainWindow):
     def _ask_save_path(self, suggested: str) -> tuple[str, str]:
         from PySide6.QtWidgets import QFileDialog
 
-        return QFileDialog.getSaveFileName(
-            self, "Export conversation", str(Path.home() / suggested), EXPORT_FILTERS
+        start = str(self._folder(EXPORT_FOLDER) / suggested)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export conversation", start, EXPORT_FILTERS
         )
+        if path:
+            self._state.setValue(EXPORT_FOLDER, str(Path(path).parent))
+        return path, chosen
 
     def _ask_export_folder(self) -> tuple[str, Format]:
         """A folder and a format; ``""`` if the user cancelled either question."""
         from PySide6.QtWidgets import QFileDialog
 
-        folder = QFileDialog.getExistingDirectory(self, "Export conversations to", str(Path.home()))
+        start = str(self._folder(EXPORT_FOLDER))
+        folder = QFileDialog.getExistingDirectory(self, "Export conversations to", start)
         if not folder:
             return "", "markdown"
+        self._state.setValue(EXPORT_FOLDER, folder)
         box = export_format_box(self)
         box.exec()
         fmt = chosen_format(box)
@@ -540,9 +547,18 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QFileDialog
 
         paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import conversations", str(Path.home()), "Writer Desktop JSON (*.json)"
-        )
+            self, "Import conversations", str(self._folder(IMPORT_FOLDER)),
+            "Writer Desktop JSON (*.json)",
+        )  # fmt: skip
+        if paths:
+            self._state.setValue(IMPORT_FOLDER, str(Path(paths[0]).parent))
         return paths
+
+    def _folder(self, key: str) -> Path:
+        """Where the file dialog for ``key`` was last left, if it is still there; else home."""
+        value = self._state.value(key)
+        folder = Path(value) if isinstance(value, str) and value else None
+        return folder if folder is not None and folder.is_dir() else Path.home()
 
     def show_trash(self) -> TrashDialog:
         """File ▸ Recently deleted: restore conversations, or delete them for good."""
