@@ -195,6 +195,12 @@ def test_file_damaged_while_open(tmp_path: Path) -> None:
             store.load(conv_id)
         aside = sorted(p.name for p in store.conversations_dir.iterdir())
         assert aside == [f"{conv_id}.json.corrupt-{STAMP}", f"{conv_id}.json.corrupt-{STAMP}-1"]
+        # What depends on it (its unsent text) stays until the user has seen to the file.
+        assert not store.exists(conv_id)
+        assert store.set_aside(conv_id)
+        assert store.exists_or_trashed(conv_id)
+        assert not store.set_aside(str(uuid.uuid4()))
+        assert not store.exists_or_trashed(str(uuid.uuid4()))
         assert [p.reason.startswith("it is not valid JSON") for p in store.take_problems()] == [
             True
         ] * 2

@@ -182,13 +182,23 @@ class ConversationStore:
         """:meth:`list` as the sidebar shows it, packed (``core/listing.py``)."""
         return self._idx.listing(limit)
 
+    def set_aside(self, conv_id: str) -> bool:
+        """True if a file of ``conv_id`` was set aside as unreadable (``<id>.json.corrupt-<t>``)."""
+        if not _ID.fullmatch(conv_id):
+            return False
+        try:
+            return any(self.conversations_dir.glob(f"{conv_id}.json.corrupt-*"))
+        except OSError:
+            return True  # cannot tell: keep what depends on it
+
     def exists(self, conv_id: str) -> bool:
         """True if ``conv_id`` has a file (the truth, not the listing cache)."""
         return bool(_ID.fullmatch(conv_id)) and self._path(conv_id).is_file()
 
     def exists_or_trashed(self, conv_id: str) -> bool:
-        """True if ``conv_id`` has a file, or one in the trash that can still be restored."""
-        if self.exists(conv_id):
+        """True if ``conv_id`` has a file, one set aside as unreadable (the user may mend it),
+        or one in the trash that can still be restored."""
+        if self.exists(conv_id) or self.set_aside(conv_id):
             return True
         try:
             return any(entry.id == conv_id for entry in self.trashed())
