@@ -533,3 +533,28 @@ def test_rows_stay_as_wide_as_the_list_after_a_delete(qtbot: QtBot) -> None:
     view = sidebar.view
     assert not view.horizontalScrollBar().isVisible()
     assert view.visualRect(sidebar.proxy.index(1, 0)).width() == view.viewport().width()
+
+
+def test_a_conversation_found_unreadable_on_click_leaves_the_list_on_the_open_one(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # The row went, the highlight jumped to another row, and the chat still showed the first:
+    # a message typed then went to a conversation other than the one highlighted.
+    first, broken, _other = seed(store, "First", "Broken", "Other")  # listed: Other, Broken, First
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.open_conversation(first)
+            await until(lambda: window.controller.current_id == first, what="First open")
+            (store.conversations_dir / f"{broken}.json").write_bytes(b"{damaged")
+            view = window.sidebar.view
+            view.setCurrentIndex(window.sidebar.proxy.index(1, 0))  # Broken, clicked
+            await until(lambda: "Broken" not in titles(window), what="set aside")
+            assert window.controller.current_id == first
+            assert window.sidebar.current_id() == first  # the highlight is where the chat is
+            assert view.selectionModel().selectedIndexes()[0].data(ID_ROLE) == first
+            said = "\n".join(window.problems.texts) if window.problems is not None else ""
+            assert "“Broken”" in said
+            assert f"{broken}.json.corrupt-" in said
+
+    run_scenario(scenario())

@@ -187,8 +187,12 @@ def test_file_damaged_while_open(tmp_path: Path) -> None:
     with open_with(tmp_path, {conv_id: small(conv_id)}) as store:
         path = store.conversations_dir / f"{conv_id}.json"
         path.write_bytes(b"{oops")
-        with pytest.raises(CorruptConversation, match="set aside"):
+        with pytest.raises(CorruptConversation) as told:
             store.load(conv_id)
+        # Named as listed, and where it was kept: "A conversation file …" named neither.
+        said = str(told.value)
+        assert said.startswith(f"The conversation “tiny” ({conv_id}.json) could not be read (it")
+        assert said.endswith(f"; it was kept, unchanged, as {conv_id}.json.corrupt-{STAMP}.")
         assert store.list() == []
         path.write_bytes(b"{oops again")  # same id, same second: the names do not collide
         with pytest.raises(CorruptConversation):

@@ -48,6 +48,7 @@ from writer_desktop.core.index import ConversationSummary, Index
 from writer_desktop.core.listing import Listing
 from writer_desktop.core.migrate import MigrationFailed
 from writer_desktop.core.models import Conversation, Status, new_id, walk_messages
+from writer_desktop.core.titles import shown_title
 
 __all__ = [
     "INDEX_NAME",
@@ -469,11 +470,14 @@ class ConversationStore:
                 f"Writer Desktop ({exc.reason}); it was left unchanged."
             ) from exc
         except Unreadable as exc:
+            listed = self._idx.get(conv_id)
             moved = self._set_aside(path)
             self.problems.append(StoreProblem(path, exc.reason, moved))
             self._update(remove=[conv_id])
+            which = f"“{shown_title(listed.title)}” ({path.name})" if listed else path.name
+            kept = f"it was kept, unchanged, as {moved.name}" if moved else "it was left as it is"
             raise CorruptConversation(
-                f"A conversation file could not be read ({exc.reason}); it was set aside."
+                f"The conversation {which} could not be read ({exc.reason}); {kept}."
             ) from None
         if version < conv.schema_version:
             self._older[conv_id] = version

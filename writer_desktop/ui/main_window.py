@@ -350,6 +350,10 @@ class MainWindow(QMainWindow):
 
     def _on_list(self, rows: Listing) -> None:
         self.sidebar.set_conversations(rows)
+        shown = self.controller.current_id
+        if shown is not None and shown != self.sidebar.current_id():
+            # A row clicked could not be opened (its file set aside): the chat still shows this.
+            self.sidebar.select(shown)
         listed = {i for i in self._deleted.ids() if self.sidebar.model.row_of(i) >= 0}
         self._no_undo_for(listed)  # back already (Recently deleted): not to undo again
 
