@@ -78,3 +78,42 @@ def test_the_log_file_is_private(tmp_path: Path) -> None:
         assert path.stat().st_mode & 0o777 == 0o600, path
         assert path.read_text().endswith("a line\n")
     assert old.read_text().startswith("from an older version\n")
+
+
+class FullDisk:
+    """A log stream on a full disk: every write fails as the kernel says."""
+
+    def write(self, _text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+    def flush(self) -> None:
+        raise OSError(28, "No space left on device")
+
+    def tell(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_full_disk_is_said_once_not_a_traceback_a_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = RotatingLog(tmp_path / LOG_FILE, max_bytes=1000, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.stream = FullDisk()  # type: ignore[assignment]
+    log = logging.getLogger("test.full")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        for i in range(5):
+            log.warning("model list not cached: %s", i)
+    finally:
+        log.removeHandler(handler)
+        handler.stream = None
+        handler.close()
+    err = capsys.readouterr().err
+    assert err == (
+        f"Writer Desktop: the log {tmp_path / LOG_FILE} cannot be written "
+        "(No space left on device).\n"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Mapping
 from io import TextIOWrapper
@@ -74,6 +75,21 @@ class RotatingLog(logging.FileHandler):
         super().__init__(path, encoding="utf-8", delay=True)
         self.max_bytes = max_bytes
         self.backups = backups
+        self._told = False  # that the file cannot be written: once, not a traceback a record
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A full disk or a read-only folder: one line on stderr for the whole run, instead of
+        logging's "--- Logging error ---" and a traceback at every record. The app goes on."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handleError(record)
+            return
+        if not self._told and sys.stderr is not None:
+            self._told = True
+            why = exc.strerror or type(exc).__name__
+            sys.stderr.write(
+                f"Writer Desktop: the log {self.baseFilename} cannot be written ({why}).\n"
+            )
 
     def _open(self) -> TextIOWrapper:
         """The file private to the user (0600), as every file of the app is; one left by an
