@@ -558,3 +558,35 @@ def test_a_conversation_found_unreadable_on_click_leaves_the_list_on_the_open_on
             assert f"{broken}.json.corrupt-" in said
 
     run_scenario(scenario())
+
+
+def test_ctrl_pgdown_and_ctrl_pgup_step_through_the_conversations_from_the_prompt(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # No key went to the next or previous conversation: the mouse, or Tab to the list and back.
+    seed(store, "One", "Two", "Three")  # listed: Three, Two, One
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.show()
+            window.activateWindow()  # a window's shortcut reaches the active window only
+            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await until(lambda: open_title(window) == "Three", what="the newest open")
+            editor = window.composer.editor
+            editor.setFocus()
+            ctrl = Qt.KeyboardModifier.ControlModifier
+            QTest.keyClick(editor, Qt.Key.Key_PageDown, ctrl)
+            assert open_title(window) == "Two"
+            QTest.keyClick(editor, Qt.Key.Key_Tab, ctrl)
+            assert open_title(window) == "One"
+            QTest.keyClick(editor, Qt.Key.Key_PageDown, ctrl)  # the last: stays
+            assert open_title(window) == "One"
+            QTest.keyClick(editor, Qt.Key.Key_PageUp, ctrl)
+            assert open_title(window) == "Two"
+            assert window.sidebar.current_id() == window.controller.current_id
+            assert editor.hasFocus()  # typing goes on in the prompt
+            window.sidebar.filter.setText("one")  # as filtered: only One is listed
+            QTest.keyClick(editor, Qt.Key.Key_PageUp, ctrl)
+            assert open_title(window) == "One"
+
+    run_scenario(scenario())

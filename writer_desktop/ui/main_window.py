@@ -259,6 +259,16 @@ class MainWindow(QMainWindow):
         menu.addAction(self.rename_action)
         menu.addAction(self.delete_action)
         menu.addAction(self.undo_delete_action)
+        menu.addSeparator()
+        # From anywhere in the window, the prompt included, as tabs in a browser.
+        self.next_action = QAction("Ne&xt conversation", self)
+        self.next_action.setShortcuts([QKeySequence("Ctrl+PgDown"), QKeySequence("Ctrl+Tab")])
+        self.previous_action = QAction("Pre&vious conversation", self)
+        self.previous_action.setShortcuts(
+            [QKeySequence("Ctrl+PgUp"), QKeySequence("Ctrl+Shift+Tab")]
+        )
+        menu.addAction(self.next_action)
+        menu.addAction(self.previous_action)
 
     def _connect_signals(self) -> None:
         c = self.controller
@@ -268,6 +278,8 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(self._delete)
         self.sidebar.deletes_requested.connect(self._delete_all)
         self.sidebar.rename_requested.connect(c.rename)
+        self.next_action.triggered.connect(lambda: self.sidebar.step(+1))
+        self.previous_action.triggered.connect(lambda: self.sidebar.step(-1))
         self.sidebar.pin_requested.connect(c.set_pinned)
         self.composer.options.system_prompt_changed.connect(
             lambda text: self.composer.options.show_prompt(c.set_system_prompt(text))

@@ -310,6 +310,17 @@ class Sidebar(QWidget):
         else:
             self.delete_requested.emit(conv_id)
 
+    def step(self, delta: int) -> None:
+        """Open the conversation ``delta`` rows below (above if negative) the open one, as
+        filtered and shown; a new conversation not listed yet steps to the first row."""
+        row = self.model.row_of(self._current) if self._current else -1
+        at = self.proxy.mapFromSource(self.model.index(row, 0)).row() if row >= 0 else -1
+        target = 0 if at < 0 else at + delta
+        index = self.proxy.index(target, 0)
+        if index.isValid():
+            self.view.setCurrentIndex(index)  # opens it (_on_current), and shows the row
+            self.view.scrollTo(index)
+
     def neighbour_of(self, conv_id: str) -> str | None:
         """The conversation listed below ``conv_id`` (above it if it is the last), as filtered
         and shown: where the list goes once ``conv_id`` is deleted."""
