@@ -590,3 +590,35 @@ def test_ctrl_pgdown_and_ctrl_pgup_step_through_the_conversations_from_the_promp
             assert open_title(window) == "One"
 
     run_scenario(scenario())
+
+
+def test_page_up_and_down_in_the_prompt_scroll_the_conversation(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # The prompt has the focus nearly always, and PageUp did nothing there: Tab four times first.
+    conv = Conversation(title="Long", model="palmyra-x5")
+    for n in range(60):
+        conv.messages.append(Message(Role.USER if n % 2 == 0 else Role.ASSISTANT, f"line {n}"))
+    store.save(conv)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.show()
+            window.activateWindow()
+            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await until(lambda: window.controller.current_id == conv.id, what="it open")
+            bar = window.chat.verticalScrollBar()
+            await until(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), what="end")
+            editor = window.composer.editor
+            editor.setFocus()
+            end = bar.value()
+            QTest.keyClick(editor, Qt.Key.Key_PageUp)
+            assert bar.value() == end - bar.pageStep()
+            QTest.keyClick(editor, Qt.Key.Key_PageDown)
+            assert bar.value() == end
+            editor.setPlainText("\n".join(f"my line {n}" for n in range(80)))  # it scrolls
+            QTest.keyClick(editor, Qt.Key.Key_PageUp)
+            assert bar.value() == end  # PageUp is the prompt's own then
+            assert editor.hasFocus()
+
+    run_scenario(scenario())

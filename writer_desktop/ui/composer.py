@@ -35,6 +35,7 @@ class PromptEdit(QPlainTextEdit):
     enter_pressed = Signal()
     escape_pressed = Signal()
     up_when_empty = Signal()
+    page_requested = Signal(int)  # PageUp −1 / PageDown +1 while the text fits: the chat's
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -50,6 +51,10 @@ class PromptEdit(QPlainTextEdit):
         if key == Qt.Key.Key_Up and not event.modifiers() and self.document().isEmpty():
             self.up_when_empty.emit()
             return
+        paging = key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and not event.modifiers()
+        if paging and self.verticalScrollBar().maximum() == 0:  # nothing to page through here
+            self.page_requested.emit(-1 if key == Qt.Key.Key_PageUp else 1)
+            return
         super().keyPressEvent(event)
 
 
@@ -63,6 +68,7 @@ class Composer(QWidget):
     stop_requested = Signal()
     model_chosen = Signal(str)
     edit_last_requested = Signal()
+    page_requested = Signal(int)  # PageUp / PageDown in a prompt that fits: scroll the chat
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +125,7 @@ class Composer(QWidget):
         self.editor.enter_pressed.connect(self._on_enter)
         self.editor.escape_pressed.connect(self.stop_if_busy)
         self.editor.up_when_empty.connect(self.edit_last_requested)
+        self.editor.page_requested.connect(self.page_requested)
         self.button.clicked.connect(self._on_button)
         self.models.activated.connect(self._on_model)
 

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QApplication,
     QFrame,
     QLabel,
@@ -311,6 +312,7 @@ class MainWindow(QMainWindow):
         self.chat.branch_requested.connect(c.branch_from)
         self.chat.version_requested.connect(c.switch_version)
         self.composer.edit_last_requested.connect(self._edit_last)
+        self.composer.page_requested.connect(self._page_chat)
         self.edit_last_action.triggered.connect(self._edit_last)
         self.regenerate_action.triggered.connect(c.regenerate_last)
         self.new_action.triggered.connect(self._new_conversation)
@@ -493,6 +495,12 @@ class MainWindow(QMainWindow):
     def _resend(self, message_id: str, text: str) -> None:
         if text != self.chat.message_text(message_id).rstrip():  # unchanged: nothing to resend
             self.controller.edit_message(message_id, text)
+
+    def _page_chat(self, pages: int) -> None:
+        """PageUp / PageDown in the prompt scroll the conversation, as in a terminal's chat."""
+        bar = self.chat.verticalScrollBar()
+        step = QAbstractSlider.SliderAction
+        bar.triggerAction(step.SliderPageStepAdd if pages > 0 else step.SliderPageStepSub)
 
     def _edit_last(self) -> None:
         message_id = self.controller.last_message_id(Role.USER)
