@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -84,6 +85,55 @@ def test_options_follow_the_open_conversation(
             assert first is not None
             window.controller.open_conversation(first)
             assert options.system_prompt.toPlainText() == "Be terse."
+
+    run_scenario(scenario())
+
+
+def test_a_new_conversation_left_unsent_comes_back_with_its_options(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # Its draft came back, but the model, system prompt and sampling were the defaults again.
+    fake.enqueue(Reply(text="one"))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "an older one")
+            await reply_done(window)
+            older = window.controller.current_id
+            assert older is not None
+            window.new_action.trigger()
+            c = window.controller
+            c.set_model("palmyra-fin")
+            c.set_system_prompt("Answer in French.")
+            c.set_params(1.5, 300)
+            c.open_conversation(older)
+            window.new_action.trigger()
+            conv = c.current_conversation()
+            assert conv is not None
+            assert conv.messages == []
+            assert (conv.model, conv.system_prompt) == ("palmyra-fin", "Answer in French.")
+            assert (conv.params.temperature, conv.params.max_tokens) == (1.5, 300)
+            assert window.composer.options.system_prompt.toPlainText() == "Answer in French."
+            # Once it has a message it is a conversation of its own: the next new one is new.
+            fake.enqueue(Reply(text="two"))
+            await send(window, "bonjour")
+            await reply_done(window)
+            window.new_action.trigger()
+            fresh = c.current_conversation()
+            assert fresh is not None
+            assert fresh.id != conv.id
+            assert (fresh.model, fresh.system_prompt) == ("palmyra-x5", "")
+            # Defaults changed while it waits: it takes them where it had the old ones.
+            c.set_system_prompt("Be brief.")
+            c.open_conversation(older)
+            settings = dataclasses.replace(c.settings, default_model="palmyra-x4", temperature=0.2)
+            c.apply_settings(settings)
+            window.new_action.trigger()
+            again = c.current_conversation()
+            assert again is not None
+            assert again.id == fresh.id
+            assert (again.model, again.system_prompt) == ("palmyra-x4", "Be brief.")
+            assert again.params.temperature == 0.2
 
     run_scenario(scenario())
 

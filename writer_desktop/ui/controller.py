@@ -119,6 +119,7 @@ class Controller(QObject):
         self.key_info = KeyLookup(None, KeySource.NONE)
         self._replies = ReplyTasks(client, store, self._on_reply_event, self._on_reply_end)
         self._current: Conversation | None = None
+        self._unsent: Conversation | None = None  # the new conversation last shown (no file yet)
         self._background: set[asyncio.Task[None]] = set()
         self._unsaved: dict[str, Conversation] = {}  # conversations whose last save failed
         self._save_problems: dict[str, str] = {}  # conversation id: the failed save's problem told
@@ -238,10 +239,27 @@ class Controller(QObject):
         self._client.timeouts = dataclasses.replace(
             self._client.timeouts, idle=settings.idle_timeout
         )
-        self._settings = settings
+        old, self._settings = self._settings, settings
+        self._renew_unsent(old, settings)
         self.settings_changed.emit(settings)
         if base_changed and self._client.has_key:
             self.spawn(self._load_models())
+
+    def _renew_unsent(self, old: Settings, new: Settings) -> None:
+        """The new conversation not sent yet takes new defaults where it has the old ones (a
+        model or sampling the user picked for it stays)."""
+        conv = self._unsent
+        if conv is None or conv.messages:
+            return
+        was = Params(temperature=old.temperature, max_tokens=old.max_tokens)
+        changed = False
+        if conv.model == old.default_model != new.default_model:
+            conv.model, changed = new.default_model, True
+        now = Params(temperature=new.temperature, max_tokens=new.max_tokens)
+        if conv.params == was != now:
+            conv.params, changed = now, True
+        if changed and conv is self._current:
+            self._show(conv)  # the composer's model and options show them
 
     async def shutdown(self) -> None:
         """Stop every reply (each is saved as stopped) and background job; wait for them."""
@@ -280,10 +298,13 @@ class Controller(QObject):
     # -- conversations ------------------------------------------------------------------------
 
     def new_conversation(self) -> None:
-        s = self._settings
-        conv = Conversation(
-            model=s.default_model, params=Params(temperature=s.temperature, max_tokens=s.max_tokens)
-        )
+        """Show a new conversation. One shown before and left without a message comes back as
+        it was left: its model, system prompt and sampling, as its unsent text does (drafts)."""
+        conv = self._unsent
+        if conv is None or conv.messages:
+            s = self._settings
+            params = Params(temperature=s.temperature, max_tokens=s.max_tokens)
+            conv = self._unsent = Conversation(model=s.default_model, params=params)
         self._show(conv)
 
     def open_conversation(self, conv_id: str) -> None:
