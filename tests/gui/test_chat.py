@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import socket
 from pathlib import Path
 
@@ -487,3 +489,40 @@ def test_a_title_from_a_long_first_line_keeps_its_last_emoji_whole() -> None:
     prompt = "x" * (TITLE_LENGTH - 4) + family + " and the rest of the line\nsecond line"
     assert title_from(prompt) == "x" * (TITLE_LENGTH - 4) + "…"
     assert title_from("Plan " + family + " trip") == "Plan " + family + " trip"
+
+
+def test_a_conversation_changed_by_another_program_is_kept_and_told(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # A sync tool's or an editor's change to the open conversation was overwritten at the next
+    # send, silently.
+    fake.enqueue(Reply(text="First answer."), Reply(text="Second answer."))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Plan the trip")
+            await reply_done(window)
+            conv_id = window.controller.current_id or ""
+            path = store.conversations_dir / f"{conv_id}.json"
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["messages"][1]["content"] = "Edited on my laptop."
+            theirs = json.dumps(data).encode("utf-8")
+            path.write_bytes(theirs)
+            later = path.stat().st_mtime_ns + 2_000_000_000
+            os.utime(path, ns=(later, later))
+            await send(window, "And the hotels?")
+            await reply_done(window)
+            [kept] = store.conversations_dir.glob(f"{conv_id}.json.changed-*")
+            assert kept.read_bytes() == theirs
+            told = "\n".join(window.problems.texts) if window.problems is not None else ""
+            assert "“Plan the trip” was changed by another program while it was open here" in told
+            assert kept.name in told
+            contents = [m["content"] for m in saved(store, conv_id)["messages"]]
+            assert contents == [
+                "Plan the trip",
+                "First answer.",
+                "And the hotels?",
+                "Second answer.",
+            ]
+
+    run_scenario(scenario())

@@ -522,3 +522,59 @@ def test_lock_works_across_processes(paths: tuple[Path, Path]) -> None:
         assert child.wait(timeout=10) == 0
     with ConversationStore(*paths) as store:
         assert store.list() == []
+
+
+def changed_outside(path: Path, title: str) -> bytes:
+    """What a sync tool or an editor does: the file rewritten with other text, a later time."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["title"] = title
+    raw = json.dumps(data).encode("utf-8")
+    path.write_bytes(raw)
+    later = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(later, later))
+    return raw
+
+
+def test_a_file_changed_outside_is_kept_aside_before_it_is_replaced(
+    store: ConversationStore,
+) -> None:
+    # Edits made by another program while the app had the conversation open were overwritten
+    # at the next save, without a trace.
+    conv = Conversation(title="Mine", messages=[Message(Role.USER, "hello")])
+    store.save(conv)
+    store.save(conv)  # its own saves are no change from outside
+    assert store.outside_changes == []
+    path = store.conversations_dir / f"{conv.id}.json"
+    theirs = changed_outside(path, "Edited elsewhere")
+    conv.messages.append(Message(Role.ASSISTANT, "hi"))
+    store.save(conv)
+    [kept] = store.outside_changes
+    assert kept.path == path
+    assert kept.moved_to is not None
+    assert kept.moved_to.name.startswith(f"{conv.id}.json.changed-")
+    assert kept.moved_to.read_bytes() == theirs  # their version, byte for byte
+    assert stat.S_IMODE(kept.moved_to.stat().st_mode) == 0o600
+    assert json.loads(path.read_text(encoding="utf-8"))["title"] == "Mine"  # ours, as shown
+    assert [c.id for c in store.list()] == [conv.id]  # the copy is not a conversation
+    store.outside_changes.clear()
+    store.save(conv)
+    assert store.outside_changes == []  # told once
+    loaded = store.load(conv.id)  # read again: what is on disk now is what it knows
+    changed_outside(path, "Again")
+    store.load(conv.id)
+    store.save(loaded)
+    assert store.outside_changes == []  # read after the change: nothing of theirs to lose
+
+
+def test_a_version_changed_outside_that_cannot_be_kept_is_not_replaced(
+    store: ConversationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conv = Conversation(title="Mine", messages=[Message(Role.USER, "hello")])
+    store.save(conv)
+    path = store.conversations_dir / f"{conv.id}.json"
+    theirs = changed_outside(path, "Edited elsewhere")
+    nowhere = store.root / "no such folder" / "x"
+    monkeypatch.setattr("writer_desktop.core.trash.free_name", lambda *_: nowhere)
+    with pytest.raises(StorageError):
+        store.save(conv)
+    assert path.read_bytes() == theirs

@@ -5,6 +5,7 @@
     <root>/writer-desktop.lock                  advisory lock, held while a store is open
     <root>/conversations/<id>.json              one conversation each: the truth
     <root>/conversations/<id>.json.corrupt-<t>  a file that could not be read, set aside unchanged
+    <root>/conversations/<id>.json.changed-<t>  another program's version, kept before a save
     <root>/conversations/<id>.journal           text of a streaming reply since the last save
     <root>/trash/<id>.deleted-<t>.json          deleted, purged after 30 days
     <cache_dir>/index.sqlite3                   listing cache, rebuilt from the files when needed
@@ -116,6 +117,9 @@ class ConversationStore:
         self._journals: dict[str, journal.JournalWriter] = {}  # open while replies stream
         self._found_journals: set[str] = set()  # ids with a journal file at the last refresh
         self._older: dict[str, int] = {}  # id → schema_version of a file read from an older one
+        # id → (size, mtime) of its file as this store last read or wrote it: see _keep_theirs
+        self._seen: dict[str, tuple[int, int]] = {}
+        self.outside_changes: list[StoreProblem] = []  # versions kept aside by save, to tell
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -168,6 +172,11 @@ class ConversationStore:
     ) -> None:  # fmt: skip
         self.close()
 
+    def take_outside_changes(self) -> builtins.list[StoreProblem]:
+        """The versions changed by another program that saves kept aside since last asked."""
+        found, self.outside_changes = self.outside_changes, []
+        return found
+
     def take_problems(self) -> builtins.list[StoreProblem]:
         """The problems found so far, forgetting them (so the UI tells the user once)."""
         found, self.problems = self.problems, []
@@ -217,6 +226,7 @@ class ConversationStore:
         ``StorageError``. A newer-version file comes back with ``read_only`` true.
         """
         conv, size, mtime_ns = self._read(conv_id)
+        self._seen[conv_id] = (size, mtime_ns)
         if not conv.read_only and conv.id not in self._streaming:
             journaled = self._apply_journal(conv)
             interrupted = [m for m in walk_messages(conv.messages) if m.status is Status.STREAMING]
@@ -293,14 +303,40 @@ class ConversationStore:
             )
         self._require_open()
         self._back_up_older(conv.id, path)
+        theirs = self._keep_theirs(conv, path)
         atomic_write(path, data)
+        if theirs is not None:
+            self.outside_changes.append(theirs)
         self._remove_journal(conv.id)  # the file now holds all it held
         try:
             st = path.stat()
             size, mtime_ns = st.st_size, st.st_mtime_ns
         except OSError:
             size, mtime_ns = len(data), 0  # the next refresh re-reads it
+        self._seen[conv.id] = (size, mtime_ns)
         self._update(upsert=[ConversationSummary.of(conv, size, mtime_ns)])
+
+    def _keep_theirs(self, conv: Conversation, path: Path) -> StoreProblem | None:
+        """The file was changed by another program since this store read or wrote it (a sync
+        tool, an editor): keep that version, as a copy ``<id>.json.changed-<time>`` beside it,
+        before it is replaced; return what to tell once it is. Raises ``StorageError`` (and
+        nothing is replaced) if the copy cannot be made."""
+        seen = self._seen.get(conv.id)
+        try:
+            st = path.stat()
+        except OSError:
+            return None  # gone (deleted outside): nothing of theirs to keep
+        if seen is None or (st.st_size, st.st_mtime_ns) == seen:
+            return None
+        target = trash.free_name(path, "changed", self._clock())
+        try:
+            theirs = path.read_bytes()
+        except OSError as exc:
+            raise storage_error(exc, f"keep the version of {path.name} changed outside") from exc
+        atomic_write(target, theirs)  # private, as every file of the app; StorageError if not
+        log.warning("%s changed outside; that version kept as %s", path.name, target.name)
+        reason = "it was changed by another program while Writer Desktop had it open"
+        return StoreProblem(path, reason, target)
 
     def delete(self, conv_id: str) -> None:
         """Move the conversation into the trash (unchanged)."""
@@ -311,6 +347,7 @@ class ConversationStore:
         self._streaming.discard(conv_id)
         self._remove_journal(conv_id)
         trash.move_to_trash(path, conv_id, self.trash_dir, self._clock())
+        self._seen.pop(conv_id, None)
         self._update(remove=[conv_id])
 
     def restore(self, conv_id: str, entry: trash.TrashEntry | None = None) -> str:

@@ -35,11 +35,17 @@ def stamp(when: datetime) -> str:
 def set_aside(path: Path, when: datetime) -> Path:
     """Rename an unreadable ``path``, unchanged, to ``<name>.corrupt-<time>`` beside it (``-1``,
     ``-2``… when taken) and return the new path; raises ``StorageError``."""
-    base = f"{path.name}.corrupt-{stamp(when)}"
+    target = free_name(path, "corrupt", when)
+    move_no_replace(path, target)
+    return target
+
+
+def free_name(path: Path, kind: str, when: datetime) -> Path:
+    """``<name>.<kind>-<time>`` beside ``path``, with ``-1``, ``-2``… when taken."""
+    base = f"{path.name}.{kind}-{stamp(when)}"
     target, n = path.with_name(base), 1
     while target.exists():
         target, n = path.with_name(f"{base}-{n}"), n + 1
-    move_no_replace(path, target)
     return target
 
 

@@ -752,8 +752,24 @@ class Controller(QObject):
         except StorageError as exc:
             self._save_failed(conv.id, exc.user_message)
             return False
+        finally:
+            self._tell_outside_changes()
         self._saved(conv.id)
         return True
+
+    def _tell_outside_changes(self) -> None:
+        """A file another program changed while it was open here (a sync tool, an editor) was
+        kept aside by the save that replaced it: say so, and where."""
+        for change in self._store.take_outside_changes():
+            conv_id = change.path.name.removesuffix(".json")
+            listed = self._store.summary(conv_id)
+            name = f"“{shown_title(listed.title)}”" if listed else change.path.name
+            kept = change.moved_to.name if change.moved_to else "beside it"
+            self.problem.emit(
+                f"{name} was changed by another program while it was open here. It was saved "
+                f"as shown here; the other version was kept as {kept} in the conversations "
+                "folder."
+            )
 
     def _save_failed(self, conv_id: str, problem: str) -> None:
         """Told in the bar once per conversation and problem (a reply's saves are tried again
@@ -821,6 +837,7 @@ class Controller(QObject):
             self.spawn(keep_saving())
         if idle:
             self.busy_changed.emit(conv.id, False)
+        self._tell_outside_changes()  # the reply's saves, at its start and end
         self.message_changed.emit(conv.id, copy.deepcopy(reply))
         self._publish_list()
         if reply.error_kind == "auth" and not self._client.has_key:  # the key was removed
