@@ -297,6 +297,11 @@ class Controller(QObject):
 
     # -- conversations ------------------------------------------------------------------------
 
+    @property
+    def data_folder(self) -> Path:
+        """Where the conversations are kept (Help ▸ About shows it)."""
+        return self._store.root
+
     def new_conversation(self) -> None:
         """Show a new conversation. One shown before and left without a message comes back as
         it was left: its model, system prompt and sampling, as its unsent text does (drafts)."""

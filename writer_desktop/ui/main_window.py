@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QApplication,
+    QDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -241,6 +242,13 @@ class MainWindow(QMainWindow):
             self.theme_actions.addAction(action)
             theme_menu.addAction(action)
         self._build_conversation_menu()
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        self.about_action = QAction("&About Writer Desktop", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
 
     def _build_conversation_menu(self) -> None:
         menu = self.conversation_menu = self.menuBar().addMenu("&Conversation")
@@ -280,6 +288,8 @@ class MainWindow(QMainWindow):
         self.sidebar.deletes_requested.connect(self._delete_all)
         self.sidebar.rename_requested.connect(c.rename)
         self.next_action.triggered.connect(lambda: self.sidebar.step(+1))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.about_action.triggered.connect(self.show_about)
         self.previous_action.triggered.connect(lambda: self.sidebar.step(-1))
         self.sidebar.pin_requested.connect(c.set_pinned)
         self.composer.options.system_prompt_changed.connect(
@@ -450,6 +460,24 @@ class MainWindow(QMainWindow):
         dialog.remove_key_requested.connect(self._remove_key)
         dialog.replace_key_requested.connect(self._replace_key)
         c.key_changed.connect(dialog.show_key)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self) -> QDialog:
+        """Help ▸ Keyboard shortcuts: every key of the window, read from its actions."""
+        from .help_dialogs import ShortcutsDialog, menu_keys
+
+        quick = self._hotkeys.sequence if self._hotkeys is not None else ""
+        dialog = ShortcutsDialog(self, menu_keys(self.own_shortcuts()), quick or "")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_about(self) -> QDialog:
+        from .help_dialogs import AboutDialog
+
+        dialog = AboutDialog(self, self.controller.data_folder)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
