@@ -357,6 +357,38 @@ def test_length_cut_offers_continue_which_keeps_the_draft(
     run_scenario(scenario())
 
 
+def test_a_refused_send_is_told_by_title_and_withdrawn_once_saves_work_again(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Could not save 0a7f….json: the disk is full." stayed in the bar after space was freed
+    # and other conversations were saved, though nothing of that one was left unsaved.
+    fake.enqueue(Reply(text="Saved fine."))
+    real_save = store.save
+    full = {"on": True}
+
+    def save(conv: Conversation) -> None:
+        if full["on"]:
+            raise DiskFull(f"Could not save {conv.id}.json: the disk is full.")
+        real_save(conv)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            window.controller.rename(window.controller.current_id or "", "Budget")
+            monkeypatch.setattr(store, "save", save)
+            await send(window, "Keep me")
+            assert window.composer.editor.toPlainText() == "Keep me"
+            assert window.problems is not None
+            assert window.problems.texts == ["Could not save “Budget”: the disk is full."]
+            full["on"] = False  # space again; another conversation is saved
+            window.new_action.trigger()
+            window.composer.editor.clear()
+            await send(window, "Elsewhere")
+            await reply_done(window)
+            assert window.problems.texts == []
+
+    run_scenario(scenario())
+
+
 def test_refused_send_keeps_the_text_and_says_why(
     fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

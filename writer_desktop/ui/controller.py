@@ -755,7 +755,9 @@ class Controller(QObject):
         try:
             self._store.save(conv)
         except StorageError as exc:
-            self._save_failed(conv.id, exc.user_message)
+            # "Could not save 0a7f….json" means nothing to a user: the title does
+            named = exc.user_message.replace(f"{conv.id}.json", f"“{shown_title(conv.title)}”")
+            self._save_failed(conv.id, named)
             return False
         finally:
             self._tell_outside_changes()
@@ -787,11 +789,13 @@ class Controller(QObject):
             self.problem.emit(problem)
 
     def _saved(self, conv_id: str) -> None:
-        """The conversation is on disk as it is: nothing said about its saves holds any more."""
+        """The conversation is on disk as it is: nothing said about its saves holds any more,
+        nor about those of conversations with nothing left unsaved (a send refused on a full
+        disk: its text went back to the prompt; the disk takes files again)."""
         self._unsaved.pop(conv_id, None)
-        told = self._save_problems.pop(conv_id, None)
-        if told is not None:
-            self.problem_solved.emit(told)
+        stale = [c for c in self._save_problems if c == conv_id or c not in self._unsaved]
+        for stale_id in stale:
+            self.problem_solved.emit(self._save_problems.pop(stale_id))
 
     def _publish_list(self) -> None:
         try:
