@@ -400,12 +400,32 @@ def test_a_read_only_conversation_cannot_change_but_can_be_branched(
         async with main_window(fake, store, tmp_path) as window:
             window.controller.problem.connect(problems.append)
             await until(lambda: "New." in chat_text(window), what="opened")
+            # Said as it opens (it looked like any other until a send was refused).
+            notices: list[str] = []
+            window.controller.notice.connect(notices.append)
+            window.controller.new_conversation()
+            window.controller.open_conversation(conv.id)
+            assert notices == [
+                "“From the future” was saved by a newer version of Writer Desktop: you can read "
+                "and export it here, not change it."
+            ]
             user, reply = conv.messages
             click(window, "regenerate", reply.id)
             click(window, "version", reply.id, "-1")
             window.controller.edit_message(user.id, "Hello")
-            assert len(problems) == 3
-            assert all("read-only" in p for p in problems)
+            # A rename or a pin is refused before it changes anything: the notice quoted the
+            # rejected new name as the title, and the list showed it until the next start.
+            window.controller.rename(conv.id, "Renamed here")
+            window.controller.set_pinned(conv.id, True)
+            assert len(problems) == 5
+            assert all(
+                p == "“From the future” was saved by a newer version of Writer Desktop and is "
+                "read-only here."
+                for p in problems
+            )
+            shown = window.controller.current_conversation()
+            assert shown is not None
+            assert (shown.title, shown.pinned) == ("From the future", False)
             assert json.loads(path.read_text("utf-8")) == data
             assert fake.chat_requests == []
             click(window, "branch", reply.id)

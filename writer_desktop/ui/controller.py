@@ -328,6 +328,11 @@ class Controller(QObject):
                 return
         self._show(conv)
         self._withdraw_gone()
+        if conv.read_only:  # said when it opens, not only when a send or a rename is refused
+            self.notice.emit(
+                f"“{shown_title(conv.title)}” was saved by a newer version of Writer Desktop: "
+                "you can read and export it here, not change it."
+            )
 
     def _withdraw_gone(self) -> None:
         """A conversation told gone is no problem once the user has opened another one."""
@@ -337,7 +342,7 @@ class Controller(QObject):
 
     def rename(self, conv_id: str, title: str) -> None:
         conv = self._conversation(conv_id)
-        if conv is None:
+        if conv is None or not self._writable(conv):  # its title stays: nothing was renamed
             return
         title = self._without_key(title.strip(), "title")
         if not title:  # a blank name gives back the one the first prompt gave, not "Untitled"
@@ -350,7 +355,7 @@ class Controller(QObject):
     def set_pinned(self, conv_id: str, pinned: bool) -> None:
         """Pinned conversations stay at the top of the list."""
         conv = self._conversation(conv_id)
-        if conv is None or conv.pinned == pinned:
+        if conv is None or conv.pinned == pinned or not self._writable(conv):
             return
         conv.pinned = pinned
         if self._save(conv):
@@ -708,7 +713,10 @@ class Controller(QObject):
 
     def _writable(self, conv: Conversation) -> bool:
         if conv.read_only:
-            self.problem.emit("This conversation was saved by a newer version and is read-only.")
+            self.problem.emit(
+                f"“{shown_title(conv.title)}” was saved by a newer version of Writer Desktop "
+                "and is read-only here."
+            )
         return not conv.read_only
 
     def _refuse_busy(self, conv: Conversation, doing: str) -> bool:
