@@ -235,3 +235,28 @@ def test_a_ring_shows_while_the_conversation_has_the_focus(view: ChatView, qtbot
     assert max(s.x() + s.width() for s in ring) == w + 40  # follows the size
     view.clearFocus()  # the focus elsewhere
     assert not any(strip.isVisible() for strip in ring)
+
+
+def test_the_prompt_shows_a_ring_while_it_has_the_focus(qtbot: QtBot) -> None:
+    # Fusion frames a focused line edit, not a text box: the prompt showed focus by its caret.
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from writer_desktop.ui.composer import PromptEdit
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    editor, other = PromptEdit(host), QLineEdit(host)
+    layout = QVBoxLayout(host)
+    layout.addWidget(editor)
+    layout.addWidget(other)
+    host.show()
+    host.activateWindow()
+    qtbot.waitActive(host)
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus)
+    assert all(strip.isVisible() for strip in editor.focus_ring.strips)
+    colour = editor.palette().color(QPalette.ColorRole.Highlight)
+    assert editor.grab().toImage().pixelColor(editor.width() // 2, 0) == colour
+    other.setFocus()
+    qtbot.waitUntil(other.hasFocus)
+    assert not any(strip.isVisible() for strip in editor.focus_ring.strips)

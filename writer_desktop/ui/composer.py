@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from .conversation_options import ConversationOptions
+from .focus_ring import FocusRing
 from .text_scale import scaled
 
 EDITOR_HEIGHT = 96  # px at 100 %: four lines or so, then it scrolls
@@ -36,6 +37,24 @@ class PromptEdit(QPlainTextEdit):
     escape_pressed = Signal()
     up_when_empty = Signal()
     page_requested = Signal(int)  # PageUp −1 / PageDown +1 while the text fits: the chat's
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Fusion frames a focused line edit in the highlight colour, not a text box: the prompt
+        # showed it had the keyboard only by its caret.
+        self.focus_ring = FocusRing(self)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focus_ring.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focus_ring.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.focus_ring.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
