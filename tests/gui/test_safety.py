@@ -49,6 +49,8 @@ def test_hostile_markdown_renders_as_text() -> None:
     assert "<img" not in html
     assert "&lt;script&gt;" in html
     assert "[image: x — http://127.0.0.1:9/y]" in html
+    bare = message_html(make_markdown(), Message(Role.ASSISTANT, "![](http://127.0.0.1:9/z)"))
+    assert "[image: http://127.0.0.1:9/z]" in bare  # no alt text: not "[image:  — …]"
     assert 'href="javascript' not in html
     assert 'href="file' not in html
     assert 'href="https://writer.com"' in html

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 
 from tests.fake_writer.server import FakeWriter
 from tests.gui.harness import main_window, run_scenario, until
@@ -101,6 +103,25 @@ def test_delete_for_good_asks_first_and_removes_the_file(
             delete(window, store, kept, gone)
             dialog = window.show_trash()
             await until(dialog.isVisible, what="dialog")
+            questions: list[str] = []
+
+            def question(_parent: object, _title: str, text: str, *_: object) -> object:
+                questions.append(text)
+                return QMessageBox.StandardButton.Cancel
+
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(QMessageBox, "question", question)
+                assert not dialog._confirm_delete(1)
+                dialog.tree.selectAll()
+                assert not dialog._confirm_delete(2)
+                first = dialog.tree.topLevelItem(0)
+                assert first is not None
+                dialog.tree.setCurrentItem(first)  # one selected again, as before
+            # It named no conversation: "Delete this conversation for good?"
+            assert questions == [
+                "Delete “Gone” for good? This cannot be undone.",
+                "Delete these 2 conversations for good? This cannot be undone.",
+            ]
             asked: list[int] = []
             answer = False
 

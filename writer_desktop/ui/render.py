@@ -195,7 +195,8 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
         token = tokens[idx]
         alt = "".join(child.content for child in token.children or [])
         src = escape(str(token.attrGet("src") or ""))
-        return f'<span style="color:{palette.muted}">[image: {escape(alt)} — {src}]</span>'
+        shown = f"{escape(alt)} — {src}" if alt.strip() else src  # not "[image:  — …]"
+        return f'<span style="color:{palette.muted}">[image: {shown}]</span>'
 
     def fence(
         _self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType

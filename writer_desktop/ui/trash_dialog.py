@@ -155,7 +155,11 @@ class TrashDialog(QDialog):
             self.delete_requested.emit(entries)
 
     def _confirm_delete(self, count: int) -> bool:
-        what = "this conversation" if count == 1 else f"these {count} conversations"
+        items = self.tree.selectedItems()
+        if count == 1 and len(items) == 1:  # which one, not "this conversation"
+            what = f"“{items[0].text(0)}”"
+        else:
+            what = "this conversation" if count == 1 else f"these {count} conversations"
         answer = QMessageBox.question(
             self,
             "Delete for good",
