@@ -106,6 +106,14 @@ async def main_window(
             await asyncio.sleep(0)
 
 
+async def activated(window: MainWindow) -> None:
+    """Show ``window`` and wait until it is active: a window's shortcuts (and the keyboard
+    focus) reach the active window only."""
+    window.show()
+    window.activateWindow()
+    await until(window.isActiveWindow, what="the window active (keyboard focus)")
+
+
 async def send(window: MainWindow, text: str) -> None:
     """Type ``text`` into the composer and press Enter, as a user would."""
     editor = window.composer.editor

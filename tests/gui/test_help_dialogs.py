@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, run_scenario, until
+from tests.gui.harness import activated, main_window, run_scenario, until
 from writer_desktop import __version__
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.help_dialogs import AboutDialog, ShortcutsDialog
@@ -20,9 +20,7 @@ def test_the_shortcuts_are_the_windows_own_and_f1_shows_them(
     # There was no list of the keys anywhere in the app, only in the README.
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             QTest.keyClick(window.composer.editor, Qt.Key.Key_F1)
             await until(lambda: window.findChild(ShortcutsDialog) is not None, what="the list")
             dialog = window.findChild(ShortcutsDialog)

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.behaviours import Reply
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import disk_full, main_window, reply_done, run_scenario, until
+from tests.gui.harness import activated, disk_full, main_window, reply_done, run_scenario
 from writer_desktop.app import tell_problems
 from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore, StoreProblem
@@ -26,9 +26,7 @@ def test_a_problem_while_typing_leaves_the_keyboard_in_the_prompt(
     # next Space pressed its OK button, unread, and a character was lost.
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             editor = window.composer.editor
             editor.setFocus()
             QTest.keyClicks(editor, "the quick")

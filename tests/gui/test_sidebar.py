@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu
 from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, run_scenario, until
+from tests.gui.harness import activated, main_window, run_scenario, until
 from writer_desktop.app import LAST_CONVERSATION
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.core.store import INDEX_NAME, ConversationStore
@@ -65,9 +65,7 @@ def test_the_filter_box_leads_into_the_list_from_the_keyboard(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             field, view = window.sidebar.filter, window.sidebar.view
             field.setFocus()
             QTest.keyClicks(field, "apple")
@@ -252,9 +250,7 @@ def test_del_moves_on_to_the_next_conversation_and_ctrl_z_brings_it_back(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()  # shortcuts reach the active window only
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             view = window.sidebar.view
             view.setFocus()
             view.setCurrentIndex(window.sidebar.proxy.index(1, 0))  # Three
@@ -361,9 +357,7 @@ def test_shift_f10_opens_the_current_rows_menu(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()  # a window's shortcut reaches the active window only
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             view = window.sidebar.view
             view.setFocus()
             view.setCurrentIndex(window.sidebar.proxy.index(0, 0))
@@ -568,9 +562,7 @@ def test_ctrl_pgdown_and_ctrl_pgup_step_through_the_conversations_from_the_promp
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()  # a window's shortcut reaches the active window only
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             await until(lambda: open_title(window) == "Three", what="the newest open")
             editor = window.composer.editor
             editor.setFocus()
@@ -603,9 +595,7 @@ def test_page_up_and_down_in_the_prompt_scroll_the_conversation(
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
-            window.show()
-            window.activateWindow()
-            await until(window.isActiveWindow, what="the window active (keyboard focus)")
+            await activated(window)
             await until(lambda: window.controller.current_id == conv.id, what="it open")
             bar = window.chat.verticalScrollBar()
             await until(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), what="end")

@@ -23,7 +23,6 @@ from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
-    QFocusEvent,
     QKeyEvent,
     QMouseEvent,
     QResizeEvent,
@@ -239,15 +238,6 @@ class ChatView(QTextBrowser):
         if self._window.frames:
             self._lazy.scroll.restore(anchor)
         self.latest.update_shown()
-        self.focus_ring.update()
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.focus_ring.update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.focus_ring.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent, QTextCursor
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -43,18 +43,6 @@ class PromptEdit(QPlainTextEdit):
         # Fusion frames a focused line edit in the highlight colour, not a text box: the prompt
         # showed it had the keyboard only by its caret.
         self.focus_ring = FocusRing(self)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.focus_ring.update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        self.focus_ring.update()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.focus_ring.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

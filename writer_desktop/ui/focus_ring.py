@@ -8,18 +8,23 @@ the palette's highlight colour, a theme switch included.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 WIDTH = 2  # px; at least the frame's own width
 
 
-class FocusRing:
-    """Shown by :meth:`update` while ``view`` has the focus; placed over its frame."""
+class FocusRing(QObject):
+    """Shown while ``view`` has the focus, placed over its frame: it follows the view's focus
+    and size by itself (an event filter); :meth:`update` places it again on demand."""
+
+    _FOLLOWED = (QEvent.Type.FocusIn, QEvent.Type.FocusOut, QEvent.Type.Resize)
 
     def __init__(self, view: QAbstractScrollArea) -> None:
+        super().__init__(view)
         self._view = view
+        view.installEventFilter(self)
         self.strips: list[QWidget] = []
         for _ in range(4):
             strip = QWidget(view)
@@ -43,3 +48,8 @@ class FocusRing:
                 strip.raise_()
         for strip in self.strips:
             strip.setVisible(shown)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._view and event.type() in self._FOLLOWED:
+            self.update()
+        return False
