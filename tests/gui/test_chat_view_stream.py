@@ -116,3 +116,28 @@ def test_another_conversation_opens_after_a_reply_streamed_in_parts(qtbot: QtBot
     gc.collect()
     view.show_conversation(Conversation(messages=[Message(Role.USER, "Something else")]))
     assert view.toPlainText().strip().endswith("Something else")
+
+
+def test_a_link_reference_in_a_later_part_links_the_text_once_the_reply_ends(
+    qtbot: QtBot,
+) -> None:
+    # "[the docs][r]" and "[r]: https://…" fell in different parts of a streamed reply: both
+    # stayed raw text for good (a reopened conversation, rendered whole, linked them).
+    view = ChatView()
+    qtbot.addWidget(view)
+    reply = Message(Role.ASSISTANT, "", status=Status.STREAMING)
+    conv = Conversation(messages=[Message(Role.USER, "Sources?"), reply])
+    view.show_conversation(conv)
+    text = "See [the docs][r] first.\n\n" + reply_text(12) + "\n\n[r]: https://example.com/docs\n"
+    for start in range(0, len(text), 200):
+        view.append_delta(conv.id, reply.id, text[start : start + 200])
+        qtbot.wait(FLUSH_MS + 5)
+    assert reply.id in view._splits
+    assert "[the docs][r]" in view.toPlainText()  # while it streams: not known yet
+    reply.content, reply.status = text, Status.COMPLETE
+    view.update_message(conv.id, reply)
+    shown = view.toPlainText()
+    assert "[the docs][r]" not in shown
+    assert "[r]: https://example.com/docs" not in shown
+    assert "See the docs first." in shown
+    assert "https://example.com/docs" in view.toHtml()  # a link now

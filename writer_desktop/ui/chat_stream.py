@@ -4,7 +4,8 @@ Re-rendering a whole reply on every flush costs time in its length, so a 20,000-
 slow down as it grows. Once ``COMMIT_MIN`` characters of finished blocks (up to the last blank line
 outside a code fence, :func:`~.tail_split.stable_end`) have arrived, they are appended to the
 message frame once, and only a child frame with the open trailing block and the status line is
-re-rendered. A finished reply keeps its parts; a replaced text (a retry) is rendered whole again.
+re-rendered. A finished reply keeps its parts; a replaced text (a retry) is rendered whole again,
+and so is a finished reply with a link reference definition, which may link text in another part.
 
 While the tail ends in plain one-line paragraphs (:func:`~.tail_split.plain_paragraphs`), new text
 there is appended to the document as it shows, without Markdown, HTML or the tail laid out again
@@ -16,6 +17,7 @@ without rendering them again; a test checks every block and format against the r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,8 @@ PARAGRAPH_GAP = 12  # px, Qt's default margin between HTML paragraphs
 COMMIT_MIN = 300  # finished Markdown (characters) worth rendering once, apart from the tail
 COMMIT_LATER = 2000  # the same while plain text is appended to the tail instead of re-rendered
 CODE_COMMIT = 3000  # finished lines of a code block still open, worth rendering once
+# A link reference definition ("[r]: https://…"), which links "[text][r]" anywhere in the text.
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S", re.MULTILINE)
 FLUSH_CHARS = 8000
 """A view renders at once when this much new text waits, without waiting for its flush timer.
 
@@ -289,6 +293,8 @@ def render_in_parts(
     streaming = message.status is Status.STREAMING and message.role is Role.ASSISTANT
     if split is not None and split.chunked and not streaming:
         return None  # a code block drawn in pieces: once, whole
+    if split is not None and not streaming and _REFERENCE.search(content):
+        return None  # "[text][r]" in one part, "[r]: address" in another: resolved whole
     if split is None:
         if not streaming or (stable_end(content) < COMMIT_MIN and _long_fence(content) is None):
             return None
