@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -542,11 +543,16 @@ def test_a_conversation_found_unreadable_on_click_leaves_the_list_on_the_open_on
             await until(lambda: window.controller.current_id == first, what="First open")
             (store.conversations_dir / f"{broken}.json").write_bytes(b"{damaged")
             view = window.sidebar.view
-            view.setCurrentIndex(window.sidebar.proxy.index(1, 0))  # Broken, clicked
+            row = view.visualRect(window.sidebar.proxy.index(1, 0))  # Broken
+            left = Qt.MouseButton.LeftButton
+            QTest.mousePress(view.viewport(), left, pos=row.center())
             await until(lambda: "Broken" not in titles(window), what="set aside")
+            await asyncio.sleep(0.05)  # a hand lets go of the button a little later
+            QTest.mouseRelease(view.viewport(), left, pos=row.center())
+            await asyncio.sleep(0.05)
             assert window.controller.current_id == first
             assert window.sidebar.current_id() == first  # the highlight is where the chat is
-            assert view.selectionModel().selectedIndexes()[0].data(ID_ROLE) == first
+            assert [i.data(ID_ROLE) for i in view.selectionModel().selectedIndexes()] == [first]
             said = "\n".join(window.problems.texts) if window.problems is not None else ""
             assert "“Broken”" in said
             assert f"{broken}.json.corrupt-" in said

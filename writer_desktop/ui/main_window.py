@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
         shown = self.controller.current_id
         if shown is not None and shown != self.sidebar.current_id():
             # A row clicked could not be opened (its file set aside): the chat still shows this.
-            self.sidebar.select(shown)
+            self.sidebar.hold(shown)
         listed = {i for i in self._deleted.ids() if self.sidebar.model.row_of(i) >= 0}
         self._no_undo_for(listed)  # back already (Recently deleted): not to undo again
 

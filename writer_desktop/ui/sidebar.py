@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -131,11 +131,16 @@ class ConversationList(FocusShowingList):
     """The list view; the Delete key asks to delete the current row."""
 
     delete_pressed = Signal()
+    released = Signal()  # a mouse button let go, after the view has handled it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setItemDelegate(FittingRows(self))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        self.released.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.state() != self.State.EditingState:
@@ -196,6 +201,8 @@ class Sidebar(QWidget):
         self.new_button.setObjectName("newButton")
         self.new_button.setAccessibleName("New conversation")
         self.view = ConversationList(self)
+        self._held: str | None = None  # see hold
+        self.view.released.connect(self._on_released)
         self.view.setObjectName("conversationList")
         self.view.setAccessibleName("Conversations")
         self.view.setModel(self.proxy)
@@ -268,6 +275,19 @@ class Sidebar(QWidget):
             self.view.setFocus()
         if self.filter.text():
             self._tell_no_match()
+
+    def hold(self, conv_id: str) -> None:
+        """Select ``conv_id`` and keep it selected through the click going on: a row clicked that
+        could not be opened left the list, and the button's release selected the row that took
+        its place, though the chat still showed ``conv_id``."""
+        self.select(conv_id)
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._held = conv_id
+
+    def _on_released(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and held == self._current:
+            self.select(held)
 
     def select(self, conv_id: str | None) -> None:
         """Highlight ``conv_id`` without emitting ``conversation_selected``."""
