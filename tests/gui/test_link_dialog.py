@@ -57,4 +57,8 @@ def test_a_homograph_site_shows_in_ascii(qtbot: QtBot) -> None:
     assert "Site: xn--pypal-4ve.com" in dialog.text()
     assert dialog.text().isascii()
     mail = shown(qtbot, "mailto:someone@example.com")
-    assert "Site: (none)" in mail.text()
+    assert "Site: a mail to someone@example.com" in mail.text()  # was "Site: (none)"
+    port = shown(qtbot, "http://example.com:65535/x")
+    assert "Site: example.com:65535\n" in port.text()  # the port was left out
+    plain = shown(qtbot, "https://example.com:443/x")
+    assert "Site: example.com:443\n" in plain.text()

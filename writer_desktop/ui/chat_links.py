@@ -6,9 +6,12 @@ text can never produce them, since only http, https and mailto links survive ren
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 from PySide6.QtCore import QUrl
+
+from .render import SAFE_SCHEMES
 
 # In QTextCursor.selectedText(), Qt's paragraph and line separators and frame marks are breaks.
 PLAIN_TEXT = str.maketrans(
@@ -40,7 +43,24 @@ def shown_address(url: QUrl) -> str:
     return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
 
 
+def refused(url: QUrl) -> bool:
+    """Whether a link is refused without asking: a scheme other than http, https or mailto, or
+    an address Qt cannot parse (the browser would get an empty one; a host label over 63
+    characters, a port out of range)."""
+    return url.scheme().lower() not in SAFE_SCHEMES or not url.isValid()
+
+
 def refusal(url: QUrl) -> str:
+    if not url.isValid():
+        why = url.errorString().split(";")[0] or "it cannot be read"
+        source = re.search(r'source was "([^"]*)"', url.errorString())
+        shown = f":\n{ascii_only(source[1])}" if source else "."
+        return f"Writer Desktop does not open this link: its address is not valid ({why}){shown}"
     scheme = url.scheme().lower()
     shown = shown_address(url) or "(empty)"
     return f"Writer Desktop does not open “{scheme or 'relative'}” links:\n{shown}"
+
+
+def ascii_only(text: str) -> str:
+    """``text`` with anything outside printable ASCII escaped (no homograph, no bidi control)."""
+    return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode() for c in text)

@@ -36,7 +36,7 @@ from writer_desktop.core.models import Conversation, Message, Role, Status
 from .chat_document import frame_index_at, message_format, refill
 from .chat_latest import MARGIN, LatestButton
 from .chat_lazy import LazyWindow
-from .chat_links import PLAIN_TEXT, parse_action, refusal
+from .chat_links import PLAIN_TEXT, parse_action, refusal, refused
 from .chat_palette import chat_palette
 from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
@@ -49,7 +49,6 @@ from .message_frames import MAX_RENDERED
 from .message_toolbar import MessageToolbar
 from .render import (
     ACTION_SCHEME,
-    SAFE_SCHEMES,
     background,
     code_blocks,
     header_label,
@@ -171,7 +170,7 @@ class ChatView(QTextBrowser):
             elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
                 self.copy_code(args[0], int(args[1]))
             return
-        if scheme not in SAFE_SCHEMES:
+        if refused(url):
             self.refuse(refusal(url))
             return
         if self.confirm_open(url):

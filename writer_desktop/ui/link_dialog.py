@@ -29,8 +29,12 @@ WIDTH = 480  # the dialog's least width, px
 
 
 def shown_site(url: QUrl) -> str:
-    """The host the browser will contact, in ASCII (a homograph shows as ``xn--…``)."""
-    return url.host(QUrl.ComponentFormattingOption.FullyEncoded) or "(none)"
+    """The host the browser will contact, in ASCII (a homograph shows as ``xn--…``), with its
+    port when it is not the scheme's own; for a mail link, who the mail is to."""
+    if url.scheme().lower() == "mailto":
+        return "a mail to " + (url.path(QUrl.ComponentFormattingOption.FullyEncoded) or "(no one)")
+    host = url.host(QUrl.ComponentFormattingOption.FullyEncoded) or "(none)"
+    return f"{host}:{url.port()}" if url.port() != -1 else host
 
 
 class OpenLinkDialog(QDialog):

@@ -41,14 +41,13 @@ from PySide6.QtWidgets import (
 from writer_desktop.core.models import Message, Role, Status
 
 from .chat_document import refill
-from .chat_links import parse_action, refusal
+from .chat_links import parse_action, refusal, refused
 from .chat_palette import chat_palette
 from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .composer import PromptEdit
 from .link_dialog import ask_to_open
 from .render import (
     ACTION_SCHEME,
-    SAFE_SCHEMES,
     body_html,
     code_blocks,
     footer_html,
@@ -149,7 +148,7 @@ class AnswerView(QTextBrowser):
                 self.fix_requested.emit(action, args[0])
             elif action == "copy-code" and len(args) == 2 and args[1].isdigit():
                 self.copy_code(int(args[1]))
-        elif scheme not in SAFE_SCHEMES:
+        elif refused(url):
             self.refuse(refusal(url))
         elif self.confirm_open(url):
             self.open_url(url)
