@@ -87,6 +87,15 @@ def test_quick_stop_and_retry_act_on_the_quick_conversation(
             assert [v["message"]["content"] for v in retried["versions"]] == [reply["content"]]
             assert window.controller.current_id != second  # the main window stayed where it was
             assert "x x" not in prompt.answer_text()
+            # The main window shows the first version there now: the quick prompt's Retry (of
+            # the second) did nothing, without a word.
+            notices: list[str] = []
+            window.controller.notice.connect(notices.append)
+            window.controller.open_conversation(second)
+            window.controller.switch_version(retried["id"], -1)
+            prompt.retry_requested.emit(retried["id"])
+            assert notices[-1].startswith("That reply is no longer the one shown")
+            assert not window.controller.is_busy(second)
             prompt.close()
 
     run_scenario(scenario())

@@ -625,7 +625,13 @@ class Controller(QObject):
         if conv is None or self.is_busy(conv.id):
             return
         reply = next((m for m in conv.messages if m.id == message_id), None)
-        if reply is None or reply.role is not Role.ASSISTANT:
+        if reply is None:  # another version is shown there now (switched in the main window)
+            self.notice.emit(
+                "That reply is no longer the one shown in its conversation: open the "
+                "conversation to retry the version shown there."
+            )
+            return
+        if reply.role is not Role.ASSISTANT:
             return
         if reply.content.strip():
             if not self._writable(conv):
