@@ -139,3 +139,28 @@ def test_a_conversation_gone_is_no_longer_told_once_another_opens(
                 assert not bar.isVisible()
 
     run_scenario(scenario())
+
+
+def test_many_long_problems_scroll_within_the_bar_showing_the_newest(qtbot: QtBot) -> None:
+    # Five long problems at a large text size filled half the window, the newest cut off and
+    # out of reach: the bar did not scroll.
+    from writer_desktop.ui.problem_bar import LINES, ProblemBar
+
+    bar = ProblemBar()
+    qtbot.addWidget(bar)
+    bar.resize(420, 100)
+    bar.show()
+    words = "could not be saved because the disk is full, and it is kept until it can be. "
+    for n in range(5):
+        bar.add(f"Problem {n}: " + words * 3)
+    line = bar.label.fontMetrics().lineSpacing()
+    assert bar.scroller.height() <= LINES * line
+    assert bar.label.height() > bar.scroller.height()  # more than shows: it scrolls
+    scroll = bar.scroller.verticalScrollBar()
+    qtbot.waitUntil(lambda: scroll.maximum() > 0 and scroll.value() == scroll.maximum())
+    bar.withdraw(bar.texts[0])
+    bar.add("Short.")
+    assert bar.texts[-1] == "Short."
+    for text in list(bar.texts):
+        bar.withdraw(text)
+    assert not bar.isVisible()

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QDesktopServices
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QDesktopServices, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QWidget,
+)
 
 from .chat_palette import chat_palette
 
 KEPT = 5  # problems listed at most (the newest)
+LINES = 6  # the bar's text is at most this many lines high, then it scrolls (the newest shown)
 
 
 class ProblemBar(QFrame):
@@ -46,9 +55,20 @@ class ProblemBar(QFrame):
         self.close_button.setAccessibleName("Dismiss the problem")
         self.close_button.setAutoRaise(True)
         self.close_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click keeps the focus
+        # Several long problems at a large text size filled half the window, cut off: the text
+        # scrolls instead, within LINES lines, showing the newest.
+        self.scroller = QScrollArea(self)
+        self.scroller.setObjectName("problemScroll")
+        self.scroller.setWidget(self.label)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroller.viewport().setAutoFillBackground(False)
+        self.label.setAutoFillBackground(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self.label, 1)
+        layout.addWidget(self.scroller, 1)
         layout.addWidget(self.folder_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.close_button.clicked.connect(self.dismiss)
@@ -62,7 +82,7 @@ class ProblemBar(QFrame):
         if text in self.texts:
             self.texts.remove(text)
         self.texts = [*self.texts, text][-KEPT:]
-        self.label.setText("\n".join(self.texts))
+        self._set_text()
         if folder is not None:
             self.folder = folder
             self.folder_button.setToolTip(str(folder))
@@ -76,9 +96,29 @@ class ProblemBar(QFrame):
         if text not in self.texts:
             return
         self.texts = [t for t in self.texts if t != text]
-        self.label.setText("\n".join(self.texts))
+        self._set_text()
         if not self.texts:
             self.dismiss()
+
+    def _set_text(self) -> None:
+        """The problems, the newest last and in view; the bar as high as they need, up to
+        LINES lines."""
+        self.label.setText("\n".join(self.texts))
+        line = self.label.fontMetrics().lineSpacing()
+        width = max(self.scroller.viewport().width(), 200)
+        needed = self.label.heightForWidth(width)
+        self.scroller.setFixedHeight(min(max(needed, line), LINES * line))
+        self._to_newest()
+        QTimer.singleShot(0, self, self._to_newest)  # again once laid out (not if gone)
+
+    def _to_newest(self) -> None:
+        bar = self.scroller.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.texts:
+            self._set_text()
 
     def show_folder(self) -> None:
         if self.folder is not None:
@@ -101,7 +141,9 @@ class ProblemBar(QFrame):
         sheet = (
             f"QFrame#problemBar {{ background-color: {colors.error_bg}; "
             f"border: 1px solid {colors.border}; border-radius: 4px; }}"
-            f"QLabel#problemText {{ color: {colors.text}; }}"
+            f"QLabel#problemText {{ color: {colors.text}; background: transparent; }}"
+            "QScrollArea#problemScroll, QScrollArea#problemScroll > QWidget "
+            "{ background: transparent; }"
         )
         if sheet != self.styleSheet():  # setting it changes the palette: no loop
             self.setStyleSheet(sheet)
