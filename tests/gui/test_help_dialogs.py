@@ -46,8 +46,8 @@ def test_about_names_the_version_and_the_data_folder(
             window.about_action.trigger()
             dialog = window.findChild(AboutDialog)
             assert isinstance(dialog, AboutDialog)
-            assert dialog.data_folder == store.root
-            assert str(store.root) in dialog.details.text()
+            assert dialog.data_folder == store.conversations_dir  # where the files are
+            assert str(store.conversations_dir) in dialog.details.text()
             assert __version__ in dialog.findChildren(type(dialog.details))[0].text()
             dialog.close()
 

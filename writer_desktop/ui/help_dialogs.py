@@ -98,13 +98,13 @@ class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None, data_folder: Path) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Writer Desktop")
-        self.data_folder = data_folder
+        self.data_folder = data_folder / "conversations"  # docs/data-format.md: the files
         title = QLabel(f"<b>Writer Desktop</b> {__version__}", self)
         python = ".".join(map(str, sys.version_info[:3]))
         details = QLabel(
             f"A desktop assistant for Writer's Palmyra models.\n"
             f"Python {python}, Qt {qVersion()}.\n\n"
-            f"Your conversations are in:\n{data_folder}",
+            f"Your conversations are in:\n{self.data_folder}",
             self,
         )
         details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
