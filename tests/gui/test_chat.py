@@ -549,6 +549,8 @@ def test_a_conversation_changed_by_another_program_is_kept_and_told(
             told = "\n".join(window.problems.texts) if window.problems is not None else ""
             assert "“Plan the trip” was changed by another program while it was open here" in told
             assert kept.name in told
+            assert window.problems is not None
+            assert window.problems.folder == store.conversations_dir
             contents = [m["content"] for m in saved(store, conv_id)["messages"]]
             assert contents == [
                 "Plan the trip",

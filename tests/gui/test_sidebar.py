@@ -556,6 +556,9 @@ def test_a_conversation_found_unreadable_on_click_leaves_the_list_on_the_open_on
             said = "\n".join(window.problems.texts) if window.problems is not None else ""
             assert "“Broken”" in said
             assert f"{broken}.json.corrupt-" in said
+            assert window.problems is not None
+            assert window.problems.folder == store.conversations_dir  # Show folder, as at start
+            assert not window.problems.folder_button.isHidden()
 
     run_scenario(scenario())
 

@@ -35,7 +35,11 @@ from writer_desktop.core.models import Conversation, Message, Params, Role, Stat
 from writer_desktop.core.reply import ReplyEvent, Saved, SaveFailed, save_until_saved
 from writer_desktop.core.secrets import KeyLookup, KeySource, KeyStore
 from writer_desktop.core.settings import Settings, SettingsFile, effective_base_url
-from writer_desktop.core.store import ConversationNotFound, ConversationStore
+from writer_desktop.core.store import (
+    ConversationNotFound,
+    ConversationStore,
+    CorruptConversation,
+)
 from writer_desktop.core.stream import RetryScheduled, TextDelta
 from writer_desktop.core.titles import clip, shown_title
 from writer_desktop.core.trash import Trashed, TrashEntry
@@ -80,6 +84,7 @@ class Controller(QObject):
     models_loaded = Signal(list, str)  # model ids, the open conversation's model
     notice = Signal(str)  # something the user should know (status bar)
     problem = Signal(str)  # an error the user must see (the problem bar over the prompt)
+    problem_in_folder = Signal(str, object)  # the same, naming files in that folder (a Path)
     problem_solved = Signal(str)  # a problem told before no longer holds (a save worked since)
     settings_changed = Signal(object)  # Settings, saved and in force
     key_changed = Signal(object)  # KeyLookup describing the key in use (never the key itself)
@@ -321,7 +326,10 @@ class Controller(QObject):
             try:
                 conv = self._store.load(conv_id)
             except StorageError as exc:
-                self.problem.emit(exc.user_message)
+                if isinstance(exc, CorruptConversation):  # kept aside there: Show folder
+                    self.problem_in_folder.emit(exc.user_message, self._store.conversations_dir)
+                else:
+                    self.problem.emit(exc.user_message)
                 if isinstance(exc, ConversationNotFound):
                     self._gone_told = exc.user_message
                 self._publish_list()
@@ -786,10 +794,11 @@ class Controller(QObject):
             listed = self._store.summary(conv_id)
             name = f"“{shown_title(listed.title)}”" if listed else change.path.name
             kept = change.moved_to.name if change.moved_to else "beside it"
-            self.problem.emit(
+            self.problem_in_folder.emit(
                 f"{name} was changed by another program while it was open here. It was saved "
                 f"as shown here; the other version was kept as {kept} in the conversations "
-                "folder."
+                "folder.",
+                change.path.parent,
             )
 
     def _save_failed(self, conv_id: str, problem: str) -> None:

@@ -348,6 +348,7 @@ class MainWindow(QMainWindow):
         c.models_loaded.connect(self._on_models)
         c.notice.connect(self.show_notice)
         c.problem.connect(self.show_problem)
+        c.problem_in_folder.connect(self.show_problem)
         c.problem_solved.connect(self.withdraw_problem)
         c.settings_changed.connect(self._apply_settings)
 
