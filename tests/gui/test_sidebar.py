@@ -12,8 +12,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu
 from pytestqt.qtbot import QtBot
 
+from tests.fake_writer.behaviours import Trickle
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import activated, main_window, run_scenario, until
+from tests.gui.harness import activated, main_window, reply_done, run_scenario, send, until
 from writer_desktop.app import LAST_CONVERSATION
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.core.store import INDEX_NAME, ConversationStore
@@ -619,5 +620,27 @@ def test_page_up_and_down_in_the_prompt_scroll_the_conversation(
             QTest.keyClick(editor, Qt.Key.Key_PageUp)
             assert bar.value() == end  # PageUp is the prompt's own then
             assert editor.hasFocus()
+
+    run_scenario(scenario())
+
+
+def test_a_conversation_with_a_reply_streaming_is_marked_in_the_list(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path
+) -> None:
+    # A reply streaming in a conversation not shown looked like any other in the list.
+    fake.enqueue(Trickle(n=400, delay_per_token=0.005))
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            await send(window, "Tell me a story")
+            writing = window.controller.current_id or ""
+            await until(lambda: "● Tell me a story" in titles(window), what="marked while written")
+            window.new_action.trigger()  # look elsewhere meanwhile
+            model = window.sidebar.model
+            tip = model.data(model.index(model.row_of(writing)), Qt.ItemDataRole.ToolTipRole)
+            assert "A reply is being written (●)" in str(tip)
+            window.controller.open_conversation(writing)
+            await reply_done(window, seconds=10)
+            await until(lambda: titles(window) == ["Tell me a story"], what="unmarked at the end")
 
     run_scenario(scenario())

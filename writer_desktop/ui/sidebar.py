@@ -53,6 +53,7 @@ class ConversationListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows = Listing()
         self._drafted: frozenset[str] = frozenset()
+        self._streaming: frozenset[str] = frozenset()  # ids with a reply being written now
         self._folded: dict[str, str] = {}  # title → as the filter compares it
 
     def set_rows(self, rows: Listing) -> None:
@@ -65,6 +66,15 @@ class ConversationListModel(QAbstractListModel):
     def set_drafted(self, ids: frozenset[str]) -> None:
         """Mark the rows of ``ids`` as having unsent text (✎)."""
         changed, self._drafted = ids ^ self._drafted, ids
+        for conv_id in changed:
+            row = self.row_of(conv_id)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row), self.index(row))
+
+    def set_streaming(self, ids: frozenset[str]) -> None:
+        """Mark the rows of ``ids`` as having a reply being written (●): one streaming in a
+        conversation not shown looked like any other."""
+        changed, self._streaming = ids ^ self._streaming, ids
         for conv_id in changed:
             row = self.row_of(conv_id)
             if row >= 0:
@@ -85,12 +95,15 @@ class ConversationListModel(QAbstractListModel):
         rows, n = self._rows, index.row()
         if role == Qt.ItemDataRole.DisplayRole:
             drafted = "✎ " if self._drafted and rows.id(n) in self._drafted else ""
-            return ("📌 " if rows.pinned(n) else "") + drafted + shown_title(rows.title(n))
+            writing = "● " if self._streaming and rows.id(n) in self._streaming else ""
+            pin = "📌 " if rows.pinned(n) else ""
+            return pin + writing + drafted + shown_title(rows.title(n))
         if role == Qt.ItemDataRole.EditRole:  # as shown, but blank stays blank
             return clean_title(rows.title(n))
         if role == Qt.ItemDataRole.ToolTipRole:
             row = rows[n]
             tip = f"{shown_title(row.title)}\n{row.message_count} messages · {row.model}"
+            tip += "\nA reply is being written (●)" if row.id in self._streaming else ""
             return tip + ("\nUnsent text (✎)" if row.id in self._drafted else "")
         if role == ID_ROLE:
             return rows.id(n)
