@@ -371,7 +371,7 @@ async def open_main_window(
     key = found.key if found is not None else None
     if found is not None and not key:
         dialog = key_dialog or KeyDialog(window)
-        window.closed.connect(dialog.reject)
+        window.closed.connect(dialog.abandon)
         if found.problem:
             dialog.show_status(found.problem)
         key = await ask_for_key(dialog, keys, client)

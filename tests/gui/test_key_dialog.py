@@ -341,3 +341,44 @@ def test_a_server_that_never_answers_does_not_hold_the_check(
 
         address = f"http://127.0.0.1:{silent.getsockname()[1]}"
         assert ask_with(address, dialog, keys, user) == KEY
+
+
+def test_esc_at_the_first_start_asks_before_quitting_with_a_key_typed(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Esc quit the app at once, the pasted key with it.
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    answer = {"button": QMessageBox.StandardButton.No}
+
+    def question(_parent: object, _title: str, text: str, *_: object) -> object:
+        asked.append(text)
+        return answer["button"]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    dialog = KeyDialog()  # at the first start: Cancel is Quit
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    QTest.keyClicks(dialog.key_edit, "wr-half-pasted")
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert asked == ["Quit without the key you typed? It is not saved."]
+    assert dialog.isVisible()  # No: back to the key
+    answer["button"] = QMessageBox.StandardButton.Yes
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert dialog.result() == KeyDialog.DialogCode.Rejected
+    empty = KeyDialog()
+    qtbot.addWidget(empty)
+    empty.show()
+    QTest.keyClick(empty, Qt.Key.Key_Escape)  # nothing typed: nothing to ask
+    assert len(asked) == 2
+    assert not empty.isVisible()
+    later = KeyDialog(cancel_text="Cancel")  # asked again later: Cancel quits nothing
+    qtbot.addWidget(later)
+    later.show()
+    QTest.keyClicks(later.key_edit, "wr-other")
+    QTest.keyClick(later, Qt.Key.Key_Escape)
+    assert len(asked) == 2
+    assert not later.isVisible()

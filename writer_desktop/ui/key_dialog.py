@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -81,6 +82,8 @@ class KeyDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
+        # At the first start Cancel is Quit: Esc with a key typed asked nothing and quit.
+        self._quits = cancel_text.replace("&", "") == "Quit"
         self._checked = ""  # the key that passed the check but could not be kept
         self._unchecked = ""  # the key that could not be checked
         self.key_edit.textEdited.connect(self._on_edited)
@@ -93,6 +96,22 @@ class KeyDialog(QDialog):
 
     def accept(self) -> None:
         """Closing happens through :meth:`done_with`, once the key was checked."""
+
+    def reject(self) -> None:
+        """Cancel, Quit or Esc. Where that quits the app with a key typed, ask first."""
+        if self._quits and self.key_edit.text().strip():
+            answer = QMessageBox.question(
+                self, "Quit Writer Desktop?", "Quit without the key you typed? It is not saved.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().reject()
+
+    def abandon(self) -> None:
+        """Closed without a question: the window it belongs to is gone."""
+        super().reject()
 
     def done_with(self) -> None:
         super().accept()
