@@ -30,6 +30,8 @@ def test_the_shortcuts_are_the_windows_own_and_f1_shows_them(
             assert rows["Next conversation"] == "Ctrl+PgDown / Ctrl+Tab"
             assert rows["Regenerate last reply"] == "Ctrl+Shift+R"
             assert rows["Send the message (in the prompt)"] == "Enter"
+            undo = "Undo typing (in the prompt or a text box; elsewhere, Undo delete)"
+            assert rows[undo] == "Ctrl+Z"  # Ctrl+Z in the prompt undoes typing, not a delete
             assert "Keyboard shortcuts" in rows  # itself: F1
             assert not any(keys.startswith("Alt+") and len(keys) == 5 for keys in rows.values())
             QTest.keyClick(dialog, Qt.Key.Key_Escape)

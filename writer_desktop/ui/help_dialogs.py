@@ -35,6 +35,7 @@ WIDGET_KEYS = (  # keys that belong to one part of the window, not to a menu
     ("Ctrl+Home / Ctrl+End", "First / latest message (in the conversation)"),
     ("Tab", "The next link or Copy button (in the conversation)"),
     ("Del", "Delete the selected conversations (in the list)"),
+    ("Ctrl+Z", "Undo typing (in the prompt or a text box; elsewhere, Undo delete)"),
     ("Shift+F10", "The menu of a message or a conversation"),
 )
 
