@@ -201,9 +201,9 @@ def test_file_damaged_while_open(tmp_path: Path) -> None:
         assert aside == [f"{conv_id}.json.corrupt-{STAMP}", f"{conv_id}.json.corrupt-{STAMP}-1"]
         # What depends on it (its unsent text) stays until the user has seen to the file.
         assert not store.exists(conv_id)
-        assert store.set_aside(conv_id)
+        assert store.was_set_aside(conv_id)
         assert store.exists_or_trashed(conv_id)
-        assert not store.set_aside(str(uuid.uuid4()))
+        assert not store.was_set_aside(str(uuid.uuid4()))
         assert not store.exists_or_trashed(str(uuid.uuid4()))
         assert [p.reason.startswith("it is not valid JSON") for p in store.take_problems()] == [
             True

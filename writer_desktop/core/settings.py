@@ -107,11 +107,12 @@ def _bounded(f: dataclasses.Field[Any], value: Any) -> Any:
     if not (below or above):
         return value
     given = f"{f.name}: {_number(value)}"
-    if lo is not None and hi is not None:
-        raise ValueError(f"{given} is outside {_number(lo)}–{_number(hi)}")
-    if lo is not None:
+    if lo is None:
+        assert hi is not None  # a bound was passed: ``above``
+        raise ValueError(f"{given} is above the most allowed, {_number(hi)}")
+    if hi is None:
         raise ValueError(f"{given} is below the least allowed, {_number(lo)}")
-    raise ValueError(f"{given} is above the most allowed, {_number(hi or 0)}")
+    raise ValueError(f"{given} is outside {_number(lo)}–{_number(hi)}")
 
 
 def _number(value: float) -> str:

@@ -192,7 +192,7 @@ class ConversationStore:
         """:meth:`list` as the sidebar shows it, packed (``core/listing.py``)."""
         return self._idx.listing(limit)
 
-    def set_aside(self, conv_id: str) -> bool:
+    def was_set_aside(self, conv_id: str) -> bool:
         """True if a file of ``conv_id`` was set aside as unreadable (``<id>.json.corrupt-<t>``)."""
         if not _ID.fullmatch(conv_id):
             return False
@@ -208,7 +208,7 @@ class ConversationStore:
     def exists_or_trashed(self, conv_id: str) -> bool:
         """True if ``conv_id`` has a file, one set aside as unreadable (the user may mend it),
         or one in the trash that can still be restored."""
-        if self.exists(conv_id) or self.set_aside(conv_id):
+        if self.exists(conv_id) or self.was_set_aside(conv_id):
             return True
         try:
             return any(entry.id == conv_id for entry in self.trashed())

@@ -66,16 +66,17 @@ class ConversationListModel(QAbstractListModel):
     def set_drafted(self, ids: frozenset[str]) -> None:
         """Mark the rows of ``ids`` as having unsent text (✎)."""
         changed, self._drafted = ids ^ self._drafted, ids
-        for conv_id in changed:
-            row = self.row_of(conv_id)
-            if row >= 0:
-                self.dataChanged.emit(self.index(row), self.index(row))
+        self._repaint(changed)
 
     def set_streaming(self, ids: frozenset[str]) -> None:
         """Mark the rows of ``ids`` as having a reply being written (●): one streaming in a
         conversation not shown looked like any other."""
         changed, self._streaming = ids ^ self._streaming, ids
-        for conv_id in changed:
+        self._repaint(changed)
+
+    def _repaint(self, conv_ids: frozenset[str]) -> None:
+        """Draw the rows of ``conv_ids`` again (a marker came or went)."""
+        for conv_id in conv_ids:
             row = self.row_of(conv_id)
             if row >= 0:
                 self.dataChanged.emit(self.index(row), self.index(row))
