@@ -26,6 +26,7 @@ from tests.gui.harness import (
     until,
 )
 from tests.gui.test_safety import anchors
+from writer_desktop.core.atomic import atomic_write
 from writer_desktop.core.errors import DiskFull
 from writer_desktop.core.models import Conversation
 from writer_desktop.core.store import ConversationStore
@@ -363,18 +364,17 @@ def test_a_refused_send_is_told_by_title_and_withdrawn_once_saves_work_again(
     # "Could not save 0a7f….json: the disk is full." stayed in the bar after space was freed
     # and other conversations were saved, though nothing of that one was left unsaved.
     fake.enqueue(Reply(text="Saved fine."))
-    real_save = store.save
     full = {"on": True}
 
-    def save(conv: Conversation) -> None:
+    def write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         if full["on"]:
-            raise DiskFull(f"Could not save {conv.id}.json: the disk is full.")
-        real_save(conv)
+            raise DiskFull(f"Could not save {path.name}: the disk is full.")
+        atomic_write(path, data, mode=mode)
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
             window.controller.rename(window.controller.current_id or "", "Budget")
-            monkeypatch.setattr(store, "save", save)
+            monkeypatch.setattr("writer_desktop.core.store.atomic_write", write)
             await send(window, "Keep me")
             assert window.composer.editor.toPlainText() == "Keep me"
             assert window.problems is not None

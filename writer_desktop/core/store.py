@@ -304,7 +304,11 @@ class ConversationStore:
         self._require_open()
         self._back_up_older(conv.id, path)
         theirs = self._keep_theirs(conv, path)
-        atomic_write(path, data)
+        try:
+            atomic_write(path, data)
+        except StorageError as exc:  # "Could not save 0a7f….json" means nothing to a user
+            named = exc.user_message.replace(path.name, f"“{shown_title(conv.title)}”")
+            raise type(exc)(named) from exc
         if theirs is not None:
             self.outside_changes.append(theirs)
         self._remove_journal(conv.id)  # the file now holds all it held

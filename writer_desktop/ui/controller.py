@@ -777,9 +777,7 @@ class Controller(QObject):
         try:
             self._store.save(conv)
         except StorageError as exc:
-            # "Could not save 0a7f….json" means nothing to a user: the title does
-            named = exc.user_message.replace(f"{conv.id}.json", f"“{shown_title(conv.title)}”")
-            self._save_failed(conv.id, named)
+            self._save_failed(conv.id, exc.user_message)
             return False
         finally:
             self._tell_outside_changes()
