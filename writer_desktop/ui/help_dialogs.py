@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, qVersion
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -82,8 +82,6 @@ class ShortcutsDialog(QDialog):
 def menu_keys(shortcuts: dict[str, str]) -> list[tuple[str, str]]:
     """``MainWindow.own_shortcuts()`` without the Alt+letter of menus and labels, in order of
     what they do; keys shown as the platform writes them."""
-    from PySide6.QtGui import QKeySequence
-
     keys: dict[str, list[str]] = {}
     for portable, does in shortcuts.items():
         if portable.startswith("Alt+") and len(portable) == 5:
