@@ -118,7 +118,7 @@ def test_the_menu_key_opens_the_menu_of_the_message_scrolled_to_the_top(
     point = view.keyboard_menu_point()
     assert view.message_at(point) == target.id
     menu = view.message_menu(point)
-    assert "Edit and resend…" in [a.text() for a in menu.actions()]
+    assert "&Edit and resend…" in [a.text() for a in menu.actions()]
     menu.deleteLater()
     view.verticalScrollBar().setValue(view.verticalScrollBar().value() + 40)  # its header out
     assert view.message_at(view.keyboard_menu_point()) == conv.messages[31].id  # the next header

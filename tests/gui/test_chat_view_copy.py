@@ -74,10 +74,10 @@ def test_context_menu_copies_the_markdown_source(
     assert view.message_at(point) == reply.id
     menu = view.message_menu(point)
     actions = {a.text(): a for a in menu.actions() if a.text()}
-    assert actions["Copy message"].isEnabled()
-    assert not actions["Copy text"].isEnabled()  # nothing selected
+    assert actions["Copy &message"].isEnabled()
+    assert not actions["&Copy text"].isEnabled()  # nothing selected
     with qtbot.waitSignal(view.copied):
-        actions["Copy message"].trigger()
+        actions["Copy &message"].trigger()
     assert QApplication.clipboard().text() == REPLY
 
 
@@ -89,7 +89,7 @@ def test_context_menu_copies_the_selection_as_text(
     assert not cursor.isNull()
     view.setTextCursor(cursor)
     menu = view.message_menu(view.viewport().rect().center())
-    copy_text = next(a for a in menu.actions() if a.text() == "Copy text")
+    copy_text = next(a for a in menu.actions() if a.text() == "&Copy text")
     assert copy_text.isEnabled()
     with qtbot.waitSignal(view.notice) as blocker:
         copy_text.trigger()

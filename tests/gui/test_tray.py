@@ -18,7 +18,7 @@ def make() -> Tray:
 def test_menu_lists_the_four_choices_in_order() -> None:
     tray = make()
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    assert texts == ["&Open Writer Desktop", "&Quick prompt", "&Settings…", "&Quit"]
+    assert texts == ["&Open Writer Desktop", "Quick &prompt", "&Settings…", "&Quit"]
     assert tray.icon.contextMenu() is tray.menu
     assert tray.icon.toolTip() == "Writer Desktop"
 
@@ -49,9 +49,9 @@ def test_clicking_the_icon_opens_the_window(qtbot: QtBot) -> None:
 def test_shortcut_is_named_in_the_menu() -> None:
     tray = make()
     tray.set_quick_shortcut("Ctrl+Alt+Space")
-    assert tray.quick_action.text() == "&Quick prompt\tCtrl+Alt+Space"
+    assert tray.quick_action.text() == "Quick &prompt\tCtrl+Alt+Space"
     tray.set_quick_shortcut("")
-    assert tray.quick_action.text() == "&Quick prompt"
+    assert tray.quick_action.text() == "Quick &prompt"
 
 
 def test_availability_is_the_platform_answer() -> None:

@@ -244,11 +244,11 @@ def test_actions_offered_per_message() -> None:
     reply = Message(Role.ASSISTANT, "a")
     streaming = Message(Role.ASSISTANT, "", status=Status.STREAMING)
     labels = [label for label, _ in message_actions(user)]
-    assert labels == ["Edit and resend…", "Branch from here"]
-    assert [label for label, _ in message_actions(reply)] == ["Regenerate", "Branch from here"]
+    assert labels == ["&Edit and resend…", "&Branch from here"]
+    assert [label for label, _ in message_actions(reply)] == ["&Regenerate", "&Branch from here"]
     assert message_actions(streaming) == []
     reply.versions = [Version(Message(Role.ASSISTANT, "old", created_at="2000-01-01T00:00:00Z"))]
-    assert ("Previous version (1/2)", action_href("version", reply.id, "-1")) in message_actions(
+    assert ("&Previous version (1/2)", action_href("version", reply.id, "-1")) in message_actions(
         reply
     )
 
@@ -312,9 +312,9 @@ def test_hover_toolbar_and_context_menu_offer_the_actions(
             new_reply = last_message(window)
             menu = window.chat.message_menu(frame_point(window, new_reply.id))
             entries = {a.text(): a for a in menu.actions() if a.text()}
-            assert "Edit and resend…" not in entries
-            assert {"Regenerate", "Previous version (1/2)", "Branch from here"} <= set(entries)
-            entries["Previous version (1/2)"].trigger()
+            assert "&Edit and resend…" not in entries
+            assert {"&Regenerate", "&Previous version (1/2)", "&Branch from here"} <= set(entries)
+            entries["&Previous version (1/2)"].trigger()
             await until(lambda: "One." in chat_text(window), what="older version")
             assert "1/2" in chat_text(window)
             assert not toolbar.isVisible()  # the conversation was shown again

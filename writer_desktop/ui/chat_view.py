@@ -208,15 +208,15 @@ class ChatView(QTextBrowser):
         """The context menu for a point of the viewport: copy the message, or the selection."""
         menu = QMenu(self)
         message_id = self.message_at(pos)
-        whole = menu.addAction("Copy message")
+        whole = menu.addAction("Copy &message")
         whole.setEnabled(message_id is not None)
         if message_id is not None:
             whole.triggered.connect(lambda: self.copy_message(message_id))
-        text = menu.addAction("Copy text")
+        text = menu.addAction("&Copy text")
         text.setEnabled(self.textCursor().hasSelection())
         text.triggered.connect(self.copy_selection)
         menu.addSeparator()
-        menu.addAction("Select all").triggered.connect(self.selectAll)
+        menu.addAction("Select &all").triggered.connect(self.selectAll)
         if message_id is not None:
             menu.addSeparator()
             for label, href in message_actions(self._messages[message_id]):

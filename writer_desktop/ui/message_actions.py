@@ -16,21 +16,22 @@ TOOLBAR = {"edit": "Edit", "regenerate": "Regenerate", "branch": "Branch"}  # ac
 
 
 def message_actions(message: Message) -> list[tuple[str, str]]:
-    """``(label, address)`` for each action that applies to ``message`` now."""
+    """``(label, address)`` for each action that applies to ``message`` now (labels with their
+    context menu mnemonics)."""
     out: list[tuple[str, str]] = []
     streaming = message.status is Status.STREAMING
     if message.role is Role.USER:
-        out.append(("Edit and resend…", action_href("edit", message.id)))
+        out.append(("&Edit and resend…", action_href("edit", message.id)))
     if message.role is Role.ASSISTANT and not streaming:
-        out.append(("Regenerate", action_href("regenerate", message.id)))
+        out.append(("&Regenerate", action_href("regenerate", message.id)))
     if message.versions and not streaming:
         k, n = version_position(message)
         if k > 1:
-            out.append((f"Previous version ({k - 1}/{n})", _version(message, -1)))
+            out.append((f"&Previous version ({k - 1}/{n})", _version(message, -1)))
         if k < n:
-            out.append((f"Next version ({k + 1}/{n})", _version(message, 1)))
+            out.append((f"Ne&xt version ({k + 1}/{n})", _version(message, 1)))
     if not streaming:
-        out.append(("Branch from here", action_href("branch", message.id)))
+        out.append(("&Branch from here", action_href("branch", message.id)))
     return out
 
 

@@ -236,7 +236,7 @@ class SettingsDialog(QDialog):
         self.theme_combo = QComboBox(group)
         self.theme_combo.setAccessibleName("Theme")
         for value, label in THEMES:
-            self.theme_combo.addItem(label, value)
+            self.theme_combo.addItem(label.replace("&", ""), value)
         self.theme_combo.setCurrentIndex(self.theme_combo.findData(settings.theme))
         form.addRow("T&heme:", self.theme_combo)
         self.text_scale_spin = QSpinBox(group)

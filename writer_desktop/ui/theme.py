@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+THEMES = (("system", "Follow the &system"), ("light", "&Light"), ("dark", "&Dark"))  # menu labels
 
 _SCHEMES = {
     "system": Qt.ColorScheme.Unknown,

@@ -28,7 +28,7 @@ class Tray(QObject):
         self.menu = QMenu()
         self.menu.setObjectName("trayMenu")
         self.open_action = self._add("&Open Writer Desktop", self.open_requested)
-        self.quick_action = self._add("&Quick prompt", self.quick_requested)
+        self.quick_action = self._add("Quick &prompt", self.quick_requested)
         self.menu.addSeparator()
         self.settings_action = self._add("&Settings…", self.settings_requested)
         self.menu.addSeparator()
@@ -51,7 +51,7 @@ class Tray(QObject):
 
     def set_quick_shortcut(self, text: str) -> None:
         """Name the global shortcut next to "Quick prompt" (shown, not bound: it is global)."""
-        self.quick_action.setText(f"&Quick prompt\t{text}" if text else "&Quick prompt")
+        self.quick_action.setText(f"Quick &prompt\t{text}" if text else "Quick &prompt")
 
     def _add(self, text: str, signal: SignalInstance) -> QAction:
         action = self.menu.addAction(text)
