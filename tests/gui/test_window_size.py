@@ -25,3 +25,34 @@ def test_the_first_window_leaves_room_on_a_small_screen(qtbot: QtBot, tmp_path: 
     qtbot.addWidget(window)
     assert window.width() <= area.width() * 9 // 10
     assert window.height() <= area.height() * 9 // 10
+
+
+def test_the_model_box_shows_the_whole_name_at_any_width(qtbot: QtBot, tmp_path: Path) -> None:
+    # The box was sized when first shown (empty, at start-up): "palmyra-creative" showed as
+    # "palmyra-cre" in a wide window, and every model as "palmyra" in a 450-pixel one.
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    window = MainWindow(QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), Settings())
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    box = window.composer.models
+    long_name = "palmyra-creative"
+    window.composer.set_models(["palmyra-x5", long_name], long_name)
+
+    def room() -> int:
+        option = QStyleOptionComboBox()
+        box.initStyleOption(option)
+        control = QStyle.ComplexControl.CC_ComboBox
+        field = box.style().subControlRect(control, option, QStyle.SubControl.SC_ComboBoxEditField)
+        return field.width()
+
+    needed = box.fontMetrics().horizontalAdvance(long_name)
+    for width in (1000, 450):
+        window.resize(width, 700)
+        floor = max(width, window.minimumWidth())
+        qtbot.waitUntil(lambda: window.width() <= floor)  # noqa: B023 (waited for here)
+        QApplication.processEvents()
+        assert room() >= needed, f"at {window.width()} px"
+    assert window.minimumSizeHint().width() <= 450  # the sidebar gave way, not the window

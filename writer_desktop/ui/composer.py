@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -91,10 +92,19 @@ class Composer(QWidget):
         self.button.setObjectName("sendButton")
         self.button.setAccessibleName("Send")
         self.button.setToolTip("Send (Enter)")
+        # Its usual width, but in a narrow window it gives way down to its words, before the
+        # model's name does.
+        self.button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        metrics = self.button.fontMetrics()
+        words = max(metrics.horizontalAdvance(w) for w in ("Send", "Stop"))
+        self.button.setMinimumWidth(words + 4 * metrics.averageCharWidth())
         self.models = QComboBox(self)
         self.models.setObjectName("modelPicker")
         self.models.setAccessibleName("Model")
         self.models.setToolTip("Model for this conversation")
+        # As wide as the longest name, whenever the list changes (not only as it was when first
+        # shown, empty at start-up): "palmyra-creative" showed as "palmyra-cre".
+        self.models.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         label = QLabel("&Model:", self)
         label.setBuddy(self.models)
         self.options = ConversationOptions(self)
@@ -180,6 +190,9 @@ class Composer(QWidget):
                 self.models.setCurrentIndex(index)
         finally:
             self.models.blockSignals(False)
+        # Never narrower than the longest name: in a narrow window the row showed "palmyra"
+        # for every model; the sidebar gives way instead.
+        self.models.setMinimumWidth(self.models.sizeHint().width())
 
     def choose_model(self, _message_id: str = "") -> None:
         """Open the model picker (offered when Writer did not know the model)."""
