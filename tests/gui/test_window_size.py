@@ -52,7 +52,7 @@ def test_the_model_box_shows_the_whole_name_at_any_width(qtbot: QtBot, tmp_path:
     for width in (1000, 450):
         window.resize(width, 700)
         floor = max(width, window.minimumWidth())
-        qtbot.waitUntil(lambda: window.width() <= floor)  # noqa: B023 (waited for here)
+        qtbot.waitUntil(lambda: window.width() <= floor)
         QApplication.processEvents()
         assert room() >= needed, f"at {window.width()} px"
     assert window.minimumSizeHint().width() <= 450  # the sidebar gave way, not the window
