@@ -252,3 +252,20 @@ def test_a_snippet_longer_than_its_lines_is_marked_as_cut(qtbot: QtBot) -> None:
     assert lines(long, 3) == (3, True)
     assert lines("short", 3) == (1, False)
     assert lines(long, 50)[1] is False  # all of it fits
+
+
+def test_hits_wrap_to_a_narrow_panel(
+    qtbot: QtBot, store: ConversationStore, service: SearchService, panel: SearchPanel
+) -> None:
+    # Rows were 200 pixels wide whatever the panel's width: in a narrow window the snippet went
+    # past the edge, behind a sideways scroll bar.
+    save(store, "Travel", "Lorem ipsum dolor sit amet, café au lait, a naive résumé of the trip")
+    started(service)
+    panel.resize(130, 300)
+    type_and_wait(qtbot, panel, "naive")
+    view = panel.view
+    qtbot.waitUntil(lambda: view.viewport().width() < 130)
+    assert view.visualRect(panel.model.index(0, 0)).width() <= view.viewport().width()
+    assert not view.horizontalScrollBar().isVisible()
+    panel.resize(400, 300)
+    qtbot.waitUntil(lambda: view.visualRect(panel.model.index(0, 0)).width() > 300)  # widens too

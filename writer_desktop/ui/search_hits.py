@@ -145,7 +145,9 @@ class HitDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
-        return QSize(200, _LINES * option.fontMetrics.lineSpacing() + 8)
+        # As wide as the list (its text wraps to it): a fixed 200 pixels put the snippet past a
+        # narrow sidebar's edge, behind a sideways scroll bar.
+        return QSize(1, _LINES * option.fontMetrics.lineSpacing() + 8)
 
     @staticmethod
     def _document(text: str, opt: QStyleOptionViewItem) -> QTextDocument:
