@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize
@@ -48,11 +49,13 @@ def test_the_model_box_shows_the_whole_name_at_any_width(qtbot: QtBot, tmp_path:
         field = box.style().subControlRect(control, option, QStyle.SubControl.SC_ComboBoxEditField)
         return field.width()
 
+    def fits(width: int) -> bool:
+        return window.width() <= width
+
     needed = box.fontMetrics().horizontalAdvance(long_name)
     for width in (1000, 450):
         window.resize(width, 700)
-        floor = max(width, window.minimumWidth())
-        qtbot.waitUntil(lambda: window.width() <= floor)
+        qtbot.waitUntil(partial(fits, max(width, window.minimumWidth())))
         QApplication.processEvents()
         assert room() >= needed, f"at {window.width()} px"
     assert window.minimumSizeHint().width() <= 450  # the sidebar gave way, not the window
