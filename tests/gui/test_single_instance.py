@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -173,13 +174,53 @@ def test_the_unix_socket_is_made_private_and_removed_at_close(runtime: Path) -> 
         newer.close()
 
 
-def test_the_unix_server_says_no_when_the_socket_cannot_be_made(tmp_path: Path) -> None:
-    deep = tmp_path / ("d" * 120)  # longer than a Unix socket's path may be
-    deep.mkdir()
-    server = InstanceServer(socket_name(deep))
-    assert not server.listen()  # logged; the app runs on without it
-    server.close()
-    assert [p.name for p in deep.iterdir()] == []  # its private folder is gone too
+def test_a_deep_data_folder_gets_a_short_private_socket(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A WRITER_DESKTOP_HOME of ~90 characters made the socket's path too long for its address:
+    # the server could not listen, and later launches and `quick` found nobody.
+    deep = tmp_path / ("d" * 120) / "run"
+    deep.mkdir(parents=True, mode=0o700)
+    folder = f"writer-desktop-{os.getuid()}"
+    with tempfile.TemporaryDirectory(prefix="x", dir="/tmp") as xdg:  # as short as /run/user/N
+        monkeypatch.setenv("XDG_RUNTIME_DIR", xdg)
+        assert Path(socket_name(deep)).parent == Path(xdg, folder)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))  # too long itself: /tmp then
+    name = socket_name(deep)
+    assert len(os.fsencode(name)) <= 100
+    assert Path(name).parent == Path(tempfile.gettempdir(), folder)
+    assert socket_name(tmp_path / ("e" * 120) / "run") != name  # one per data folder
+    server = InstanceServer(name)
+    assert server.listen()
+    try:
+        assert stat.S_IMODE(os.stat(Path(name).parent).st_mode) == 0o700
+        with qtbot.waitSignal(server.activate_requested, timeout=15_000):
+            proc = send_from_another_process(name, '{"command": "activate"}')
+        assert finish(proc, qtbot) == "True"
+    finally:
+        server.close()
+
+
+def test_a_socket_folder_others_can_enter_is_not_used(runtime: Path, qtbot: QtBot) -> None:
+    # The short folder is in a shared place (/tmp without XDG_RUNTIME_DIR): one made by someone
+    # else, or open to others, could hold their socket, listening for our requests.
+    name = socket_name(runtime)
+    server = InstanceServer(name)
+    assert server.listen()
+    try:
+        runtime.chmod(0o755)
+        proc = send_from_another_process(name, '{"command": "activate"}')
+        assert finish(proc, qtbot) == "False"  # not asked: taken for no instance
+        runtime.chmod(0o700)
+        proc = send_from_another_process(name, '{"command": "activate"}')
+        assert finish(proc, qtbot) == "True"
+    finally:
+        server.close()
+    runtime.chmod(0o755)
+    refused = InstanceServer(name)
+    assert not refused.listen()  # logged; the app runs on without it
+    refused.close()
+    assert [p.name for p in runtime.iterdir()] == []  # no socket, no private folder left
 
 
 def test_the_posix_server_does_not_load_qt_network(runtime: Path) -> None:

@@ -14,18 +14,51 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 MAX_ANSWER = 64 * 1024
+SOCKET_PATH_MAX = 100  # bytes: a Unix socket's address holds 108 on Linux, 104 on macOS
 
 
-def socket_name(runtime_dir: Path) -> str:
-    """The server name: a private path on POSIX, a per-user pipe name on Windows."""
+def socket_name(runtime_dir: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The server name: a private path on POSIX, a per-user pipe name on Windows.
+
+    A path too long for a socket's address (a deep ``WRITER_DESKTOP_HOME``) is replaced by a
+    short one named after it, in a folder of this user's in the runtime or temporary folder:
+    there the server could not listen, so later launches and ``quick`` found nobody.
+    """
     if sys.platform == "win32":
         return f"writer-desktop-{getpass.getuser()}"
-    return str(runtime_dir / "writer-desktop.sock")
+    path = str(runtime_dir / "writer-desktop.sock")
+    if len(os.fsencode(path)) <= SOCKET_PATH_MAX:
+        return path
+    import hashlib
+    import tempfile
+
+    env = os.environ if environ is None else environ
+    name = f"writer-desktop-{os.getuid()}/{hashlib.sha256(os.fsencode(path)).hexdigest()[:20]}.sock"
+    for base in (env.get("XDG_RUNTIME_DIR"), tempfile.gettempdir()):
+        if base and len(os.fsencode(short := os.path.join(base, name))) <= SOCKET_PATH_MAX:
+            return short
+    return short  # nowhere short enough: the server says so in the log
+
+
+def private_folder(folder: str) -> bool:
+    """Whether ``folder`` is a real folder of this user's that no one else can enter: a socket
+    in a folder another user made (in /tmp) could be theirs, listening for our requests."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    )
 
 
 def send_to_running(name: str, request: dict[str, Any], timeout_ms: int = 2000) -> bool:
@@ -47,6 +80,8 @@ def _exchange_unix(path: str, line: bytes, timeout: float) -> bytes | None:
     """Send ``line`` over the Unix socket at ``path``; the answer's bytes, None if nobody is
     there (no file, a file left by a crash, or no answer in time)."""
     if not os.path.exists(path):  # the usual case at a first launch: not even the socket module
+        return None
+    if not private_folder(os.path.dirname(path)):
         return None
     import socket
 

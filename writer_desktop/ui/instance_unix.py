@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QSocketNotifier
 
+from .instance_client import private_folder
 from .single_instance import Handler
 
 log = logging.getLogger(__name__)
@@ -143,9 +144,15 @@ def bind_private(path: str) -> socket.socket:
     """A listening, non-blocking socket at ``path`` that only the user can open.
 
     Bound in a private folder, made 0600, then renamed into place: there is never a moment when
-    ``path`` exists with the umask's permissions.
+    ``path`` exists with the umask's permissions. The folder ``path`` is in is made if missing
+    (the short socket folder of :func:`.instance_client.socket_name`), and must be private.
     """
-    folder = tempfile.mkdtemp(prefix=".wd", dir=os.path.dirname(path) or ".")
+    parent = os.path.dirname(path) or "."
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(parent, 0o700)
+    if not private_folder(parent):
+        raise PermissionError(f"{parent} is not a private folder of this user's")
+    folder = tempfile.mkdtemp(prefix=".wd", dir=parent)
     private = os.path.join(folder, "s")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
