@@ -14,6 +14,16 @@ PREFIX=$HOME/.local
 APPDIR=$PREFIX/opt/writer-desktop
 BIN=$PREFIX/bin/writer-desktop
 
+# $1 as one argument of a menu entry's Exec line (Desktop Entry spec): in double quotes with
+# " ` $ \ escaped, \ doubled again for the file's own escapes, % as %%.
+exec_arg() {
+    printf '%s' "$1" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g' -e 's/%/%%/g' -e 's/^/"/' -e 's/$/"/'
+}
+# $1 as a plain string value of the file (TryExec): \ doubled.
+string_value() { printf '%s' "$1" | sed -e 's/\\/\\\\/g'; }
+# $1 made safe as the replacement of a sed s||| command.
+sed_text() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
+
 refresh() {
     command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$DATA/applications" || true
     # No gtk-update-icon-cache here: a cache in ~/.local/share/icons would hide icons other apps
@@ -26,6 +36,13 @@ if [ "${1:-}" = "--uninstall" ]; then
     [ -L "$BIN" ] && rm -f "$BIN"
     rm -f "$DATA/applications/writer-desktop.desktop"
     find "$DATA/icons/hicolor" -path "*/apps/writer-desktop.*" -delete 2>/dev/null || true
+    find "$DATA/icons/hicolor" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+    # "Start when I log in" (Settings) wrote an entry that runs this copy: it would fail at
+    # every login. An entry for another copy (a pip install) is left alone.
+    AUTOSTART=${XDG_CONFIG_HOME:-$HOME/.config}/autostart/writer-desktop.desktop
+    if [ -f "$AUTOSTART" ] && grep -qF "$APPDIR/" "$AUTOSTART"; then
+        rm -f "$AUTOSTART"
+    fi
     refresh
     echo "Writer Desktop removed. Your conversations and settings were kept."
     exit 0
@@ -40,9 +57,12 @@ cp -R "$HERE/writer-desktop" "$APPDIR.new"
 rm -rf "$APPDIR"
 mv "$APPDIR.new" "$APPDIR"
 ln -sfn "$APPDIR/writer-desktop" "$BIN"
-# The menu entry runs the absolute path, so it works even without ~/.local/bin on PATH.
-sed -e "s|^Exec=writer-desktop|Exec=$APPDIR/writer-desktop|" \
-    -e "s|^TryExec=writer-desktop|TryExec=$APPDIR/writer-desktop|" \
+# The menu entry runs the absolute path, so it works even without ~/.local/bin on PATH; quoted,
+# as a home folder may hold a space.
+EXEC=$(sed_text "$(exec_arg "$APPDIR/writer-desktop")")
+TRY=$(sed_text "$(string_value "$APPDIR/writer-desktop")")
+sed -e "s|^Exec=writer-desktop|Exec=$EXEC|" \
+    -e "s|^TryExec=writer-desktop|TryExec=$TRY|" \
     "$HERE/share/applications/writer-desktop.desktop" > "$DATA/applications/writer-desktop.desktop"
 cp -R "$HERE/share/icons" "$DATA/"
 refresh

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from writer_desktop.core.autostart import RUN_KEY, Autostart, exec_quote
+from writer_desktop.core.autostart import RUN_KEY, Autostart, desktop_entry, exec_quote
 from writer_desktop.core.errors import StorageError
 
 COMMAND = ["/opt/Writer Desktop/bin/writer-desktop", "--tray", "100%"]
@@ -32,6 +32,7 @@ def test_linux_writes_an_xdg_autostart_entry(tmp_path: Path) -> None:
         "Icon=writer-desktop",
         "X-GNOME-Autostart-enabled=true",
         'Exec="/opt/Writer Desktop/bin/writer-desktop" --tray 100%%',
+        "TryExec=/opt/Writer Desktop/bin/writer-desktop",
     ):
         assert line in lines
     assert any(line.startswith("Comment=") for line in lines)
@@ -42,6 +43,24 @@ def test_linux_writes_an_xdg_autostart_entry(tmp_path: Path) -> None:
     assert not auto.enabled()
     assert not auto.path.exists()
     auto.disable()  # twice is harmless
+
+
+@pytest.mark.parametrize(
+    ("command", "tried"),
+    [
+        (
+            ["/usr/bin/env", "WRITER_DESKTOP_HOME=/d", "/opt/wd/writer-desktop"],
+            "/opt/wd/writer-desktop",
+        ),
+        (["/usr/bin/env", "A=1", "B=2", "/opt/a=b/wd", "x=y"], "/opt/a=b/wd"),
+        (["/usr/bin/python3", "-m", "writer_desktop"], "/usr/bin/python3"),
+        (["/opt/back\\slash/wd"], "/opt/back\\\\slash/wd"),
+    ],
+)
+def test_the_entry_is_skipped_once_its_program_is_gone(command: list[str], tried: str) -> None:
+    # After `install.sh --uninstall` the entry stayed, and the session ran a missing program at
+    # every login; TryExec (the program, not `env`) makes it skip the entry instead.
+    assert f"TryExec={tried}" in desktop_entry(command).splitlines()
 
 
 def test_linux_without_xdg_config_home_uses_dot_config(tmp_path: Path) -> None:

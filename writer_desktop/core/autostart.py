@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ AGENT_LABEL = "com.writer.desktop"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 # Desktop Entry spec, "The Exec key": arguments holding these must be double-quoted.
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")  # env NAME=value
 
 
 class WinReg(Protocol):
@@ -65,14 +67,27 @@ def escape_value(text: str) -> str:
     return "".join(table.get(ch, ch) for ch in text)
 
 
+def program(command: Sequence[str]) -> str:
+    """The program ``command`` runs: its first word, or what ``env NAME=value …`` runs."""
+    words = list(command)
+    if len(words) > 1 and os.path.basename(words[0]) == "env":
+        rest = words[1:]
+        while len(rest) > 1 and _ASSIGNMENT.match(rest[0]):
+            rest = rest[1:]
+        return rest[0]
+    return words[0]
+
+
 def desktop_entry(command: Sequence[str]) -> str:
-    """The XDG autostart entry that runs ``command``."""
+    """The XDG autostart entry that runs ``command``. ``TryExec`` makes the session skip it
+    once the program is gone (an uninstalled bundle) instead of failing at every login."""
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
         f"Name={APP_NAME}\n"
         "Comment=Chat with Writer's Palmyra models\n"
         f"Exec={exec_quote(command)}\n"
+        f"TryExec={escape_value(program(command))}\n"
         "Icon=writer-desktop\n"
         "Terminal=false\n"
         "X-GNOME-Autostart-enabled=true\n"
