@@ -22,7 +22,19 @@ def long_conversation(n: int = 120) -> Conversation:
 # One change to a conversation, as the app makes them: a reply growing, finishing or failing,
 # an edit kept as a version, a message added or removed, a title, an unknown top-level key.
 CHANGES = st.sampled_from(
-    ["grow", "finish", "fail", "version", "append", "remove", "title", "extra", "usage", "none"]
+    [
+        "grow",
+        "finish",
+        "fail",
+        "version",
+        "append",
+        "remove",
+        "title",
+        "extra",
+        "message_extra",
+        "usage",
+        "none",
+    ]
 )
 
 
@@ -48,6 +60,8 @@ def change(conv: Conversation, what: str, text: str, at: int) -> None:
             conv.title = text
         case "extra":
             conv.extra["later"] = {"text": text}
+        case "message_extra":
+            message.extra["later"] = {"text": text, "n": [at]}
         case "usage":
             message.usage = Usage(at, len(text), at + len(text))
         case "none":

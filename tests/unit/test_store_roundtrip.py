@@ -25,6 +25,7 @@ from writer_desktop.core.models import (
     Version,
 )
 from writer_desktop.core.store import ConversationStore
+from writer_desktop.core.versions import branch_copy, switch_version
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "conversation.schema.json").read_text("utf-8")
@@ -32,6 +33,10 @@ SCHEMA = json.loads(
 KNOWN = {
     "schema_version", "id", "title", "created_at", "updated_at", "model", "system_prompt",
     "params", "pinned", "messages",
+}  # fmt: skip
+MESSAGE_KNOWN = {
+    "id", "role", "content", "created_at", "model", "status", "finish_reason", "usage", "error",
+    "error_kind", "versions",
 }  # fmt: skip
 SPECIAL = (  # emoji sequences, CJK, Hangul, RTL text and marks, combining, controls, NUL, BOM
     "😀👩‍👩‍👧‍👦🏳️‍🌈中文字日本語한국어עבריתالعربية"
@@ -62,6 +67,7 @@ plain_messages = st.builds(
     finish_reason=st.none() | texts,
     usage=st.none() | st.builds(Usage, *(st.integers(0, 2**40) for _ in range(3))),
     error=st.none() | texts,
+    extra=st.dictionaries(texts.filter(lambda k: k not in MESSAGE_KNOWN), json_values, max_size=2),
 )
 versions = st.builds(Version, plain_messages, st.lists(plain_messages, max_size=2))
 messages = st.builds(
@@ -138,6 +144,31 @@ def test_unknown_top_level_keys_survive_a_save(store: ConversationStore) -> None
     saved = saved_json(store, conv.id)
     assert saved["added_by_a_plugin"] == {"keep": [1, 2]}
     assert list(saved)[-1] == "added_by_a_plugin"
+
+
+def test_unknown_message_keys_survive_a_save_and_a_branch(store: ConversationStore) -> None:
+    # Kept inside messages too: a later version's new message field (as `versions` and
+    # `error_kind` once were) was dropped by an older one at its next save of the file.
+    reply = Message(Role.ASSISTANT, "an answer", created_at="2026-01-02T00:00:00.000Z")
+    earlier = Message(Role.ASSISTANT, "the first", created_at="2026-01-01T00:00:00.000Z")
+    reply.versions = [Version(earlier)]
+    conv = Conversation(title="x", messages=[Message(Role.USER, "q"), reply])
+    data = conv.to_dict()
+    data["messages"][1]["citations"] = [{"url": "https://example.com", "n": 1}]
+    data["messages"][1]["versions"][0]["message"]["citations"] = []
+    (store.conversations_dir / f"{conv.id}.json").write_text(json.dumps(data), "utf-8")
+    store.refresh()
+    loaded = store.load(conv.id)
+    loaded.title = "renamed"
+    store.save(loaded)
+    saved = saved_json(store, conv.id)["messages"][1]
+    assert saved["citations"] == [{"url": "https://example.com", "n": 1}]
+    assert list(saved)[-1] == "citations"  # after the known keys
+    assert saved["versions"][0]["message"]["citations"] == []
+    assert branch_copy(loaded, reply.id).messages[1].extra == {"citations": saved["citations"]}
+    shown = switch_version(loaded, reply.id, -1)  # the versions swap: both keep theirs
+    assert shown.extra == {"citations": []}
+    assert loaded.messages[1].versions[0].message.extra["citations"][0]["n"] == 1
 
 
 def test_schema_rejects_what_the_loader_rejects() -> None:

@@ -7,6 +7,7 @@ Users and scripts read these files: change it only by raising ``SCHEMA_VERSION``
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -125,6 +126,12 @@ class Params:
         return cls(temperature=float(temperature), max_tokens=max_tokens)
 
 
+_MESSAGE_KEYS = frozenset(
+    ("id", "role", "content", "created_at", "model", "status", "finish_reason", "usage", "error",
+     "error_kind", "versions")
+)  # fmt: skip
+
+
 @dataclass(slots=True)
 class Message:
     """One message. ``error`` is the user-facing text of what went wrong, if anything did."""
@@ -142,9 +149,11 @@ class Message:
     """What failed (``WriterError.kind``: ``auth``, ``model``, ``network`` …): the fix offered."""
     versions: list[Version] = field(default_factory=list)
     """Earlier states of this place in the conversation, oldest first (``core.versions``)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys this version does not know (a later version's), kept so a save does not drop them."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "role": self.role.value,
             "content": self.content,
@@ -157,6 +166,10 @@ class Message:
             "error_kind": self.error_kind,
             "versions": [v.to_dict() for v in self.versions],
         }
+        # After the known keys, never over them; copied, as every to_dict() is fresh (``codec``).
+        for key, value in copy.deepcopy(self.extra).items() if self.extra else ():
+            data.setdefault(key, value)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Message:
@@ -185,6 +198,7 @@ class Message:
             error=_check_str(data.get("error"), "message.error", optional=True),
             error_kind=_check_str(data.get("error_kind"), "message.error_kind", optional=True),
             versions=[Version.from_dict(v) for v in versions],
+            extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS},
         )
 
 

@@ -20,6 +20,7 @@ a reply still streaming into a message that became a version keeps saving into i
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
@@ -172,4 +173,5 @@ def _copy(message: Message) -> Message:
         usage=usage,
         error=message.error,
         error_kind=message.error_kind,
+        extra=copy.deepcopy(message.extra),
     )
