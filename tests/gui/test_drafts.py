@@ -149,13 +149,14 @@ def test_drafts_of_deleted_conversations_go_at_the_next_start(
     kept = saved_conversation(store, "kept")
     trashed = saved_conversation(store, "in the trash")
     store.delete(trashed)  # restorable for 30 days: so is its draft
-    drafts = {kept: "mine", trashed: "still wanted", "deleted-long-ago": "orphan", NEW: "n"}
+    long_ago = "5d1c0e2f-0000-4000-8000-00000000dead"  # deleted long ago
+    drafts = {kept: "mine", trashed: "still wanted", long_ago: "orphan", NEW: "n"}
     (store.root / DRAFTS_NAME).write_text(json.dumps({"version": 1, "drafts": drafts}))
 
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path, drafts=restarted(store)) as window:
             window.controller.sync_store()
-            await until(lambda: "deleted-long-ago" not in on_disk(store), what="pruned")
+            await until(lambda: long_ago not in on_disk(store), what="pruned")
             assert on_disk(store) == {kept: "mine", trashed: "still wanted", NEW: "n"}
             window.controller.restore([trashed])
             assert window.composer.text() == "still wanted"

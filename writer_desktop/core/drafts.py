@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,9 @@ log = logging.getLogger(__name__)
 DRAFTS_NAME = "drafts.json"
 NEW = "new"  # the draft of a conversation that has no messages (and so no file) yet
 QUICK = "quick"  # what is typed in the quick prompt and not sent
-_OWN = frozenset({NEW, QUICK})  # kept whatever conversations exist
+# A conversation's key is its id; any other key (NEW, QUICK, or a later version's own) is kept
+# whatever conversations exist: one build dropped QUICK as the draft of a deleted conversation.
+_CONVERSATION_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _VERSION = 1
 _MAX_BYTES = 64 * 1024 * 1024  # as a conversation file: anything bigger is not ours
 
@@ -87,8 +90,10 @@ class Drafts:
             self._changed = True
 
     def keep_only(self, exists: Callable[[str], bool]) -> None:
-        """Forget drafts of conversations that are gone (``NEW`` and ``QUICK`` are kept)."""
-        for key in [k for k in self._texts if k not in _OWN and not exists(k)]:
+        """Forget drafts of conversations that are gone (keys that are not conversation ids,
+        such as ``NEW`` and ``QUICK``, are kept)."""
+        gone = [k for k in self._texts if _CONVERSATION_KEY.fullmatch(k) and not exists(k)]
+        for key in gone:
             del self._texts[key]
             self._changed = True
 
