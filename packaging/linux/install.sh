@@ -4,6 +4,7 @@
 #   ~/.local/bin/writer-desktop              a symlink to it (put ~/.local/bin on your PATH)
 #   ~/.local/share/applications/             the menu entry
 #   ~/.local/share/icons/hicolor/            the icons
+#   ~/.local/share/metainfo/                 the AppStream description
 # Run it from the unpacked release folder. `./install.sh --uninstall` removes all of that again;
 # your conversations and settings (~/.local/share/Writer Desktop, ~/.config/Writer Desktop) stay.
 set -eu
@@ -34,7 +35,7 @@ refresh() {
 if [ "${1:-}" = "--uninstall" ]; then
     rm -rf "$APPDIR"
     [ -L "$BIN" ] && rm -f "$BIN"
-    rm -f "$DATA/applications/writer-desktop.desktop"
+    rm -f "$DATA/applications/writer-desktop.desktop" "$DATA/metainfo/com.writer.WriterDesktop.metainfo.xml"
     find "$DATA/icons/hicolor" -path "*/apps/writer-desktop.*" -delete 2>/dev/null || true
     find "$DATA/icons/hicolor" -mindepth 1 -type d -empty -delete 2>/dev/null || true
     # "Start when I log in" (Settings) wrote an entry that runs this copy: it would fail at
@@ -65,6 +66,10 @@ sed -e "s|^Exec=writer-desktop|Exec=$EXEC|" \
     -e "s|^TryExec=writer-desktop|TryExec=$TRY|" \
     "$HERE/share/applications/writer-desktop.desktop" > "$DATA/applications/writer-desktop.desktop"
 cp -R "$HERE/share/icons" "$DATA/"
+if [ -d "$HERE/share/metainfo" ]; then  # AppStream: what software centres show about the app
+    mkdir -p "$DATA/metainfo"
+    cp "$HERE/share/metainfo/com.writer.WriterDesktop.metainfo.xml" "$DATA/metainfo/"
+fi
 refresh
 echo "Writer Desktop installed: $APPDIR (command: $BIN)"
 case ":$PATH:" in

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "packaging" / "linux" / "install.sh"
+METAINFO = "com.writer.WriterDesktop.metainfo.xml"
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the Linux installer")
 
@@ -73,6 +74,8 @@ def release(tmp_path: Path) -> Path:
     icons = folder / "share" / "icons" / "hicolor" / "48x48" / "apps"
     icons.mkdir(parents=True)
     (icons / "writer-desktop.png").write_bytes(b"\x89PNG")
+    (folder / "share" / "metainfo").mkdir()
+    shutil.copy(ROOT / "packaging" / "linux" / METAINFO, folder / "share" / "metainfo")
     shutil.copy(SCRIPT, folder / "install.sh")
     return folder
 
@@ -102,6 +105,7 @@ def test_the_menu_entry_runs_the_installed_copy_whatever_the_home(
         subprocess.run(words, env={"RAN": str(tmp_path / "ran")}, check=True, timeout=30)
         assert (tmp_path / "ran").read_text(encoding="utf-8").splitlines() == words
     assert (home / ".local" / "bin" / "writer-desktop").resolve() == installed
+    assert (home / ".local" / "share" / "metainfo" / METAINFO).is_file()
 
 
 def test_uninstall_removes_its_login_entry_and_empty_icon_folders(
@@ -127,6 +131,7 @@ def test_uninstall_removes_its_login_entry_and_empty_icon_folders(
     assert not (home / ".local" / "bin" / "writer-desktop").exists()
     assert not (home / ".local" / "share" / "applications" / "writer-desktop.desktop").exists()
     assert list((home / ".local" / "share" / "icons" / "hicolor").iterdir()) == []
+    assert not (home / ".local" / "share" / "metainfo" / METAINFO).exists()
     assert data.is_dir()
 
 
