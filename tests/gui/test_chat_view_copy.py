@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from tests.gui.test_safety import anchors
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.ui.chat_view import ChatView
+from writer_desktop.ui.plain_copy import plain_selection
 from writer_desktop.ui.render import action_href
 
 REPLY = (
@@ -114,3 +116,52 @@ def test_a_long_line_of_code_wraps_instead_of_widening_the_chat(qtbot: QtBot) ->
         assert view.document().size().width() <= view.viewport().width()
         view.copy_code(reply.id, 0)
         assert QApplication.clipboard().text() == f"{code}\nprint(x)\n"  # copied as written
+
+
+TOKEN = "QUJD" * 171  # a 684-character base64 key: wrapped by the renderer every 256 characters
+
+
+def copied_by_ctrl_c(view: QTextBrowser, qtbot: QtBot) -> QMimeData:
+    QApplication.clipboard().clear()
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    data = QApplication.clipboard().mimeData()
+    assert data is not None
+    return data
+
+
+def test_ctrl_c_copies_plain_text_as_shown(qtbot: QtBot) -> None:
+    # Qt's own copy gave the renderer's hidden wrap points (U+200B) inside long tokens, the code
+    # blocks' "Copy" links, HTML with wd-action: links, and a Markdown version that lost a
+    # character at each of its 80-column wraps.
+    view = ChatView()
+    view.resize(600, 500)
+    qtbot.addWidget(view)
+    view.show()
+    prompt = Message(Role.USER, f"KEY {TOKEN}\n\nfirst\n\n\nafter two blank lines")
+    reply = Message(Role.ASSISTANT, f"Here:\n\n```\n{TOKEN}\n\tindented\n```\n\nDone.")
+    view.show_conversation(Conversation(messages=[prompt, reply]))
+    view.selectAll()
+    data = copied_by_ctrl_c(view, qtbot)
+    assert data.formats() == ["text/plain"]
+    text = data.text()
+    assert "\u200b" not in text
+    assert text.count(TOKEN) == 2
+    assert "Copy" not in text.splitlines()
+    assert "Here:\n" + TOKEN + "\n\tindented\n" in text  # no empty line where "Copy" was
+    assert "first\n\n\nafter two blank lines" in text  # your own blank lines are kept
+    assert plain_selection(view.textCursor()) == text  # the same as the menu's Copy text
+
+
+def test_the_quick_answer_copies_plain_text_too(qtbot: QtBot) -> None:
+    from writer_desktop.ui.quick_prompt import AnswerView
+
+    view = AnswerView()
+    view.resize(500, 400)
+    qtbot.addWidget(view)
+    view.show()
+    view.show_message(Message(Role.ASSISTANT, f"```\n{TOKEN}\n```\n"))
+    view.selectAll()
+    data = copied_by_ctrl_c(view, qtbot)
+    assert data.formats() == ["text/plain"]
+    assert data.text().strip() == TOKEN

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
@@ -36,7 +36,7 @@ from writer_desktop.core.models import Conversation, Message, Role, Status
 from .chat_document import frame_index_at, message_format, refill
 from .chat_latest import MARGIN, LatestButton
 from .chat_lazy import LazyWindow
-from .chat_links import PLAIN_TEXT, parse_action, refusal, refused
+from .chat_links import parse_action, refusal, refused
 from .chat_palette import chat_palette
 from .chat_repaint import RepaintLimiter
 from .chat_retry import RetryCountdown
@@ -47,6 +47,7 @@ from .link_dialog import ask_to_open
 from .message_actions import message_actions, toolbar_actions
 from .message_frames import MAX_RENDERED
 from .message_toolbar import MessageToolbar
+from .plain_copy import plain_mime, plain_selection
 from .render import (
     ACTION_SCHEME,
     background,
@@ -194,9 +195,13 @@ class ChatView(QTextBrowser):
 
     def copy_selection(self) -> None:
         """Copy the selected text as plain text."""
-        selection = self.textCursor().selectedText().translate(PLAIN_TEXT)
+        selection = plain_selection(self.textCursor())
         if selection:
             self._to_clipboard(selection, "Copied text")
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """Ctrl+C, a drag and the X11 selection copy what "Copy text" does (``plain_copy``)."""
+        return plain_mime(self.textCursor())
 
     def message_at(self, pos: QPoint) -> str | None:
         """The id of the message at a point of the viewport, if it shows one."""

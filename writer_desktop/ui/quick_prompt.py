@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCursor,
     QDesktopServices,
@@ -46,6 +46,7 @@ from .chat_palette import chat_palette
 from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .composer import PromptEdit
 from .link_dialog import ask_to_open
+from .plain_copy import plain_mime
 from .render import (
     ACTION_SCHEME,
     body_html,
@@ -128,6 +129,10 @@ class AnswerView(QTextBrowser):
         if split is None:
             refill(root, body_html(self._md, message) + footer_html(message, None, palette))
         return split
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """Plain text only, as in the chat view (``plain_copy``)."""
+        return plain_mime(self.textCursor())
 
     def copy_code(self, index: int) -> None:
         blocks = code_blocks(self._md, self.message.content if self.message else "")
