@@ -16,11 +16,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from tests.gui.test_chat_view_theme import contrast
 from writer_desktop.core.models import Message, Role, Status
 from writer_desktop.ui import quick_prompt
 from writer_desktop.ui.chat_palette import DARK, LIGHT
 from writer_desktop.ui.chat_stream import FLUSH_CHARS
-from writer_desktop.ui.quick_prompt import AnswerView, QuickPrompt
+from writer_desktop.ui.quick_prompt import HINT, AnswerView, QuickPrompt
 
 CONV, MSG = "conv-1", "msg-1"
 KEYS = Qt.KeyboardModifier
@@ -348,6 +349,24 @@ def test_copy_code_link_copies_the_block(prompt: QuickPrompt) -> None:
     assert "wd-action:copy-code" in prompt.answer.toHtml()
     prompt.answer.anchorClicked.emit(QUrl(f"wd-action:copy-code/{MSG}/0"))
     assert QApplication.clipboard().text() == "echo hi\n"
+    assert prompt.status.text() == "Copied the code."  # it said nothing, or "Copied the answer"
+
+
+def test_the_status_line_is_readable_and_not_stale(prompt: QuickPrompt, qtbot: QtBot) -> None:
+    # The hint and "Copied the answer." were drawn as disabled text (1.6:1 on the window), and
+    # "Copied the answer." was still there when the prompt was opened again later.
+    prompt.show_prompt()
+    text = prompt.status.palette().color(QPalette.ColorRole.WindowText).name()
+    back = prompt.palette().color(QPalette.ColorRole.Window).name()
+    assert prompt.status.isEnabled()
+    assert contrast(text, back) >= 4.5
+    prompt.start_reply(CONV, MSG)
+    prompt.finish_reply(CONV, reply("an answer"))
+    prompt.copy_answer()
+    assert prompt.status.text() == "Copied the answer."
+    prompt.hide()
+    prompt.show_prompt()
+    assert prompt.status.text() == HINT
 
 
 def test_a_new_reply_replaces_the_old_one(prompt: QuickPrompt) -> None:
