@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
@@ -28,6 +29,9 @@ from .conversation_options import ConversationOptions
 from .focus_ring import FocusRing
 from .text_scale import scaled
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QMimeData
+
 EDITOR_HEIGHT = 96  # px at 100 %: four lines or so, then it scrolls
 
 
@@ -38,12 +42,30 @@ class PromptEdit(QPlainTextEdit):
     escape_pressed = Signal()
     up_when_empty = Signal()
     page_requested = Signal(int)  # PageUp −1 / PageDown +1 while the text fits: the chat's
+    refused = Signal(str)  # why something pasted or dropped was not put in
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Fusion frames a focused line edit in the highlight colour, not a text box: the prompt
         # showed it had the keyboard only by its caret.
         self.focus_ring = FocusRing(self)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        # An image or rich text without a plain version was refused in silence: take it, to say
+        # why (an image) or to put in its text (HTML).
+        return source.hasText() or source.hasHtml() or source.hasImage()
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Text as plain text; HTML alone as its text; an image refused, with the reason."""
+        if source.hasText():
+            super().insertFromMimeData(source)
+        elif source.hasHtml():
+            from PySide6.QtGui import QTextDocumentFragment  # fetches no images or style sheets
+
+            text = QTextDocumentFragment.fromHtml(source.html()).toPlainText()
+            self.insertPlainText(text.replace("\ufffc", ""))  # an image's place holder
+        elif source.hasImage():
+            self.refused.emit("Images cannot be sent: Writer's chat takes text only.")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -128,6 +150,7 @@ class Composer(QWidget):
         layout.addWidget(self.editor)
         layout.addLayout(row)
         self.options_button.toggled.connect(self.options.setVisible)
+        self.editor.refused.connect(self.notice)
         # Opened by the user (a click, Alt+O), the panel takes the focus; closed, the prompt.
         self.options_button.clicked.connect(self._on_options_clicked)
         self.options.escape_pressed.connect(self.options_button.click)  # closed, to the prompt

@@ -233,6 +233,7 @@ class QuickPrompt(QWidget):
         self.answer.continue_requested.connect(self.continue_requested)
         self.answer.fix_requested.connect(self.fix_requested)
         self.answer.copied.connect(self.status.setText)
+        self.editor.refused.connect(self.status.setText)
         for sequence, slot in [
             ("Esc", self.hide),
             ("Ctrl+Return", self.open_in_main),
