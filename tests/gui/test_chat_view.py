@@ -260,3 +260,23 @@ def test_the_prompt_shows_a_ring_while_it_has_the_focus(qtbot: QtBot) -> None:
     other.setFocus()
     qtbot.waitUntil(other.hasFocus)
     assert not any(strip.isVisible() for strip in editor.focus_ring.strips)
+
+
+def test_a_tab_in_code_is_four_columns_at_any_text_size(qtbot: QtBot) -> None:
+    # Qt's default tab stop (80 px) indented `\treturn` like 11 spaces.
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    reply = Message(Role.ASSISTANT, "```\n\tqqq\n    zzz\n```")
+    view.show_conversation(Conversation(messages=[reply]))
+
+    def x_of(text: str) -> float:
+        cursor = view.document().find(text)
+        block, at = cursor.block(), cursor.selectionStart() - cursor.block().position()
+        return float(block.layout().lineForTextPosition(at).cursorToX(at)[0])
+
+    for percent in (100, 200):
+        view.set_text_scale(percent)
+        assert x_of("qqq") == pytest.approx(x_of("zzz"), abs=0.5)
+        assert x_of("qqq") > 0

@@ -57,6 +57,7 @@ from .render import (
     message_html,
 )
 from .script_fonts import HAN, han_fallback, with_fallback
+from .tab_stops import set_tab_stops
 from .text_scale import scaled
 
 if TYPE_CHECKING:
@@ -617,5 +618,6 @@ class ChatView(QTextBrowser):
         anchor = self._lazy.anchor()
         font = scaled(self.font(), self._scale)
         self.document().setDefaultFont(with_fallback(font, self._han or None))
+        set_tab_stops(self.document())
         if self._window.frames:
             self._lazy.scroll.restore(anchor)

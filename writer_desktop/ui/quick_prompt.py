@@ -55,6 +55,7 @@ from .render import (
     make_markdown,
 )
 from .screen_fit import room
+from .tab_stops import set_tab_stops
 from .text_scale import scaled
 
 WIDTH = 640
@@ -81,6 +82,7 @@ class AnswerView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setReadOnly(True)
         self.document().setUndoRedoEnabled(False)
+        set_tab_stops(self.document())
         self.anchorClicked.connect(self._on_anchor)
         self._palette = chat_palette(self.palette())
         self._md = make_markdown(self._palette)
@@ -275,6 +277,7 @@ class QuickPrompt(QWidget):
         self.editor.setFont(font)
         self.editor.setFixedHeight(QFontMetrics(font).lineSpacing() * 3 + 16)
         self.answer.document().setDefaultFont(font)
+        set_tab_stops(self.answer.document())
         if self.isVisible():
             self.adjustSize()
 
