@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -274,7 +275,8 @@ def test_a_tab_in_code_is_four_columns_at_any_text_size(qtbot: QtBot) -> None:
     def x_of(text: str) -> float:
         cursor = view.document().find(text)
         block, at = cursor.block(), cursor.selectionStart() - cursor.block().position()
-        return float(block.layout().lineForTextPosition(at).cursorToX(at)[0])
+        line = block.layout().lineForTextPosition(at)
+        return cast(tuple[float, int], line.cursorToX(at))[0]
 
     for percent in (100, 200):
         view.set_text_scale(percent)
