@@ -165,3 +165,15 @@ def test_the_quick_answer_copies_plain_text_too(qtbot: QtBot) -> None:
     data = copied_by_ctrl_c(view, qtbot)
     assert data.formats() == ["text/plain"]
     assert data.text().strip() == TOKEN
+
+
+def test_the_code_starts_right_under_its_copy_link(shown: tuple[ChatView, Message]) -> None:
+    # The Copy row's padding and the code cell's added up to what looked like an empty first
+    # line in every code block.
+    view, _ = shown
+    document = view.document()
+    layout = document.documentLayout()
+    copy = document.find("Copy").block()
+    code = document.find("def f(x):").block()
+    gap = layout.blockBoundingRect(code).top() - layout.blockBoundingRect(copy).bottom()
+    assert 0 <= gap < view.fontMetrics().lineSpacing() / 2

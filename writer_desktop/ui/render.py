@@ -210,12 +210,13 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
             env["code_index"] = index + 1
             href = action_href("copy-code", str(env["message_id"]), str(index))
             copy = (
-                f'<tr><td align="right"><small><a href="{href}" style="color:{palette.link}" '
+                f'<tr><td align="right" style="padding-bottom:0"><small><a href="{href}" '
+                f'style="color:{palette.link}" '
                 f'title="Copy code block {index + 1} exactly">Copy</a></small></td></tr>'
             )
         return (
             f'<table width="100%" cellpadding="6" cellspacing="0" bgcolor="{palette.code_bg}">'
-            f"{copy}<tr><td>{inner}</td></tr></table>"
+            f'{copy}<tr><td style="padding-top:{2 if copy else 6}px">{inner}</td></tr></table>'
         )
 
     def table_open(
