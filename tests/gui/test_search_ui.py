@@ -60,7 +60,7 @@ def test_search_opens_the_hit_and_find_highlights_it(
                 # a deleted conversation leaves the index, and the list of hits by itself
                 assert ui.panel.isVisible()
                 assert ui.panel.model.rowCount() == 1
-                window.controller.delete(banana)
+                window.controller.delete([banana])
                 await until(lambda: ui.panel.model.rowCount() == 0, what="hit gone")
                 ui.find_bar.close_bar()
                 shown = window.controller.current_id

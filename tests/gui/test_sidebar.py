@@ -644,3 +644,61 @@ def test_a_conversation_with_a_reply_streaming_is_marked_in_the_list(
             await until(lambda: titles(window) == ["Tell me a story"], what="unmarked at the end")
 
     run_scenario(scenario())
+
+
+def test_del_on_hundreds_is_one_step_and_undo_too(
+    fake: FakeWriter, store: ConversationStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each conversation was deleted on its own: the whole list was published again and both
+    # folders synced per conversation, so Del on 10,000 selected froze the window for minutes;
+    # restoring listed the whole trash per conversation (3,000 took a minute).
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    from writer_desktop.core import atomic, trash
+    from writer_desktop.core import store as store_module
+
+    names = [f"c{n:03}" for n in range(300)]
+    for n, title in enumerate(names):  # listed newest first: c299 … c000
+        at = f"2026-01-01T{n // 60:02}:{n % 60:02}:00Z"
+        store.save(Conversation(title=title, created_at=at, messages=[Message(Role.USER, "x")]))
+    synced: list[Path] = []
+    listed: list[Path] = []
+    real_sync, real_entries = atomic.fsync_dir, trash.entries
+
+    def fsync_dir(folder: Path) -> None:
+        synced.append(folder)
+        real_sync(folder)
+
+    def entries(folder: Path) -> list[trash.TrashEntry]:
+        listed.append(folder)
+        return real_entries(folder)
+
+    monkeypatch.setattr(store_module, "fsync_dir", fsync_dir)
+    monkeypatch.setattr(trash, "entries", entries)
+
+    async def scenario() -> None:
+        async with main_window(fake, store, tmp_path) as window:
+            view, proxy = window.sidebar.view, window.sidebar.proxy
+            view.setCurrentIndex(proxy.index(5, 0))  # open it, then select it and all below
+            await until(lambda: window.controller.current_id == proxy.index(5, 0).data(ID_ROLE))
+            chosen = QItemSelection(proxy.index(5, 0), proxy.index(299, 0))
+            view.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.Select)
+            published: list[int] = []
+            window.controller.conversations_changed.connect(lambda rows: published.append(1))
+            synced.clear()
+            QTest.keyClick(view, Qt.Key.Key_Delete)
+            assert len(titles(window)) == 5
+            assert published == [1]
+            assert sorted(map(str, synced)) == sorted(
+                map(str, [store.trash_dir, store.conversations_dir])
+            )
+            assert window.undo_label.text() == "Deleted 295 conversations"
+            assert open_title(window) == names[-5]  # the nearest that stays (above them)
+            listed.clear()
+            window.undo_delete_action.trigger()
+            assert len(titles(window)) == 300
+            assert len(listed) == 1
+            assert published == [1, 1]
+            assert not window.undo_delete_action.isEnabled()
+
+    run_scenario(scenario())

@@ -31,7 +31,7 @@ def shown(dialog: TrashDialog) -> list[tuple[str, str]]:
 def delete(window: MainWindow, store: ConversationStore, *conv_ids: str) -> None:
     """Delete ``conv_ids`` one minute apart, in that order (the trash lists by the minute)."""
     for conv_id in conv_ids:
-        window.controller.delete(conv_id)
+        window.controller.delete([conv_id])
     now = datetime.now(UTC)
     for age, conv_id in enumerate(reversed(conv_ids)):
         [entry] = [e for e in store.trashed() if e.id == conv_id]

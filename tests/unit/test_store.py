@@ -457,6 +457,39 @@ def test_restore_brings_back_the_copy_asked_for(store: ConversationStore, clock:
         store.restore(c.id, older)  # already restored
 
 
+def test_many_are_deleted_and_restored_in_one_step_each_kept_apart(
+    store: ConversationStore, clock: Clock
+) -> None:
+    convs = [conv(f"n{i}") for i in range(4)]
+    for c in convs:
+        store.save(c)
+    gone = new_id()
+    deleted, failed = store.delete_many([convs[0].id, gone, convs[1].id, convs[2].id])
+    assert deleted == [convs[0].id, convs[1].id, convs[2].id]
+    assert [(i, type(e)) for i, e in failed] == [(gone, ConversationNotFound)]
+    assert [s.title for s in store.list()] == ["n3"]
+    # The same id twice in one restore: the newest deleted copy, then (its file being back)
+    # the older one as a copy; an id not in the trash is said, the rest still comes back.
+    clock.now += timedelta(minutes=1)
+    again = conv("n0 again")
+    again.id = convs[0].id
+    store.save(again)
+    store.delete(again.id)
+    results = store.restore_many(
+        [(convs[0].id, None), (convs[0].id, None), (convs[3].id, None), (convs[1].id, None)]
+    )
+    assert results[0] == (convs[0].id, convs[0].id)
+    assert results[1][0] == convs[0].id and isinstance(results[1][1], str)
+    assert results[1][1] != convs[0].id  # a copy under a new id
+    assert results[2][0] == convs[3].id and isinstance(results[2][1], ConversationNotFound)
+    assert results[3] == (convs[1].id, convs[1].id)
+    assert store.load(convs[0].id).title == "n0 again"
+    assert sorted(s.title for s in store.list()) == ["n0", "n0 again", "n1", "n3"]
+    assert [e.id for e in store.trashed()] == [convs[2].id]
+    store = reopen(store)  # the listing cache agrees with the folder
+    assert sorted(s.title for s in store.list()) == ["n0", "n0 again", "n1", "n3"]
+
+
 def test_delete_for_good(store: ConversationStore) -> None:
     kept, gone = conv("kept"), conv("gone")
     for c in (kept, gone):

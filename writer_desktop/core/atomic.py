@@ -89,10 +89,11 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     fsync_dir(path.parent)
 
 
-def move_no_replace(src: Path, dst: Path) -> None:
+def move_no_replace(src: Path, dst: Path, *, sync: bool = True) -> None:
     """Rename ``src`` to ``dst`` (same file system), refusing to overwrite an existing ``dst``.
 
     Callers hold the store lock, so the existence check cannot race with another writer of ours.
+    ``sync=False`` leaves the folders' ``fsync`` to a caller moving many files (once at the end).
     """
     action = f"move {src.name}"
     if dst.exists():
@@ -101,9 +102,10 @@ def move_no_replace(src: Path, dst: Path) -> None:
         os.rename(src, dst)
     except OSError as exc:
         raise storage_error(exc, action) from exc
-    fsync_dir(dst.parent)
-    if src.parent != dst.parent:
-        fsync_dir(src.parent)
+    if sync:
+        fsync_dir(dst.parent)
+        if src.parent != dst.parent:
+            fsync_dir(src.parent)
 
 
 class AppendFile:

@@ -79,6 +79,14 @@ class Listing:
             self._models[self._model_of[row]],
         )  # fmt: skip
 
+    def present(self, conv_ids: Iterable[str]) -> set[str]:
+        """Those of ``conv_ids`` that are listed: a scan each for a few, one set for many (a
+        scan each for 10,000 deleted ones took seconds at every publish)."""
+        wanted = set(conv_ids)
+        if len(wanted) <= 16:
+            return {conv_id for conv_id in wanted if self.row_of(conv_id) >= 0}
+        return wanted.intersection(self._ids.split(_SEP))
+
     def row_of(self, conv_id: str) -> int:
         """The row of ``conv_id``, or -1."""
         if not conv_id or _SEP in conv_id:

@@ -115,15 +115,18 @@ def entries(trash_dir: Path) -> list[TrashEntry]:
     return found
 
 
-def move_to_trash(path: Path, conv_id: str, trash_dir: Path, when: datetime) -> Path:
-    """Move the conversation file ``path`` into the trash, unchanged; return its new path."""
+def move_to_trash(
+    path: Path, conv_id: str, trash_dir: Path, when: datetime, *, sync: bool = True
+) -> Path:
+    """Move the conversation file ``path`` into the trash, unchanged; return its new path.
+    ``sync=False``: the caller syncs both folders after moving many (``move_no_replace``)."""
     base = f"{conv_id}.deleted-{stamp(when)}"
     target = trash_dir / f"{base}.json"
     n = 1
     while target.exists():
         target = trash_dir / f"{base}-{n}.json"
         n += 1
-    move_no_replace(path, target)
+    move_no_replace(path, target, sync=sync)
     return target
 
 

@@ -79,7 +79,7 @@ class Controller(QObject):
     reply_delta = Signal(str, str, str)  # conversation id, message id, text
     retry_scheduled = Signal(str, float, str)  # conversation id, seconds, reason
     busy_changed = Signal(str, bool)  # conversation id, a reply is streaming
-    deleted = Signal(str)  # conversation id, now in the trash (restore() undoes it)
+    deleted = Signal(list)  # ids of one delete, now in the trash (restore() undoes it)
     send_accepted = Signal()
     models_loaded = Signal(list, str)  # model ids, the open conversation's model
     notice = Signal(str)  # something the user should know (status bar)
@@ -470,29 +470,38 @@ class Controller(QObject):
         else:
             self.notice.emit(summary + ".")
 
-    def delete(self, conv_id: str, then_open: str | None = None) -> None:
-        """Move to the trash; a running reply is stopped (and saved) first. If it is the open
-        conversation, ``then_open`` opens next (the one below it in the list), else a new one."""
-        if self.is_busy(conv_id):
-            self.spawn(self._delete_after_stop(conv_id, then_open))
+    def delete(self, conv_ids: Sequence[str], then_open: str | None = None) -> None:
+        """Move ``conv_ids`` to the trash as one delete; running replies are stopped (and
+        saved) first. If the open conversation is among them, ``then_open`` opens next (the one
+        below them in the list), else a new one."""
+        busy = [conv_id for conv_id in conv_ids if self.is_busy(conv_id)]
+        if busy:
+            self.spawn(self._delete_after_stop(list(conv_ids), busy, then_open))
         else:
-            self._delete_now(conv_id, then_open)
+            self._delete_now(conv_ids, then_open)
 
-    async def _delete_after_stop(self, conv_id: str, then_open: str | None) -> None:
-        await self._replies.stop_and_wait(conv_id)
-        self._delete_now(conv_id, then_open)
+    async def _delete_after_stop(
+        self, conv_ids: list[str], busy: list[str], then_open: str | None
+    ) -> None:
+        for conv_id in busy:
+            await self._replies.stop_and_wait(conv_id)
+        self._delete_now(conv_ids, then_open)
 
-    def _delete_now(self, conv_id: str, then_open: str | None) -> None:
+    def _delete_now(self, conv_ids: Sequence[str], then_open: str | None) -> None:
         try:
-            self._store.delete(conv_id)
+            deleted, failed = self._store.delete_many(conv_ids)
         except StorageError as exc:
             self.problem.emit(exc.user_message)
             return
-        self._publish_list()
-        self.deleted.emit(conv_id)
-        if self.current_id == conv_id:
+        if failed:
+            self.problem.emit("\n".join(dict.fromkeys(exc.user_message for _, exc in failed)))
+        if not deleted:
+            return
+        self._publish_list()  # once: per conversation, a Del on 10,000 took minutes
+        self.deleted.emit(deleted)
+        if self.current_id in deleted:
             self._current = None
-            if then_open is not None and then_open != conv_id and self._store.exists(then_open):
+            if then_open is not None and then_open not in deleted and self._store.exists(then_open):
                 self.open_conversation(then_open)
             if self._current is None:  # none to open, or it could not be read (it said so)
                 self.new_conversation()
@@ -509,11 +518,13 @@ class Controller(QObject):
         restored: list[str] = []
         failed: list[str] = []
         copies = 0
-        for conv_id, entry in wanted:
-            try:
-                now = self._store.restore(conv_id, entry)
-            except StorageError as exc:
-                failed.append(exc.user_message)
+        try:
+            results = self._store.restore_many(wanted)
+        except StorageError as exc:  # the trash could not be listed
+            results = [(conv_id, exc) for conv_id, _ in wanted]
+        for conv_id, now in results:
+            if isinstance(now, StorageError):
+                failed.append(now.user_message)
             else:
                 restored.append(now)
                 copies += now != conv_id

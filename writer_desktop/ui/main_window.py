@@ -380,8 +380,8 @@ class MainWindow(QMainWindow):
         if shown is not None and shown != self.sidebar.current_id():
             # A row clicked could not be opened (its file set aside): the chat still shows this.
             self.sidebar.hold(shown)
-        listed = {i for i in self._deleted.ids() if self.sidebar.model.row_of(i) >= 0}
-        self._no_undo_for(listed)  # back already (Recently deleted): not to undo again
+        if self._deleted:  # back already (Recently deleted): not to undo again
+            self._no_undo_for(self.sidebar.model.present(self._deleted.ids()))
 
     def _on_opened(self, conv: Conversation) -> None:
         self.composer.options.flush()  # an edit still pending belongs to the previous one
@@ -670,7 +670,11 @@ class MainWindow(QMainWindow):
         for conv_id in conv_ids:
             title = self.sidebar.title_of(conv_id) or ""
             self._deleting[conv_id] = (title, self._delete_request)
-            self.controller.delete(conv_id, then_open=self.sidebar.neighbour_of(conv_id))
+        shown = self.controller.current_id
+        then_open = None
+        if shown in conv_ids:
+            then_open = self.sidebar.neighbour_of(shown, going=set(conv_ids))
+        self.controller.delete(conv_ids, then_open=then_open)
 
     def _remove_key(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -713,11 +717,12 @@ class MainWindow(QMainWindow):
         self.controller.new_conversation()
         self.composer.focus_editor()
 
-    def _offer_undo(self, conv_id: str) -> None:
+    def _offer_undo(self, conv_ids: list[str]) -> None:
         """The button shows for a while; Ctrl+Z (Conversation ▸ Undo delete) stays while a
         conversation deleted this session is not back, and brings them back latest first."""
-        title, request = self._deleting.pop(conv_id, ("", -1))
-        self._deleted.push(conv_id, title, request)
+        for conv_id in conv_ids:
+            title, request = self._deleting.pop(conv_id, ("", -1))
+            self._deleted.push(conv_id, title, request)
         self._show_undo()
 
     def _no_undo_for(self, conv_ids: set[str]) -> None:

@@ -44,9 +44,8 @@ class SearchUi(QObject):
         self.search_action.triggered.connect(self.show_search)
         self.find_action.triggered.connect(lambda: self.find_bar.open())
         c.conversations_changed.connect(lambda _rows: service.sync())
-        c.deleted.connect(service.remove)
+        c.deleted.connect(self._on_deleted)
         c.busy_changed.connect(service.streaming)  # a query then finds the text shown so far
-        c.deleted.connect(self._refresh_results)  # its hits must not stay listed
         c.conversation_opened.connect(self._refresh_find_bar)
 
     @property
@@ -107,7 +106,12 @@ class SearchUi(QObject):
             at = chat.message_position(message_id) if message_id else None
             self.find_bar.open_words(query, at)  # the hit's message holds the current match
 
-    def _refresh_results(self, _conv_id: str = "") -> None:
+    def _on_deleted(self, conv_ids: list[str]) -> None:
+        for conv_id in conv_ids:
+            self.service.remove(conv_id)
+        self._refresh_results()  # their hits must not stay listed
+
+    def _refresh_results(self) -> None:
         if self._panel is not None and self._panel.isVisible():
             self._panel.run_query()
 

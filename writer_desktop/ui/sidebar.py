@@ -33,6 +33,8 @@ from writer_desktop.core.titles import clean_title, clip, folded, shown_title
 from .focus_list import FocusShowingList
 
 if TYPE_CHECKING:  # only named here (PySide6 builds the type when Qt first passes one in)
+    from collections.abc import Collection, Iterable
+
     from PySide6.QtWidgets import QStyleOptionViewItem
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -83,6 +85,10 @@ class ConversationListModel(QAbstractListModel):
 
     def row_of(self, conv_id: str) -> int:
         return self._rows.row_of(conv_id)
+
+    def present(self, conv_ids: Iterable[str]) -> set[str]:
+        """Those of ``conv_ids`` that are listed."""
+        return self._rows.present(conv_ids)
 
     def title(self, row: int) -> str:
         return self._rows.title(row)
@@ -355,17 +361,20 @@ class Sidebar(QWidget):
             self.view.setCurrentIndex(index)  # opens it (_on_current), and shows the row
             self.view.scrollTo(index)
 
-    def neighbour_of(self, conv_id: str) -> str | None:
+    def neighbour_of(self, conv_id: str, going: Collection[str] = ()) -> str | None:
         """The conversation listed below ``conv_id`` (above it if it is the last), as filtered
-        and shown: where the list goes once ``conv_id`` is deleted."""
+        and shown, and not one of ``going``: where the list goes once they are deleted."""
         row = self.model.row_of(conv_id)
         if row < 0:
             return None
         at = self.proxy.mapFromSource(self.model.index(row, 0)).row()
-        for near in (at + 1, at - 1):
-            index = self.proxy.index(near, 0)
-            if at >= 0 and index.isValid():
-                return str(index.data(ID_ROLE))
+        if at < 0:
+            return None
+        count = self.proxy.rowCount()
+        for near in (*range(at + 1, count), *range(at - 1, -1, -1)):
+            found = str(self.proxy.index(near, 0).data(ID_ROLE))
+            if found not in going:
+                return found
         return None
 
     def selected_ids(self) -> list[str]:
