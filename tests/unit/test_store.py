@@ -479,9 +479,11 @@ def test_many_are_deleted_and_restored_in_one_step_each_kept_apart(
         [(convs[0].id, None), (convs[0].id, None), (convs[3].id, None), (convs[1].id, None)]
     )
     assert results[0] == (convs[0].id, convs[0].id)
-    assert results[1][0] == convs[0].id and isinstance(results[1][1], str)
+    assert results[1][0] == convs[0].id
+    assert isinstance(results[1][1], str)
     assert results[1][1] != convs[0].id  # a copy under a new id
-    assert results[2][0] == convs[3].id and isinstance(results[2][1], ConversationNotFound)
+    assert results[2][0] == convs[3].id
+    assert isinstance(results[2][1], ConversationNotFound)
     assert results[3] == (convs[1].id, convs[1].id)
     assert store.load(convs[0].id).title == "n0 again"
     assert sorted(s.title for s in store.list()) == ["n0", "n0 again", "n1", "n3"]
