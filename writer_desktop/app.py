@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from . import APP_AUTHOR, APP_NAME
 from .core import crash, logs
+from .core.atomic import private_file
 from .core.errors import AlreadyLocked, ConfigError, StorageError
 from .core.paths import AppPaths
 from .core.settings import Settings, SettingsFile, base_url_at_start
@@ -104,7 +105,10 @@ def run_gui(argv: Sequence[str] | None = None, *, quick_text: str | None = None)
     # from here on, so that a quit asked while the app starts is a clean one too.
     signals = QuitSignals()
     try:
-        state = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
+        # Where the window was, folders last used: the user's alone, as every file of theirs.
+        state = QSettings(
+            str(private_file(paths.config / "window.ini")), QSettings.Format.IniFormat
+        )
         theme = ThemeSwitcher(app)
         window = first_frame(store, settings, state, theme, trace)
         # The rest of the app loads now, behind the window. Listening comes first, and only now

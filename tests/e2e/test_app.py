@@ -110,6 +110,12 @@ def test_real_process_starts_and_talks_to_writer(fake: FakeWriter, tmp_path: Pat
     assert models.headers["authorization"] == f"Bearer {KEY}"
     assert (tmp_path / "home" / "conversations").is_dir()
     assert "Traceback" not in stderr
+    if sys.platform != "win32":  # every file the user's alone; window.ini was 0644
+        files = [p for p in (tmp_path / "home").rglob("*") if p.is_file()]
+        assert "window.ini" in {p.name for p in files}
+        assert {
+            p.name: oct(p.stat().st_mode & 0o777) for p in files if p.stat().st_mode & 0o077
+        } == {}
 
 
 def test_startup_problems_are_told_and_quitting_mid_reply_saves_it(

@@ -89,6 +89,18 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     fsync_dir(path.parent)
 
 
+def private_file(path: Path) -> Path:
+    """``path``, made empty if missing, readable by the user alone (POSIX): for a file another
+    library writes, such as Qt's window state (it keeps the mode of a file it rewrites)."""
+    if os.name == "posix":
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+            os.chmod(path, 0o600)
+        except OSError as exc:  # the library will say if it cannot write there
+            log.warning("could not make %s private: %s", path.name, exc)
+    return path
+
+
 def move_no_replace(src: Path, dst: Path, *, sync: bool = True) -> None:
     """Rename ``src`` to ``dst`` (same file system), refusing to overwrite an existing ``dst``.
 
