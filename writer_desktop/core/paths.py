@@ -10,7 +10,8 @@ under one folder instead (portable mode, tests)::
     DIR/settings.json
     DIR/cache/           rebuildable index (safe to delete)
     DIR/logs/
-    DIR/run/             the single-instance socket
+    DIR/run/             the single-instance socket (if DIR is too deep for a socket's
+                         address: writer-desktop-<uid>/<hash>.sock in the runtime or temp folder)
 
 Nothing is created here; :meth:`AppPaths.ensure` makes the folders when the app starts.
 """
