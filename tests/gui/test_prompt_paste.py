@@ -63,3 +63,17 @@ def test_an_image_is_refused_with_a_reason(qtbot: QtBot) -> None:
     paste(data)
     prompt.editor.paste()
     assert "Images cannot be sent" in prompt.status.text()
+
+
+def test_what_is_sent_is_what_was_pasted_even_no_break_spaces(qtbot: QtBot) -> None:
+    # toPlainText() turned U+00A0 into a space: the message saved and sent differed from the
+    # text pasted (French typography, copied web text).
+    box = composer(qtbot)
+    data = QMimeData()
+    data.setText("prix\u00a0: 10\u00a0€\nligne\u2028suivante")
+    paste(data)
+    box.editor.paste()
+    assert box.text() == "prix\u00a0: 10\u00a0€\nligne\nsuivante"
+    with qtbot.waitSignal(box.submitted) as sent:
+        box.editor.enter_pressed.emit()
+    assert sent.args == ["prix\u00a0: 10\u00a0€\nligne\nsuivante"]

@@ -50,6 +50,11 @@ class PromptEdit(QPlainTextEdit):
         # showed it had the keyboard only by its caret.
         self.focus_ring = FocusRing(self)
 
+    def text(self) -> str:
+        """What is written, exactly: ``toPlainText()`` turns no-break spaces into spaces."""
+        raw = self.document().toRawText()
+        return raw.replace("\u2029", "\n").replace("\u2028", "\n")
+
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         # An image or rich text without a plain version was refused in silence: take it, to say
         # why (an image) or to put in its text (HTML).
@@ -186,7 +191,7 @@ class Composer(QWidget):
         self.editor.clear()
 
     def text(self) -> str:
-        return self.editor.toPlainText()
+        return self.editor.text()
 
     def set_text_scale(self, scale: int) -> None:
         """The chat's text size (Settings, Ctrl+= and Ctrl+-), in percent, for what is typed
@@ -199,7 +204,7 @@ class Composer(QWidget):
 
     def set_text(self, text: str) -> None:
         """Replace what is written (a conversation's draft), the cursor at its end."""
-        if text != self.editor.toPlainText():
+        if text != self.editor.text():
             self.editor.setPlainText(text)
             self.editor.moveCursor(QTextCursor.MoveOperation.End)
 
@@ -234,7 +239,7 @@ class Composer(QWidget):
     # -- user actions -------------------------------------------------------------------------
 
     def _on_enter(self) -> None:
-        text = self.editor.toPlainText()
+        text = self.editor.text()
         if text.strip() and self._busy:  # sending would cut the reply off: say so, keep the text
             self.notice.emit(
                 "Writer is still answering. Send when it is done, or press Esc to stop it first."

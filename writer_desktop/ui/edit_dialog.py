@@ -50,7 +50,7 @@ class EditDialog(QDialog):
         self._update()
 
     def text(self) -> str:
-        return self.editor.toPlainText().rstrip()
+        return self.editor.text().rstrip()
 
     def accept(self) -> None:
         if not self.text().strip():  # Enter in a blank box: nothing to resend, stay open

@@ -520,7 +520,7 @@ class MainWindow(QMainWindow):
 
         def keep_cancelled() -> None:  # Esc is quick to press: the next Edit brings it back
             if dialog.text() != original.rstrip():
-                self._cancelled_edits[message_id] = dialog.editor.toPlainText()
+                self._cancelled_edits[message_id] = dialog.editor.text()
 
         dialog.rejected.connect(keep_cancelled)
         dialog.open()

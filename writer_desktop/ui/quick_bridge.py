@@ -60,7 +60,7 @@ class QuickBridge(QObject):
         # (a text just deleted came back).
         first, self._shown = not self._shown, True
         kept = self._drafts.kept(QUICK) if self._drafts is not None and first else ""
-        box = self.prompt.editor.toPlainText()
+        box = self.prompt.editor.text()
         if kept.strip() and not box.strip():
             self.prompt.editor.setPlainText(kept)
             self.prompt.show_prompt()

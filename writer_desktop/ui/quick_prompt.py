@@ -288,7 +288,7 @@ class QuickPrompt(QWidget):
         at once), or hidden with text to keep (``keep_text``: typed, not sent), is added on a
         line of its own, the cursor after it: neither is lost, nor selected for the next key
         to replace."""
-        shown = self.editor.toPlainText()
+        shown = self.editor.text()
         joined = False
         if prefill and shown.strip() and (self.isVisible() or keep_text):
             if prefill not in shown:
@@ -429,7 +429,7 @@ class QuickPrompt(QWidget):
             self.open_in_main_requested.emit(self._conv_id)
 
     def _on_enter(self) -> None:
-        text = self.editor.toPlainText()
+        text = self.editor.text()
         if text.strip():
             self.status.setText(HINT)
             self.submitted.emit(text)
