@@ -93,6 +93,7 @@ def test_context_menu_copies_the_selection_as_text(
     menu = view.message_menu(view.viewport().rect().center())
     copy_text = next(a for a in menu.actions() if a.text() == "&Copy text")
     assert copy_text.isEnabled()
+    assert copy_text.shortcut().toString() == "Ctrl+C"  # the menu teaches the key
     with qtbot.waitSignal(view.notice) as blocker:
         copy_text.trigger()
     assert QApplication.clipboard().text() == "a list"

@@ -299,6 +299,8 @@ def test_hover_toolbar_and_context_menu_offer_the_actions(
             assert toolbar.message_id == reply.id
             buttons = {b.text(): b for b in toolbar.buttons()}
             assert list(buttons) == ["Copy", "Regenerate", "Branch"]
+            assert "new conversation" in buttons["Branch"].toolTip()  # one word said more
+            assert all(b.toolTip() for b in buttons.values())
             # The buttons added to the visible toolbar were left hidden: it shrank to a dot.
             assert all(b.isVisible() for b in buttons.values())
             assert toolbar.width() >= sum(b.sizeHint().width() for b in buttons.values())

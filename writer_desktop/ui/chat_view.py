@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QDesktopServices,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QResizeEvent,
     QTextCursor,
@@ -222,7 +223,13 @@ class ChatView(QTextBrowser):
         text.setEnabled(self.textCursor().hasSelection())
         text.triggered.connect(self.copy_selection)
         menu.addSeparator()
-        menu.addAction("Select &all").triggered.connect(self.selectAll)
+        everything = menu.addAction("Select &all")
+        everything.triggered.connect(self.selectAll)
+        # Shown, to teach the keys that do the same (the menu, and its keys, go when it closes).
+        for action, key in ((text, QKeySequence.StandardKey.Copy),
+                            (everything, QKeySequence.StandardKey.SelectAll)):  # fmt: skip
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutVisibleInContextMenu(True)
         if message_id is not None:
             menu.addSeparator()
             for label, href in message_actions(self._messages[message_id]):

@@ -13,6 +13,12 @@ from writer_desktop.core.versions import version_position
 from .render import action_href
 
 TOOLBAR = {"edit": "Edit", "regenerate": "Regenerate", "branch": "Branch"}  # action → button
+TOOLBAR_TIPS = {  # what a button does, said where its one word does not
+    "copy-message": "Copy this message as Markdown",
+    "edit": "Edit this message and send it again (the earlier one stays as a version)",
+    "regenerate": "Write this reply again (this one stays as a version)",
+    "branch": "Start a new conversation with the messages up to here",
+}
 
 
 def message_actions(message: Message) -> list[tuple[str, str]]:
@@ -48,3 +54,8 @@ def toolbar_actions(message: Message) -> list[tuple[str, str]]:
         if action in TOOLBAR:
             out.append((TOOLBAR[action], href))
     return out
+
+
+def toolbar_tip(href: str) -> str:
+    """The tooltip of the hover toolbar's button for ``href``."""
+    return TOOLBAR_TIPS.get(href.split(":", 1)[-1].split("/", 1)[0], "")

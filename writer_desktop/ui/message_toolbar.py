@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QWidget
 
+from .message_actions import toolbar_tip
+
 MARGIN = 4
 
 
@@ -54,6 +56,7 @@ class MessageToolbar(QFrame):
             for text, href in actions:
                 button = QToolButton(self)
                 button.setText(text)
+                button.setToolTip(toolbar_tip(href))
                 button.setAutoRaise(True)
                 button.clicked.connect(lambda _=False, href=href: self.triggered.emit(href))
                 self._layout.addWidget(button)
