@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -371,7 +372,7 @@ class Sidebar(QWidget):
         if at < 0:
             return None
         count = self.proxy.rowCount()
-        for near in (*range(at + 1, count), *range(at - 1, -1, -1)):
+        for near in itertools.chain(range(at + 1, count), range(at - 1, -1, -1)):
             found = str(self.proxy.index(near, 0).data(ID_ROLE))
             if found not in going:
                 return found
