@@ -212,7 +212,7 @@ def make_markdown(palette: ChatPalette = LIGHT) -> MarkdownIt:
             copy = (
                 f'<tr><td align="right" style="padding-bottom:0"><small><a href="{href}" '
                 f'style="color:{palette.link}" '
-                f'title="Copy code block {index + 1} exactly">Copy</a></small></td></tr>'
+                f'title="Copy code block {index + 1} as shown">Copy</a></small></td></tr>'
             )
         return (
             f'<table width="100%" cellpadding="6" cellspacing="0" bgcolor="{palette.code_bg}">'
