@@ -11,7 +11,7 @@ under one folder instead (portable mode, tests)::
     DIR/cache/           rebuildable index (safe to delete)
     DIR/logs/
     DIR/run/             the single-instance socket (if DIR is too deep for a socket's
-                         address: writer-desktop-<uid>/<hash>.sock in the runtime or temp folder)
+                         address: /tmp/writer-desktop-<uid>/<hash>.sock)
 
 Nothing is created here; :meth:`AppPaths.ensure` makes the folders when the app starts.
 """

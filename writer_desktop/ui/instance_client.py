@@ -16,20 +16,22 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 MAX_ANSWER = 64 * 1024
 SOCKET_PATH_MAX = 100  # bytes: a Unix socket's address holds 108 on Linux, 104 on macOS
+SHORT_SOCKETS = "/tmp"  # where a socket goes whose natural path is longer (see socket_name)
 
 
-def socket_name(runtime_dir: Path, environ: Mapping[str, str] | None = None) -> str:
+def socket_name(runtime_dir: Path) -> str:
     """The server name: a private path on POSIX, a per-user pipe name on Windows.
 
     A path too long for a socket's address (a deep ``WRITER_DESKTOP_HOME``) is replaced by a
-    short one named after it, in a folder of this user's in the runtime or temporary folder:
-    there the server could not listen, so later launches and ``quick`` found nobody.
+    short one named after it, in a folder of this user's in ``/tmp``: there the server could not
+    listen, so later launches and ``quick`` found nobody. ``/tmp`` whatever the environment says
+    (``XDG_RUNTIME_DIR``, ``TMPDIR``): a launch from another session or script must find the
+    same name.
     """
     if sys.platform == "win32":
         return f"writer-desktop-{getpass.getuser()}"
@@ -37,14 +39,9 @@ def socket_name(runtime_dir: Path, environ: Mapping[str, str] | None = None) -> 
     if len(os.fsencode(path)) <= SOCKET_PATH_MAX:
         return path
     import hashlib
-    import tempfile
 
-    env = os.environ if environ is None else environ
-    name = f"writer-desktop-{os.getuid()}/{hashlib.sha256(os.fsencode(path)).hexdigest()[:20]}.sock"
-    for base in (env.get("XDG_RUNTIME_DIR"), tempfile.gettempdir()):
-        if base and len(os.fsencode(short := os.path.join(base, name))) <= SOCKET_PATH_MAX:
-            return short
-    return short  # nowhere short enough: the server says so in the log
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:20]
+    return f"{SHORT_SOCKETS}/writer-desktop-{os.getuid()}/{digest}.sock"
 
 
 def private_folder(folder: str) -> bool:

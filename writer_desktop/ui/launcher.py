@@ -47,7 +47,7 @@ def request_quick(text: str, environ: Mapping[str, str] | None = None) -> int:
         from PySide6.QtCore import QCoreApplication
 
         _app = QCoreApplication.instance() or QCoreApplication([])
-    name = socket_name(AppPaths.from_env(env).runtime, env)
+    name = socket_name(AppPaths.from_env(env).runtime)
     if send_to_running(name, {"command": "quick", "text": text}):
         return 0
     try:
