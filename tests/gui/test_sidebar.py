@@ -679,8 +679,8 @@ def test_del_on_hundreds_is_one_step_and_undo_too(
     async def scenario() -> None:
         async with main_window(fake, store, tmp_path) as window:
             view, proxy = window.sidebar.view, window.sidebar.proxy
-            view.setCurrentIndex(proxy.index(5, 0))  # open it, then select it and all below
-            await until(lambda: window.controller.current_id == proxy.index(5, 0).data(ID_ROLE))
+            view.setCurrentIndex(proxy.index(7, 0))  # open it, then select from 5 to the end
+            await until(lambda: window.controller.current_id == proxy.index(7, 0).data(ID_ROLE))
             chosen = QItemSelection(proxy.index(5, 0), proxy.index(299, 0))
             view.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.Select)
             published: list[int] = []
@@ -697,6 +697,8 @@ def test_del_on_hundreds_is_one_step_and_undo_too(
             listed.clear()
             window.undo_delete_action.trigger()
             assert len(titles(window)) == 300
+            # Back where you were: Undo opened the first of them in list order instead.
+            assert open_title(window) == names[292]
             assert len(listed) == 1
             assert published == [1, 1]
             assert not window.undo_delete_action.isEnabled()

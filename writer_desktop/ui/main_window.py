@@ -674,6 +674,8 @@ class MainWindow(QMainWindow):
         then_open = None
         if shown in conv_ids:
             then_open = self.sidebar.neighbour_of(shown, going=set(conv_ids))
+            # First: Undo opens the first it brings back, which is to be the one you were in.
+            conv_ids = [shown, *(c for c in conv_ids if c != shown)]
         self.controller.delete(conv_ids, then_open=then_open)
 
     def _remove_key(self) -> None:

@@ -341,13 +341,13 @@ class Sidebar(QWidget):
 
     def _on_delete(self) -> None:
         """Del: the selected conversations (only the current one was, the rest left without a
-        word). The current one goes last, so the list moves on to one that stays."""
+        word)."""
         conv_id = self.current_id()
         chosen = self.selected_ids()
         if not conv_id:
             return
         if conv_id in chosen and len(chosen) > 1:  # one delete, undone as one
-            self.deletes_requested.emit([i for i in chosen if i != conv_id] + [conv_id])
+            self.deletes_requested.emit(chosen)
         else:
             self.delete_requested.emit(conv_id)
 
