@@ -77,3 +77,17 @@ def test_what_is_sent_is_what_was_pasted_even_no_break_spaces(qtbot: QtBot) -> N
     with qtbot.waitSignal(box.submitted) as sent:
         box.editor.enter_pressed.emit()
     assert sent.args == ["prix\u00a0: 10\u00a0€\nligne\nsuivante"]
+
+
+def test_html_of_nothing_but_an_image_is_refused_and_keeps_the_text(qtbot: QtBot) -> None:
+    # It pasted nothing over the selected text, in silence: the prompt was emptied.
+    box = composer(qtbot)
+    box.set_text("my draft")
+    box.editor.selectAll()
+    data = QMimeData()
+    data.setHtml("<img src='https://example.com/a.png' alt='chart'>")
+    paste(data)
+    with qtbot.waitSignal(box.notice) as notice:
+        box.editor.paste()
+    assert "Images cannot be sent" in notice.args[0]
+    assert box.text() == "my draft"

@@ -32,6 +32,7 @@ from .text_scale import scaled
 if TYPE_CHECKING:
     from PySide6.QtCore import QMimeData
 
+IMAGES_REFUSED = "Images cannot be sent: Writer's chat takes text only."
 EDITOR_HEIGHT = 96  # px at 100 %: four lines or so, then it scrolls
 
 
@@ -68,9 +69,12 @@ class PromptEdit(QPlainTextEdit):
             from PySide6.QtGui import QTextDocumentFragment  # fetches no images or style sheets
 
             text = QTextDocumentFragment.fromHtml(source.html()).toPlainText()
-            self.insertPlainText(text.replace("\ufffc", ""))  # an image's place holder
+            if text.replace("\ufffc", "").strip():  # U+FFFC: where an image was
+                self.insertPlainText(text.replace("\ufffc", ""))
+            elif "\ufffc" in text or source.hasImage():  # nothing but an image: keep the text
+                self.refused.emit(IMAGES_REFUSED)
         elif source.hasImage():
-            self.refused.emit("Images cannot be sent: Writer's chat takes text only.")
+            self.refused.emit(IMAGES_REFUSED)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
