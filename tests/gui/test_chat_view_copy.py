@@ -149,8 +149,11 @@ def test_ctrl_c_copies_plain_text_as_shown(qtbot: QtBot) -> None:
     assert "\u200b" not in text
     assert text.count(TOKEN) == 2
     assert "Copy" not in text.splitlines()
-    assert "Here:\n" + TOKEN + "\n\tindented\n" in text  # no empty line where "Copy" was
-    assert "first\n\n\nafter two blank lines" in text  # your own blank lines are kept
+    # No line where "Copy" was; paragraphs apart by a blank line, as on screen (they were run
+    # together); your own blank lines kept; no empty line first.
+    assert "Here:\n\n" + TOKEN + "\n\tindented\n\nDone." in text
+    assert "first\n\n\nafter two blank lines" in text
+    assert text.startswith("You\n\nKEY ")
     assert plain_selection(view.textCursor()) == text  # the same as the menu's Copy text
 
 
@@ -178,3 +181,16 @@ def test_the_code_starts_right_under_its_copy_link(shown: tuple[ChatView, Messag
     code = document.find("def f(x):").block()
     gap = layout.blockBoundingRect(code).top() - layout.blockBoundingRect(copy).bottom()
     assert 0 <= gap < view.fontMetrics().lineSpacing() / 2
+
+
+def test_paragraphs_and_lists_copy_as_they_read(qtbot: QtBot) -> None:
+    # Paragraphs came out run together, one per line, and list items without their bullets.
+    view = ChatView()
+    view.resize(600, 500)
+    qtbot.addWidget(view)
+    view.show()
+    reply = Message(Role.ASSISTANT, "One.\n\nTwo.\n\n- a\n- b\n\n1. x\n2. y\n\nEnd.")
+    view.show_conversation(Conversation(messages=[reply]))
+    view.selectAll()
+    text = plain_selection(view.textCursor())
+    assert text.endswith("One.\n\nTwo.\n\n• a\n• b\n\n1. x\n2. y\n\nEnd.")
