@@ -30,7 +30,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QTextBrowser,
@@ -45,6 +44,7 @@ from .chat_links import parse_action, refusal, refused
 from .chat_palette import chat_palette
 from .chat_stream import FLUSH_CHARS, StreamSplit, append_in_parts, render_in_parts
 from .composer import PromptEdit
+from .hint_label import HintLabel
 from .link_dialog import ask_to_open
 from .plain_copy import plain_mime
 from .render import (
@@ -208,9 +208,8 @@ class QuickPrompt(QWidget):
         self.editor.setFixedHeight(self.editor.fontMetrics().lineSpacing() * 3 + 16)
         self.answer = AnswerView(self)
         self.answer.hide()
-        self.status = QLabel(HINT, self)
+        self.status = HintLabel(HINT, self)  # muted, not disabled grey: "Copied" must read
         self.status.setObjectName("quickStatus")
-        self._tint_status()  # muted, not greyed out as disabled: "Copied" must be readable
         self.stop_button = self._button("Stop", "Stop the reply", self.stop_requested.emit)
         self.stop_button.hide()
         self.copy_button = self._button(
@@ -262,14 +261,8 @@ class QuickPrompt(QWidget):
                 sheet = self.styleSheet()
                 self.setStyleSheet("")
                 self.setStyleSheet(sheet)
-                self._tint_status()
             finally:
                 self._restyling = False
-
-    def _tint_status(self) -> None:
-        """The status line in the chat's muted colour (4.5:1 on the window in both themes); Qt's
-        disabled grey was 1.6:1."""
-        self.status.setStyleSheet(f"color: {chat_palette(self.palette()).muted}")
 
     def set_text_scale(self, percent: int) -> None:
         """The text size of Settings, for what is typed and the answer, as in the window."""

@@ -39,6 +39,7 @@ from writer_desktop.core.errors import ConfigError
 from writer_desktop.core.secrets import KeyLookup, KeySource
 from writer_desktop.core.settings import Settings
 
+from .hint_label import HintLabel
 from .hotkey import HotkeyError
 from .hotkey_recorder import HotkeyGroup
 from .screen_fit import room
@@ -255,12 +256,11 @@ class SettingsDialog(QDialog):
         self.tray_check.setChecked(settings.close_to_tray and tray_available)
         self.tray_check.setEnabled(tray_available)
         box.addWidget(self.tray_check)
-        self.tray_note = QLabel(
+        self.tray_note = HintLabel(
             "Your desktop shows no tray icons, so closing the window quits Writer Desktop.", group
         )
         self.tray_note.setObjectName("trayNote")
         self.tray_note.setWordWrap(True)
-        self.tray_note.setEnabled(False)  # greyed: an explanation
         self.tray_note.setVisible(not tray_available)
         box.addWidget(self.tray_note)
         self.login_check = QCheckBox("Start Writer Desktop when I &log in", group)

@@ -19,7 +19,6 @@ from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -32,6 +31,7 @@ from writer_desktop.core.listing import Listing
 from writer_desktop.core.titles import clean_title, clip, folded, shown_title
 
 from .focus_list import FocusShowingList
+from .hint_label import HintLabel
 
 if TYPE_CHECKING:  # only named here (PySide6 builds the type when Qt first passes one in)
     from collections.abc import Collection, Iterable
@@ -238,11 +238,10 @@ class Sidebar(QWidget):
         layout.setContentsMargins(6, 6, 0, 6)
         layout.addWidget(self.new_button)
         layout.addWidget(self.filter)
-        self.no_match = QLabel(self)  # under the filter while it leaves the list empty
+        self.no_match = HintLabel(parent=self)  # under the filter while it leaves the list empty
         self.no_match.setObjectName("noMatch")
         self.no_match.setTextFormat(Qt.TextFormat.PlainText)
         self.no_match.setWordWrap(True)
-        self.no_match.setEnabled(False)  # muted, as a hint is
         self.no_match.hide()
         layout.addWidget(self.no_match)
         layout.addWidget(self.view, 1)
