@@ -367,6 +367,9 @@ def test_the_status_line_is_readable_and_not_stale(prompt: QuickPrompt, qtbot: Q
     prompt.hide()
     prompt.show_prompt()
     assert prompt.status.text() == HINT
+    prompt.copy_answer()
+    QTest.keyClicks(prompt.editor, "more")  # typing again: the hint, not the old news
+    assert prompt.status.text() == HINT
 
 
 def test_a_new_reply_replaces_the_old_one(prompt: QuickPrompt) -> None:

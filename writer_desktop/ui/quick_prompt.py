@@ -235,6 +235,8 @@ class QuickPrompt(QWidget):
         self.answer.fix_requested.connect(self.fix_requested)
         self.answer.copied.connect(self.status.setText)
         self.editor.refused.connect(self.status.setText)
+        # What was said ("Copied the answer.") is old news once the text changes.
+        self.editor.textChanged.connect(lambda: self.status.setText(HINT))
         for sequence, slot in [
             ("Esc", self.hide),
             ("Ctrl+Return", self.open_in_main),
