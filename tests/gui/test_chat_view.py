@@ -7,7 +7,7 @@ from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QTextCursor
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -123,6 +123,16 @@ def test_the_menu_key_opens_the_menu_of_the_message_scrolled_to_the_top(
     menu.deleteLater()
     view.verticalScrollBar().setValue(view.verticalScrollBar().value() + 40)  # its header out
     assert view.message_at(view.keyboard_menu_point()) == conv.messages[31].id  # the next header
+    # With text of two messages selected it opened at the selection's left edge, between
+    # messages: Copy message off, and no Edit, Regenerate or Branch.
+    value = view.verticalScrollBar().value()
+    cursor = view.textCursor()
+    cursor.setPosition(view._window.frames[conv.messages[31].id].firstPosition())
+    end = view._window.frames[conv.messages[32].id].lastPosition()
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    view.setTextCursor(cursor)
+    view.verticalScrollBar().setValue(value)
+    assert view.message_at(view.keyboard_menu_point()) == conv.messages[31].id
 
 
 def test_ctrl_home_and_ctrl_end_go_to_the_first_and_the_latest_message(

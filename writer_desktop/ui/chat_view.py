@@ -347,7 +347,13 @@ class ChatView(QTextBrowser):
         now scrolling a message to the top of the view, then Menu, reaches them. A link that
         Tab has reached (its focus box shows) picks its own message instead."""
         cursor = self.textCursor()
-        if cursor.hasSelection():
+        document = self.document()
+        # A link Tab reached is a selection within one line; a wider one (Ctrl+A) opened the
+        # menu at its middle, between messages, with no message's actions.
+        within_a_line = document.findBlock(cursor.selectionStart()) == document.findBlock(
+            cursor.selectionEnd()
+        )
+        if cursor.hasSelection() and within_a_line:
             link = self._selection_rect(cursor)
             if self.viewport().rect().contains(link.center()):
                 return QPoint(link.left() + 2, link.center().y())
