@@ -41,7 +41,7 @@ if [ "${1:-}" = "--uninstall" ]; then
     # "Start when I log in" (Settings) wrote an entry that runs this copy: it would fail at
     # every login. An entry for another copy (a pip install) is left alone.
     AUTOSTART=${XDG_CONFIG_HOME:-$HOME/.config}/autostart/writer-desktop.desktop
-    if [ -f "$AUTOSTART" ] && grep -qF "$APPDIR/" "$AUTOSTART"; then
+    if [ -f "$AUTOSTART" ] && grep -qF -e "$APPDIR/" -e "$(string_value "$APPDIR")/" "$AUTOSTART"; then
         rm -f "$AUTOSTART"
     fi
     refresh

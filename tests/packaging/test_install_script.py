@@ -108,20 +108,22 @@ def test_the_menu_entry_runs_the_installed_copy_whatever_the_home(
     assert (home / ".local" / "share" / "metainfo" / METAINFO).is_file()
 
 
+@pytest.mark.parametrize("name", ["home", "back\\slash"])
 def test_uninstall_removes_its_login_entry_and_empty_icon_folders(
-    release: Path, tmp_path: Path
+    release: Path, tmp_path: Path, name: str
 ) -> None:
     # The login entry (Settings ▸ "Start Writer Desktop when I log in") stayed after
     # uninstalling, running a removed program at every login; and so did empty icon folders.
-    home = tmp_path / "home"
+    from writer_desktop.core.autostart import desktop_entry
+
+    home = tmp_path / name
     home.mkdir()
     run(release, home)
     autostart = home / ".config" / "autostart"
     autostart.mkdir(parents=True)
     installed = home / ".local" / "opt" / "writer-desktop" / "writer-desktop"
-    (autostart / "writer-desktop.desktop").write_text(
-        f"[Desktop Entry]\nExec=/usr/bin/env WRITER_DESKTOP_HOME=/d {installed}\n", encoding="utf-8"
-    )
+    entry = desktop_entry(["/usr/bin/env", "WRITER_DESKTOP_HOME=/d", str(installed)])
+    (autostart / "writer-desktop.desktop").write_text(entry, encoding="utf-8")  # as the app does
     data = home / ".local" / "share" / "my-notes"
     data.mkdir()  # the user's own files next to ours
     out = run(release, home, "--uninstall")
