@@ -279,6 +279,8 @@ def test_a_tab_in_code_is_four_columns_at_any_text_size(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.resize(600, 400)
     view.show()
+    view.show_conversation(Conversation(messages=[Message(Role.ASSISTANT, "no tabs")]))
+    assert view.document().defaultTextOption().tabStopDistance() == 80  # code font not loaded
     reply = Message(Role.ASSISTANT, "```\n\tqqq\n    zzz\n```")
     view.show_conversation(Conversation(messages=[reply]))
 
