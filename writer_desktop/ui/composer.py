@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -123,12 +122,6 @@ class Composer(QWidget):
         self.button.setObjectName("sendButton")
         self.button.setAccessibleName("Send")
         self.button.setToolTip("Send (Enter)")
-        # Its usual width, but in a narrow window it gives way down to its words, before the
-        # model's name does.
-        self.button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        metrics = self.button.fontMetrics()
-        words = max(metrics.horizontalAdvance(w) for w in ("Send", "Stop"))
-        self.button.setMinimumWidth(words + 4 * metrics.averageCharWidth())
         self.models = QComboBox(self)
         self.models.setObjectName("modelPicker")
         self.models.setAccessibleName("Model")
@@ -223,8 +216,16 @@ class Composer(QWidget):
         finally:
             self.models.blockSignals(False)
         # Never narrower than the longest name: in a narrow window the row showed "palmyra"
-        # for every model; the sidebar gives way instead.
+        # for every model; the sidebar gives way instead, and Send, down to its words. (Set
+        # here, after the first paint: QSizePolicy's enums cost ~1 ms to build.)
         self.models.setMinimumWidth(self.models.sizeHint().width())
+        if self.button.minimumWidth() == 0:
+            from PySide6.QtWidgets import QSizePolicy
+
+            self.button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            metrics = self.button.fontMetrics()
+            words = max(metrics.horizontalAdvance(w) for w in ("Send", "Stop"))
+            self.button.setMinimumWidth(words + 4 * metrics.averageCharWidth())
 
     def choose_model(self, _message_id: str = "") -> None:
         """Open the model picker (offered when Writer did not know the model)."""
