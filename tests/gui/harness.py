@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pytest
@@ -33,6 +33,11 @@ from writer_desktop.core.settings import Settings
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.ui.event_loop import run
 from writer_desktop.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from writer_desktop.ui.chat_view import ChatView
 
 KEY = FAKE_KEY
 T = TypeVar("T")
@@ -173,3 +178,15 @@ def last_message(window: MainWindow) -> Message:
     conv = window.controller.current_conversation()
     assert conv is not None
     return conv.messages[-1]
+
+
+def chat_showing(qtbot: QtBot, conv: Conversation, size: tuple[int, int] = (600, 500)) -> ChatView:
+    """A chat view on its own, shown, with ``conv`` in it."""
+    from writer_desktop.ui.chat_view import ChatView
+
+    view = ChatView()
+    view.resize(*size)
+    qtbot.addWidget(view)
+    view.show()
+    view.show_conversation(conv)
+    return view

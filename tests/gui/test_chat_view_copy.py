@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTextBrowser
 from pytestqt.qtbot import QtBot
 
+from tests.gui.harness import chat_showing
 from tests.gui.test_safety import anchors
 from writer_desktop.core.models import Conversation, Message, Role
 from writer_desktop.ui.chat_view import ChatView
@@ -135,13 +136,9 @@ def test_ctrl_c_copies_plain_text_as_shown(qtbot: QtBot) -> None:
     # Qt's own copy gave the renderer's hidden wrap points (U+200B) inside long tokens, the code
     # blocks' "Copy" links, HTML with wd-action: links, and a Markdown version that lost a
     # character at each of its 80-column wraps.
-    view = ChatView()
-    view.resize(600, 500)
-    qtbot.addWidget(view)
-    view.show()
     prompt = Message(Role.USER, f"KEY {TOKEN}\n\nfirst\n\n\nafter two blank lines")
     reply = Message(Role.ASSISTANT, f"Here:\n\n```\n{TOKEN}\n\tindented\n```\n\nDone.")
-    view.show_conversation(Conversation(messages=[prompt, reply]))
+    view = chat_showing(qtbot, Conversation(messages=[prompt, reply]))
     view.selectAll()
     data = copied_by_ctrl_c(view, qtbot)
     assert data.formats() == ["text/plain"]
@@ -185,12 +182,8 @@ def test_the_code_starts_right_under_its_copy_link(shown: tuple[ChatView, Messag
 
 def test_paragraphs_and_lists_copy_as_they_read(qtbot: QtBot) -> None:
     # Paragraphs came out run together, one per line, and list items without their bullets.
-    view = ChatView()
-    view.resize(600, 500)
-    qtbot.addWidget(view)
-    view.show()
     reply = Message(Role.ASSISTANT, "One.\n\nTwo.\n\n- a\n- b\n\n1. x\n2. y\n\nEnd.")
-    view.show_conversation(Conversation(messages=[reply]))
+    view = chat_showing(qtbot, Conversation(messages=[reply]))
     view.selectAll()
     text = plain_selection(view.textCursor())
     assert text.endswith("One.\n\nTwo.\n\n• a\n• b\n\n1. x\n2. y\n\nEnd.")

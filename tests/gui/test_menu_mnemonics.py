@@ -13,11 +13,10 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from tests.fake_writer.server import FakeWriter
-from tests.gui.harness import main_window, run_scenario
+from tests.gui.harness import chat_showing, main_window, run_scenario
 from writer_desktop.core.models import Conversation, Message, Role, Version
 from writer_desktop.core.store import ConversationStore
 from writer_desktop.core.versions import switch_version, version_position
-from writer_desktop.ui.chat_view import ChatView
 from writer_desktop.ui.sidebar import Sidebar
 
 
@@ -60,10 +59,6 @@ def test_the_menu_bar_and_its_submenus(
 
 
 def test_the_chat_context_menu_with_every_entry(qtbot: QtBot) -> None:
-    view = ChatView()
-    view.resize(600, 500)
-    qtbot.addWidget(view)
-    view.show()
     prompt = Message(Role.USER, "A question")
     reply = Message(Role.ASSISTANT, "The third answer", created_at="2026-01-03T00:00:00Z")
     reply.versions = [
@@ -74,7 +69,7 @@ def test_the_chat_context_menu_with_every_entry(qtbot: QtBot) -> None:
     shown = switch_version(conv, reply.id, -1)  # the middle one: both Previous and Next apply
     k, n = version_position(shown)
     assert (k, n) == (2, 3)
-    view.show_conversation(conv)
+    view = chat_showing(qtbot, conv)
     view.selectAll()
     entries: set[str] = set()
     for message in (prompt, shown):

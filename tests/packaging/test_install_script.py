@@ -88,6 +88,13 @@ def run(release: Path, home: Path, *args: str) -> subprocess.CompletedProcess[st
     )  # fmt: skip
 
 
+def installed_into(release: Path, home: Path) -> Path:
+    """Run the installer into ``home`` (made here); the program it installed."""
+    home.mkdir()
+    run(release, home)
+    return home / ".local" / "opt" / "writer-desktop" / "writer-desktop"
+
+
 @pytest.mark.parametrize("name", ["home sp", 'o"dd $HOME `x` 100% a&b|c\\d'])
 def test_the_menu_entry_runs_the_installed_copy_whatever_the_home(
     release: Path, tmp_path: Path, name: str
@@ -95,9 +102,7 @@ def test_the_menu_entry_runs_the_installed_copy_whatever_the_home(
     # With a space in the home folder's path the entry was `Exec=/tmp/home sp/...`, unquoted:
     # the desktop could not start it (gio: "Unable to load application information").
     home = tmp_path / name
-    home.mkdir()
-    run(release, home)
-    installed = home / ".local" / "opt" / "writer-desktop" / "writer-desktop"
+    installed = installed_into(release, home)
     keys = entry(home / ".local" / "share" / "applications" / "writer-desktop.desktop")
     assert [exec_words(v) for v in keys["Exec"]] == [[str(installed)], [str(installed), "quick"]]
     assert [unescape(v) for v in keys["TryExec"]] == [str(installed)]
@@ -117,11 +122,9 @@ def test_uninstall_removes_its_login_entry_and_empty_icon_folders(
     from writer_desktop.core.autostart import desktop_entry
 
     home = tmp_path / name
-    home.mkdir()
-    run(release, home)
+    installed = installed_into(release, home)
     autostart = home / ".config" / "autostart"
     autostart.mkdir(parents=True)
-    installed = home / ".local" / "opt" / "writer-desktop" / "writer-desktop"
     entry = desktop_entry(["/usr/bin/env", "WRITER_DESKTOP_HOME=/d", str(installed)])
     (autostart / "writer-desktop.desktop").write_text(entry, encoding="utf-8")  # as the app does
     data = home / ".local" / "share" / "my-notes"
@@ -139,8 +142,7 @@ def test_uninstall_removes_its_login_entry_and_empty_icon_folders(
 
 def test_uninstall_keeps_a_login_entry_of_another_copy(release: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    home.mkdir()
-    run(release, home)
+    installed_into(release, home)
     autostart = home / ".config" / "autostart"
     autostart.mkdir(parents=True)
     other = "[Desktop Entry]\nExec=/usr/bin/python3 -m writer_desktop\n"  # a pip install's
