@@ -50,7 +50,7 @@ def toolbar_actions(message: Message) -> list[tuple[str, str]]:
     (The context menu has its own Copy entries, for the message and for a selection.)"""
     out = [("Copy", action_href("copy-message", message.id))] if message.content else []
     for _, href in message_actions(message):
-        action = href.split(":", 1)[1].split("/", 1)[0]
+        action = _action(href)
         if action in TOOLBAR:
             out.append((TOOLBAR[action], href))
     return out
@@ -58,4 +58,9 @@ def toolbar_actions(message: Message) -> list[tuple[str, str]]:
 
 def toolbar_tip(href: str) -> str:
     """The tooltip of the hover toolbar's button for ``href``."""
-    return TOOLBAR_TIPS.get(href.split(":", 1)[-1].split("/", 1)[0], "")
+    return TOOLBAR_TIPS.get(_action(href), "")
+
+
+def _action(href: str) -> str:
+    """The action an app link names: ``edit`` for ``wd-action:edit/<id>``."""
+    return href.split(":", 1)[-1].split("/", 1)[0]
