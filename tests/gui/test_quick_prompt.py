@@ -582,3 +582,17 @@ def test_a_live_theme_switch_reaches_the_editor_and_buttons(
             qtbot.waitUntil(buttons_follow)
     finally:
         theme.apply("system")
+
+
+def test_the_answers_tabs_are_four_columns_once_one_shows(prompt: QuickPrompt) -> None:
+    # As in the chat: set when a tab first shows (the code font's metrics), not at start-up.
+    answer = prompt.answer.document()
+    prompt.start_reply(CONV, MSG)
+    prompt.finish_reply(CONV, reply("no tabs"))
+    assert answer.defaultTextOption().tabStopDistance() == 80
+    prompt.start_reply(CONV, MSG)
+    prompt.finish_reply(CONV, reply("```\n\tx\n```"))
+    stop = answer.defaultTextOption().tabStopDistance()
+    assert 0 < stop < 80
+    prompt.set_text_scale(200)
+    assert answer.defaultTextOption().tabStopDistance() == pytest.approx(2 * stop, rel=0.1)

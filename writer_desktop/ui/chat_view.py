@@ -58,7 +58,7 @@ from .render import (
     message_html,
 )
 from .script_fonts import HAN, han_fallback, with_fallback
-from .tab_stops import set_tab_stops
+from .tab_stops import TabStops
 from .text_scale import scaled
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class ChatView(QTextBrowser):
         self._md_cache: MarkdownIt | None = None  # made on the first render: see _md
         self._scale = 100
         self._han: str | None = None  # the fallback font for Han text, "" if none: _see_han
-        self._tabbed = False  # a tab was shown, so the tab stops are set: _see_tabs
+        self._tabs = TabStops(self.document())
         self._conv_id: str | None = None
         self._messages: dict[str, Message] = {}
         self._parts: dict[str, list[str]] = {}
@@ -481,7 +481,7 @@ class ChatView(QTextBrowser):
             self._clear_retry()
         self._parts[message_id].append(text)
         self._see_han(text)
-        self._see_tabs(text)
+        self._tabs.see(text)
         self._dirty.add(message_id)
         self._pending += len(text)
         if self._pending >= FLUSH_CHARS:
@@ -521,7 +521,7 @@ class ChatView(QTextBrowser):
 
     def _html(self, message: Message) -> str:
         self._see_han(message.content)
-        self._see_tabs(message.content)
+        self._tabs.see(message.content)
         order = self._window.order
         latest = not order or order[-1] == message.id
         retry = self._retry.text(message.id)
@@ -629,19 +629,11 @@ class ChatView(QTextBrowser):
                     with_fallback(self.document().defaultFont(), self._han)
                 )
 
-    def _see_tabs(self, text: str) -> None:
-        """Set the tab stops the first time a tab is shown: they load the code font's metrics,
-        ~1 MiB that a conversation without tabs never needs."""
-        if not self._tabbed and "\t" in text:
-            self._tabbed = True
-            set_tab_stops(self.document())
-
     def _apply_scale(self) -> None:
         """Scale the document's default font: Qt lays the text out again, lazily."""
         anchor = self._lazy.anchor()
         font = scaled(self.font(), self._scale)
         self.document().setDefaultFont(with_fallback(font, self._han or None))
-        if self._tabbed:
-            set_tab_stops(self.document())
+        self._tabs.rescale()
         if self._window.frames:
             self._lazy.scroll.restore(anchor)

@@ -55,7 +55,7 @@ from .render import (
     make_markdown,
 )
 from .screen_fit import room
-from .tab_stops import set_tab_stops
+from .tab_stops import TabStops
 from .text_scale import scaled
 
 WIDTH = 640
@@ -82,7 +82,7 @@ class AnswerView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setReadOnly(True)
         self.document().setUndoRedoEnabled(False)
-        set_tab_stops(self.document())
+        self.tabs = TabStops(self.document())  # set when a tab first shows, as in the chat
         self.anchorClicked.connect(self._on_anchor)
         self._palette = chat_palette(self.palette())
         self._md = make_markdown(self._palette)
@@ -121,6 +121,7 @@ class AnswerView(QTextBrowser):
         if message is None:
             refill(root, "")
             return None
+        self.tabs.see(message.content)
         palette = self._palette
         if (
             split is not None
@@ -272,7 +273,7 @@ class QuickPrompt(QWidget):
         self.editor.setFont(font)
         self.editor.setFixedHeight(QFontMetrics(font).lineSpacing() * 3 + 16)
         self.answer.document().setDefaultFont(font)
-        set_tab_stops(self.answer.document())
+        self.answer.tabs.rescale()
         if self.isVisible():
             self.adjustSize()
 
