@@ -153,7 +153,6 @@ class MainWindow(QMainWindow):
         self._deleted = DeletedStack()
         self._deleting: dict[str, tuple[str, int]] = {}  # id: (its title as listed, request)
         self._delete_request = 0  # numbers each delete asked; Del on a selection is one
-        self._writing: frozenset[str] = frozenset()  # conversations with a reply streaming
         self.problems: ProblemBar | None = None  # made on the first problem
         self._build_menus()
         # The Menu key's twin for keyboards without one, in every widget of the window.
@@ -392,10 +391,7 @@ class MainWindow(QMainWindow):
     def _on_busy(self, conv_id: str, busy: bool) -> None:
         if conv_id == self.controller.current_id:
             self.composer.set_busy(busy)
-        writing = self._writing | {conv_id} if busy else self._writing - {conv_id}
-        if writing != self._writing:
-            self._writing = writing
-            self.sidebar.model.set_streaming(writing)
+        self.sidebar.model.set_streaming(conv_id, busy)
 
     def _on_models(self, models: Sequence[str], current: str) -> None:
         self.composer.set_models(model_choices(models, current), current)

@@ -72,9 +72,10 @@ class ConversationListModel(QAbstractListModel):
         changed, self._drafted = ids ^ self._drafted, ids
         self._repaint(changed)
 
-    def set_streaming(self, ids: frozenset[str]) -> None:
-        """Mark the rows of ``ids`` as having a reply being written (●): one streaming in a
-        conversation not shown looked like any other."""
+    def set_streaming(self, conv_id: str, streaming: bool) -> None:
+        """Mark ``conv_id``'s row as having a reply being written (●), or no longer: one
+        streaming in a conversation not shown looked like any other."""
+        ids = self._streaming | {conv_id} if streaming else self._streaming - {conv_id}
         changed, self._streaming = ids ^ self._streaming, ids
         self._repaint(changed)
 
