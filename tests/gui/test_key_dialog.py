@@ -375,7 +375,7 @@ def test_esc_at_the_first_start_asks_before_quitting_with_a_key_typed(
     QTest.keyClick(empty, Qt.Key.Key_Escape)  # nothing typed: nothing to ask
     assert len(asked) == 2
     assert not empty.isVisible()
-    later = KeyDialog(cancel_text="Cancel")  # asked again later: Cancel quits nothing
+    later = KeyDialog(quits=False)  # asked again later: Cancel quits nothing
     qtbot.addWidget(later)
     later.show()
     QTest.keyClicks(later.key_edit, "wr-other")

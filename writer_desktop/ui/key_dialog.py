@@ -40,13 +40,14 @@ INTRO = (
 
 class KeyDialog(QDialog):
     """Emits ``key_submitted(key)``, ``unchecked_requested(key)`` and
-    ``session_only_requested(key)``; shows what it is told."""
+    ``session_only_requested(key)``; shows what it is told. ``quits``: its Cancel button
+    quits the app (the first start, with no key), and says Quit."""
 
     key_submitted = Signal(str)
     unchecked_requested = Signal(str)
     session_only_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, *, cancel_text: str = "&Quit") -> None:
+    def __init__(self, parent: QWidget | None = None, *, quits: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle("Writer API key")
         self.setModal(True)
@@ -75,7 +76,9 @@ class KeyDialog(QDialog):
         self.continue_button.setDefault(True)  # Enter in the key field presses it
         self.unchecked_button.hide()
         self.session_button.hide()
-        self.buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.addButton(
+            "&Quit" if quits else "Cancel", QDialogButtonBox.ButtonRole.RejectRole
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.key_edit)
@@ -83,7 +86,7 @@ class KeyDialog(QDialog):
         layout.addWidget(self.buttons)
 
         # At the first start Cancel is Quit: Esc with a key typed asked nothing and quit.
-        self._quits = cancel_text.replace("&", "") == "Quit"
+        self._quits = quits
         self._checked = ""  # the key that passed the check but could not be kept
         self._unchecked = ""  # the key that could not be checked
         self.key_edit.textEdited.connect(self._on_edited)

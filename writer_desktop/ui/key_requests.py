@@ -59,7 +59,7 @@ class KeyRequests(QObject):
         from .key_dialog import KeyDialog, ask_for_key
 
         try:
-            dialog = KeyDialog(self._window, cancel_text="Cancel")
+            dialog = KeyDialog(self._window, quits=False)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             if self._keys.environment_key:
                 reason = f"{reason} {ENV_NOTE}".strip()
