@@ -101,9 +101,13 @@ class ProblemBar(QFrame):
             self.dismiss()
 
     def _set_text(self) -> None:
-        """The problems, the newest last and in view; the bar as high as they need, up to
-        LINES lines."""
+        """The problems, the newest last and in view."""
         self.label.setText("\n".join(self.texts))
+        self._fit()
+
+    def _fit(self) -> None:
+        """The bar as high as its text needs at its width, up to LINES lines; the newest in
+        view."""
         line = self.label.fontMetrics().lineSpacing()
         width = max(self.scroller.viewport().width(), 200)
         needed = self.label.heightForWidth(width)
@@ -118,7 +122,7 @@ class ProblemBar(QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.texts:
-            self._set_text()
+            self._fit()  # the same text, wrapped anew
 
     def show_folder(self) -> None:
         if self.folder is not None:
