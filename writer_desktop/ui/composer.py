@@ -68,9 +68,10 @@ class PromptEdit(QPlainTextEdit):
             from PySide6.QtGui import QTextDocumentFragment  # fetches no images or style sheets
 
             text = QTextDocumentFragment.fromHtml(source.html()).toPlainText()
-            if text.replace("\ufffc", "").strip():  # U+FFFC: where an image was
-                self.insertPlainText(text.replace("\ufffc", ""))
-            elif "\ufffc" in text or source.hasImage():  # nothing but an image: keep the text
+            words = text.replace("\ufffc", "")  # U+FFFC: where an image was
+            if words.strip():
+                self.insertPlainText(words)
+            elif words != text or source.hasImage():  # nothing but an image: keep the text
                 self.refused.emit(IMAGES_REFUSED)
         elif source.hasImage():
             self.refused.emit(IMAGES_REFUSED)
